@@ -1,0 +1,51 @@
+# Roomclaim. `make run` serves it on 127.0.0.1:8000 with nothing else installed;
+# `make test` runs the whole suite (SQLite pass, then PostgreSQL + Redis pass).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/roomclaim
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test test-sqlite test-postgres lint bench bench-quick clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/daphne -b 127.0.0.1 -p 8000 config.asgi:application
+
+test: test-sqlite test-postgres
+
+# The SQLite defaults (what `make run` uses): everything but the real-concurrency tests.
+test-sqlite: $(VENV)/.installed-dev
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not postgres"
+
+# PostgreSQL + Redis: the whole suite again, races and browsers included.
+test-postgres: $(VENV)/.installed-dev
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py
+
+bench-quick: $(VENV)/.installed-dev
+	$(BIN)/python bench/run.py --quick
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 test-artifacts

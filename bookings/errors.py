@@ -1,0 +1,79 @@
+"""The booking errors, their codes and messages, defined once.
+
+The service raises them; ``bookings.views`` maps them to HTTP in one place and
+``bookings.events`` sends conflicts to the teacher they concern.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Booking
+
+BOOKING_CONFLICT = "BOOKING_CONFLICT"
+ROOM_NOT_AVAILABLE = "ROOM_NOT_AVAILABLE"
+ROOM_NOT_FOUND = "ROOM_NOT_FOUND"
+BOOKING_NOT_FOUND = "BOOKING_NOT_FOUND"
+INVALID_INPUT = "INVALID_INPUT"
+
+MESSAGES = {
+    BOOKING_CONFLICT: "Another teacher is currently booking this room",
+    ROOM_NOT_AVAILABLE: "Room is not available for the selected time period",
+    ROOM_NOT_FOUND: "Room not found",
+    BOOKING_NOT_FOUND: "Booking not found",
+    INVALID_INPUT: "Please correct the highlighted fields",
+}
+
+STATUS = {
+    BOOKING_CONFLICT: 409,
+    ROOM_NOT_AVAILABLE: 409,
+    ROOM_NOT_FOUND: 404,
+    BOOKING_NOT_FOUND: 404,
+    INVALID_INPUT: 400,
+}
+
+CONFLICT_CODES = frozenset({BOOKING_CONFLICT, ROOM_NOT_AVAILABLE})
+
+
+@dataclass
+class BookingError(Exception):
+    code: str
+    message: str = ""
+    conflicting_booking: Booking | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.message = self.message or MESSAGES[self.code]
+        super().__init__(self.message)
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.code]
+
+    @property
+    def is_conflict(self) -> bool:
+        return self.code in CONFLICT_CODES
+
+    @classmethod
+    def booked_by(cls, booking: Booking) -> BookingError:
+        return cls(
+            ROOM_NOT_AVAILABLE,
+            f"Room already booked by {booking.teacher.name}",
+            conflicting_booking=booking,
+        )
+
+    @classmethod
+    def invalid(cls, field_name: str, message: str) -> BookingError:
+        return cls(INVALID_INPUT, errors={field_name: [message]})
+
+    def as_json(self) -> dict[str, Any]:
+        from .serializers import conflicting_booking_payload
+
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.is_conflict:
+            body["conflictingBooking"] = conflicting_booking_payload(self.conflicting_booking)
+        if self.code == INVALID_INPUT:
+            body["errors"] = self.errors
+        return body

@@ -1,0 +1,42 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from bookings import locks
+
+
+class Command(BaseCommand):
+    help = "Remove expired booking locks; --list shows the active ones; --interval sweeps forever."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--interval",
+            type=int,
+            nargs="?",
+            const=settings.LOCK_CLEANUP_INTERVAL,
+            help=f"Sweep every SECONDS, forever (default {settings.LOCK_CLEANUP_INTERVAL}).",
+        )
+        parser.add_argument("--list", action="store_true", help="Print the active locks.")
+
+    def handle(self, *args, interval=None, list=False, **options):
+        if list:
+            self.print_active()
+        while True:
+            self.stdout.write(f"Cleaned up {locks.cleanup_expired()} expired room locks")
+            if not interval:
+                return
+            time.sleep(interval)
+
+    def print_active(self):
+        active = locks.active_locks()
+        self.stdout.write(f"{len(active)} active room locks")
+        for lock in active:
+            start, end, expires = (
+                timezone.localtime(moment) for moment in (lock.start, lock.end, lock.expires_at)
+            )
+            self.stdout.write(
+                f"room {lock.room_id}  {start:%Y-%m-%d %H:%M}-{end:%H:%M}  "
+                f"teacher {lock.holder_id}  expires {expires:%H:%M:%S}"
+            )

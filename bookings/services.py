@@ -1,0 +1,165 @@
+"""The booking path: hold, claim and cancel, each in the original design's order.
+
+Claim: take the lock (else ``BOOKING_CONFLICT``) → check the teacher → in one short
+transaction lock the room row, check room and seats, re-check for overlaps (else
+``ROOM_NOT_AVAILABLE``) and insert → release the lock whatever happened → publish after
+commit. On PostgreSQL the exclusion constraint stands behind all of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rooms.models import Room
+from teachers.models import Teacher
+
+from . import events, locks
+from .errors import BOOKING_CONFLICT, BOOKING_NOT_FOUND, ROOM_NOT_AVAILABLE, ROOM_NOT_FOUND, BookingError
+from .models import Booking
+
+logger = logging.getLogger(__name__)
+
+EXCLUSION_VIOLATION = "23P01"
+
+
+def booking_hold(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> locks.Lock:
+    """Take the booking lock while the teacher confirms; fail early if the room is taken."""
+    lock = _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
+    try:
+        room = Room.objects.filter(pk=room_id).first()
+        _check_room(room, start=start, end=end)
+        _check_free(room, start=start, end=end)
+    except BookingError as error:
+        locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
+        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
+        raise
+    return lock
+
+
+def booking_release(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> bool:
+    """Give up the teacher's hold (dialog cancelled); another teacher's hold stays."""
+    return locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
+
+
+def booking_create(
+    *,
+    teacher: Teacher,
+    room_id: int,
+    start: datetime,
+    end: datetime,
+    attendees: int | None = None,
+    purpose: str = "",
+) -> Booking:
+    _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
+    try:
+        if not teacher.is_active:
+            raise BookingError.invalid("teacher", "This account is disabled.")
+        with transaction.atomic():
+            # Lock the room row: concurrent claims on this room (other periods, other
+            # processes) queue here, so the overlap check below sees every commit.
+            room = Room.objects.select_for_update().filter(pk=room_id).first()
+            _check_room(room, start=start, end=end, attendees=attendees)
+            _check_free(room, start=start, end=end)
+            booking = _do_create(
+                room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
+            )
+        return booking
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != EXCLUSION_VIOLATION:
+            raise
+        # Something wrote past the row lock (a raw insert, an admin script): the
+        # database refused the overlap. Answer as the check would have.
+        logger.warning("Exclusion constraint refused a booking of room %s", room_id)
+        error = _not_available(room_id, start=start, end=end)
+        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
+        raise error from exc
+    except BookingError as error:
+        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
+        raise
+    finally:
+        locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
+
+
+def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False) -> Booking:
+    """Cancel a booking and free its slot; teachers may cancel only their own."""
+    with transaction.atomic():
+        bookings = Booking.objects.select_for_update(of=("self",)).select_related("room", "teacher")
+        if not as_admin:
+            bookings = bookings.filter(teacher=teacher)
+        booking = bookings.filter(pk=booking_id).first()
+        if booking is None:
+            raise BookingError(BOOKING_NOT_FOUND)
+        if not booking.is_confirmed:
+            return booking
+        if booking.end <= timezone.now() and not as_admin:
+            raise BookingError.invalid("booking", "A booking that has ended cannot be cancelled.")
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = timezone.now()
+        booking.save(update_fields=["status", "cancelled_at"])
+        transaction.on_commit(partial(events.publish_booking_cancelled, booking))
+    return booking
+
+
+def _acquire_or_conflict(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> locks.Lock:
+    attempt = locks.acquire(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
+    if not attempt.acquired:
+        error = BookingError(BOOKING_CONFLICT)
+        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
+        raise error
+    return attempt.lock
+
+
+def _check_room(room: Room | None, *, start: datetime, end: datetime, attendees: int | None = None) -> None:
+    if room is None:
+        raise BookingError(ROOM_NOT_FOUND)
+    if not room.is_active:
+        raise BookingError(ROOM_NOT_AVAILABLE)
+    if attendees is not None and attendees > room.capacity:
+        raise BookingError.invalid(
+            "attendees", f"{room.name} seats {room.capacity}; {attendees} attendees will not fit."
+        )
+
+
+def _check_free(room: Room, *, start: datetime, end: datetime) -> None:
+    clash = room.bookings.overlapping(start, end).select_related("teacher").order_by("start").first()
+    if clash is not None:
+        raise BookingError.booked_by(clash)
+
+
+def _do_create(
+    *, room: Room, teacher: Teacher, start: datetime, end: datetime, attendees: int | None, purpose: str
+) -> Booking:
+    """Insert the booking. The caller holds the room's row lock and has checked the period."""
+    booking = Booking.objects.create(
+        room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
+    )
+    transaction.on_commit(partial(events.publish_booking_created, booking))
+    logger.info("Booking %s: %s booked %s %s-%s", booking.pk, teacher.username, room.name, start, end)
+    return booking
+
+
+def _not_available(room_id: int, *, start: datetime, end: datetime) -> BookingError:
+    clash = (
+        Booking.objects.overlapping(start, end)
+        .filter(room_id=room_id)
+        .select_related("teacher")
+        .order_by("start")
+        .first()
+    )
+    return BookingError.booked_by(clash) if clash else BookingError(ROOM_NOT_AVAILABLE)
+
+
+def _announce_conflict(
+    error: BookingError, *, teacher: Teacher, room_id: int, start: datetime, end: datetime
+) -> None:
+    if error.is_conflict:
+        transaction.on_commit(
+            partial(
+                events.publish_conflict, error, room_id=room_id, start=start, end=end, teacher_id=teacher.pk
+            )
+        )

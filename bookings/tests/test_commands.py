@@ -1,0 +1,66 @@
+"""The two management commands, as an operator runs them."""
+
+import io
+import time
+
+import pytest
+from django.core.management import call_command
+
+from bookings import locks
+from bookings.tests.factories import at
+from rooms.models import Feature, Room
+from teachers.models import Teacher
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_cleanup_reports_how_many_expired_locks_it_removed(caplog):
+    locks.acquire(room_id=1, start=at(10), end=at(11), teacher_id=1, ttl=0.2)
+    locks.acquire(room_id=2, start=at(10), end=at(11), teacher_id=2, ttl=0.2)
+    locks.acquire(room_id=3, start=at(10), end=at(11), teacher_id=3)
+    time.sleep(0.3)  # past the two short locks' lifetime
+    with caplog.at_level("INFO", logger="bookings.locks"):
+        assert run("cleanup_room_locks").strip() == "Cleaned up 2 expired room locks"
+    assert "Cleaned up 2 expired room locks" in caplog.text
+    assert run("cleanup_room_locks").strip() == "Cleaned up 0 expired room locks"
+
+
+def test_cleanup_list_shows_room_period_holder_and_expiry():
+    locks.acquire(room_id=7, start=at(10), end=at(11), teacher_id=42)
+    output = run("cleanup_room_locks", "--list")
+    assert "1 active room locks" in output
+    line = next(line for line in output.splitlines() if line.startswith("room 7"))
+    assert "10:00-11:00" in line
+    assert "teacher 42" in line
+    assert "expires" in line
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent():
+    run("seed_demo")
+    run("seed_demo")
+    assert Teacher.objects.filter(username__startswith="teacher").count() == 8
+    assert Room.objects.count() == 24
+    teacher = Teacher.objects.get(username="teacher1")
+    assert teacher.display_name == "Teacher 1"
+    assert teacher.check_password("demo-pass-123")
+    admin = Teacher.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert Room.objects.filter(name="Room 101").exists()
+    capacities = set(Room.objects.values_list("capacity", flat=True))
+    assert min(capacities) == 8 and max(capacities) == 120
+    assert {"projector", "whiteboard", "lab", "wheelchair-access"} <= set(
+        Feature.objects.values_list("slug", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_takes_counts_and_password():
+    run("seed_demo", "--teachers", "3", "--rooms", "5", "--password", "other-pass-456")
+    assert Teacher.objects.filter(username__startswith="teacher").count() == 3
+    assert Room.objects.count() == 5
+    assert Teacher.objects.get(username="teacher3").check_password("other-pass-456")

@@ -1,0 +1,111 @@
+"""One set of lock tests, run against the in-process store and against Redis."""
+
+import threading
+import time
+
+import pytest
+from django.conf import settings
+
+from bookings import locks
+from bookings.tests.factories import at
+
+START, END = at(10), at(11)
+
+
+class LockStoreContract:
+    """The lock rules every store must keep. Subclasses provide ``store``."""
+
+    @pytest.fixture
+    def use_store(self, store, monkeypatch):
+        store.clear()
+        monkeypatch.setattr(locks, "store", lambda: store)
+        yield store
+        store.clear()
+
+    def acquire(self, teacher_id, ttl=None, start=START, end=END):
+        return locks.acquire(room_id=7, start=start, end=end, teacher_id=teacher_id, ttl=ttl)
+
+    def test_first_teacher_gets_the_lock_for_the_configured_time(self, use_store):
+        before = time.time()
+        attempt = self.acquire(1)
+        assert attempt.acquired
+        assert attempt.lock.holder_id == 1
+        lifetime = attempt.lock.expires_at.timestamp() - before
+        assert settings.BOOKING_LOCK_SECONDS - 1 <= lifetime <= settings.BOOKING_LOCK_SECONDS + 1
+
+    def test_second_teacher_is_refused_and_told_who_holds_it(self, use_store):
+        self.acquire(1)
+        attempt = self.acquire(2)
+        assert not attempt.acquired
+        assert attempt.lock.holder_id == 1
+
+    def test_holder_may_acquire_again(self, use_store):
+        first = self.acquire(1, ttl=5)
+        again = self.acquire(1, ttl=20)
+        assert again.acquired
+        assert again.lock.expires_at > first.lock.expires_at
+
+    def test_other_periods_of_the_same_room_are_separate_locks(self, use_store):
+        self.acquire(1)
+        assert self.acquire(2, start=at(11), end=at(12)).acquired
+        assert self.acquire(3, start=at(10), end=at(12)).acquired
+
+    def test_only_the_holder_releases(self, use_store):
+        self.acquire(1)
+        assert not locks.release(room_id=7, start=START, end=END, teacher_id=2)
+        assert not self.acquire(2).acquired
+        assert locks.release(room_id=7, start=START, end=END, teacher_id=1)
+        assert self.acquire(2).acquired
+
+    def test_expired_lock_no_longer_blocks(self, use_store):
+        self.acquire(1, ttl=0.2)
+        time.sleep(0.3)  # past the lock's lifetime: expiry is the store's guarantee
+        attempt = self.acquire(2)
+        assert attempt.acquired
+        assert attempt.lock.holder_id == 2
+
+    def test_active_locks_lists_holder_room_and_period(self, use_store):
+        self.acquire(1)
+        self.acquire(2, start=at(12), end=at(13))
+        active = locks.active_locks()
+        assert [(lock.room_id, lock.holder_id, lock.start, lock.end) for lock in active] == [
+            (7, 1, START, END),
+            (7, 2, at(12), at(13)),
+        ]
+
+    def test_cleanup_counts_expired_locks_only(self, use_store):
+        self.acquire(1, ttl=0.2)
+        self.acquire(2, ttl=0.2, start=at(12), end=at(13))
+        self.acquire(3, start=at(14), end=at(15))
+        time.sleep(0.3)
+        assert locks.cleanup_expired() == 2
+        assert locks.cleanup_expired() == 0
+        assert [lock.holder_id for lock in locks.active_locks()] == [3]
+
+    def test_concurrent_acquires_have_exactly_one_winner(self, use_store):
+        barrier = threading.Barrier(16)
+        results = []
+
+        def contend(teacher_id):
+            barrier.wait()
+            results.append(self.acquire(teacher_id).acquired)
+
+        threads = [threading.Thread(target=contend, args=(n,)) for n in range(1, 17)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(results) == [False] * 15 + [True]
+
+
+class TestLocalLockStore(LockStoreContract):
+    @pytest.fixture
+    def store(self):
+        return locks.LocalLockStore()
+
+
+@pytest.mark.postgres
+class TestRedisLockStore(LockStoreContract):
+    @pytest.fixture
+    def store(self):
+        return locks.RedisLockStore(settings.REDIS_URL)

@@ -1,0 +1,57 @@
+"""Suite-wide set-up: a clean lock store per test, and the service check for the
+PostgreSQL + Redis part, which fails loudly instead of skipping."""
+
+import psycopg
+import pytest
+import redis
+from django.conf import settings
+
+from bookings import locks
+
+
+def pytest_collection_finish(session):
+    needs_services = any(item.get_closest_marker("postgres") for item in session.items)
+    if not needs_services:
+        return
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        pytest.exit(
+            "The race tests need PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/roomclaim "
+            "(or run with -m 'not postgres').",
+            returncode=3,
+        )
+    db = settings.DATABASES["default"]
+    try:
+        psycopg.connect(
+            host=db["HOST"] or None,
+            port=db["PORT"] or None,
+            user=db["USER"] or None,
+            password=db["PASSWORD"] or None,
+            dbname="postgres",
+            connect_timeout=3,
+        ).close()
+    except psycopg.OperationalError as exc:
+        first_line = str(exc).strip().splitlines()[0]
+        pytest.exit(f"PostgreSQL cannot be reached ({first_line}): set DATABASE_URL.", returncode=3)
+    if not settings.REDIS_URL:
+        pytest.exit("The race tests need Redis: set REDIS_URL=redis://127.0.0.1:6379/0.", returncode=3)
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.exit(f"Redis at REDIS_URL={settings.REDIS_URL} cannot be reached ({exc}).", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Test pages link unhashed static files; no collectstatic needed in-process."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _clean_locks():
+    locks.store().clear()
+    yield
+    locks.store().clear()

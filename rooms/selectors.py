@@ -1,0 +1,40 @@
+"""Reads about rooms: which are free, best fit first."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+
+from bookings.models import Booking
+
+from .models import Feature, Room
+
+
+def rooms_free_between(
+    start: datetime, end: datetime, *, seats: int = 1, features: Sequence[Feature] = ()
+) -> QuerySet[Room]:
+    """Active rooms that seat ``seats``, offer every feature asked for, and have no
+    confirmed booking sharing any instant with ``[start, end)``.
+
+    Best fit first: the smallest room that seats the group (fewest empty seats), then
+    the one with fewest features nobody asked for (keep the lab free for a lab lesson),
+    then by name. One query for the rooms, one for their features.
+    """
+    busy = Booking.objects.overlapping(start, end).filter(room=OuterRef("pk"))
+    rooms = Room.objects.filter(is_active=True, capacity__gte=seats).exclude(Exists(busy))
+    for feature in features:
+        rooms = rooms.filter(
+            Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))
+        )
+    wanted = [feature.pk for feature in features]
+    return (
+        rooms.select_related("building")
+        .annotate(
+            spare_seats=F("capacity") - Value(seats),
+            extra_features=Count("features", filter=~Q(features__in=wanted), distinct=True),
+        )
+        .order_by("capacity", "extra_features", "name")
+        .prefetch_related(Prefetch("features", queryset=Feature.objects.order_by("name")))
+    )

@@ -1,0 +1,160 @@
+// "Claim Room": take the hold, confirm in a dialog, claim. Without JavaScript the card's
+// form posts to the hold page instead and the same flow runs with full page loads.
+import { refreshRegion } from "./regions.js";
+import { showToast } from "./toasts.js";
+
+const dialog = document.getElementById("claim-dialog");
+const form = document.getElementById("claim-dialog-form");
+const slot = (name) => dialog.querySelector(`[data-slot="${name}"]`);
+let current = null; // {roomId, start, end, held, opener, timer}
+
+
+async function post(url, fields) {
+  const body = new URLSearchParams(fields);
+  const response = await fetch(url, {
+    method: "POST",
+    body,
+    credentials: "same-origin",
+    headers: { Accept: "application/json", "X-CSRFToken": fields.get("csrfmiddlewaretoken") },
+  });
+  if (response.status === 401) {
+    location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname + location.search)}`);
+    return { response, body: {} };
+  }
+  let json = {};
+  try {
+    json = await response.json();
+  } catch {
+    json = { message: "Something went wrong. Please try again." };
+  }
+  return { response, body: json };
+}
+
+function showError(message) {
+  const error = slot("error");
+  error.textContent = message;
+  error.hidden = !message;
+}
+
+function describeErrors(body) {
+  const problems = Object.values(body.errors || {}).flat();
+  return problems.length ? problems.join(" ") : body.message;
+}
+
+function stopTimer() {
+  clearInterval(current?.timer);
+}
+
+function showHold(expiresAt) {
+  stopTimer();
+  const until = new Date(expiresAt).getTime();
+  const tick = () => {
+    const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+    slot("hold").textContent = left
+      ? `Held for you for ${left} s. Confirm to book it.`
+      : "Your hold has ended; Confirm will try to book the room anyway.";
+    if (!left) stopTimer();
+  };
+  tick();
+  current.timer = setInterval(tick, 1000);
+}
+
+function setBusy(busy) {
+  form.querySelectorAll("button").forEach((button) => (button.disabled = busy));
+  form.setAttribute("aria-busy", String(busy));
+}
+
+async function open(cardForm, opener) {
+  const fields = new FormData(cardForm);
+  const roomId = cardForm.closest("[data-room-id]").dataset.roomId;
+  current = { roomId, start: fields.get("start"), end: fields.get("end"), held: false, opener, timer: null };
+
+  slot("room").textContent = cardForm.dataset.roomName;
+  slot("building").textContent = cardForm.dataset.building;
+  slot("period").textContent = cardForm.dataset.period;
+  slot("hold").textContent = "Holding the room for you…";
+  showError("");
+  form.elements.start.value = current.start;
+  form.elements.end.value = current.end;
+  form.elements.attendees.value = fields.get("attendees") || "";
+  form.elements.attendees.max = cardForm.dataset.capacity;
+  form.elements.purpose.value = "";
+  form.action = `/rooms/${roomId}/claim/`;
+  dialog.showModal();
+  form.elements.attendees.focus();
+
+  const { response, body } = await post(`/rooms/${roomId}/hold/`, fields);
+  if (current?.roomId !== roomId) return;
+  if (response.ok) {
+    current.held = true;
+    showHold(body.hold.expiresAt);
+  } else {
+    slot("hold").textContent = "";
+    showError(describeErrors(body));
+    if (response.status === 409) showToast(body.message, { kind: "error" });
+  }
+}
+
+async function release() {
+  if (!current) return;
+  const { roomId, start, end, held } = current;
+  if (!held) return;
+  const fields = new FormData(form);
+  fields.set("start", start);
+  fields.set("end", end);
+  await post(`/rooms/${roomId}/release/`, fields);
+}
+
+function close({ releaseHold }) {
+  stopTimer();
+  const closing = current;
+  if (releaseHold) release();
+  current = null;
+  if (dialog.open) dialog.close();
+  const opener = closing?.opener;
+  // The card may have been replaced by a refresh: fall back to the results heading.
+  const target = opener?.isConnected ? opener : document.querySelector("#search-results h2");
+  if (target) {
+    if (target.tagName === "H2") target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
+}
+
+async function confirm(event) {
+  event.preventDefault();
+  if (!current) return;
+  setBusy(true);
+  showError("");
+  const { response, body } = await post(form.action, new FormData(form));
+  setBusy(false);
+  if (response.status === 201) {
+    current.held = false; // the claim released it
+    close({ releaseHold: false });
+    showToast(`Room booked successfully: ${body.booking.roomName}`);
+    refreshRegion("search-results");
+    return;
+  }
+  showError(describeErrors(body));
+  if (response.status === 409) {
+    current.held = false;
+    slot("hold").textContent = "";
+    stopTimer();
+    showToast(body.message, { kind: "error" });
+    refreshRegion("search-results");
+  }
+}
+
+if (dialog && form) {
+  document.addEventListener("submit", (event) => {
+    const cardForm = event.target.closest(".claim-form");
+    if (!cardForm) return;
+    event.preventDefault();
+    open(cardForm, event.submitter || cardForm.querySelector("button"));
+  });
+  form.addEventListener("submit", confirm);
+  dialog.querySelector('[data-action="cancel"]').addEventListener("click", () => close({ releaseHold: true }));
+  dialog.addEventListener("cancel", (event) => {
+    event.preventDefault(); // Escape: close our way, releasing the hold
+    close({ releaseHold: true });
+  });
+}

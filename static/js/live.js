@@ -1,0 +1,50 @@
+// The live channel: one WebSocket per page, reconnecting with backoff after a drop.
+// Every server event is re-dispatched on `document` as a "roomclaim:live" CustomEvent;
+// after a reconnect, "roomclaim:resync" tells pages to refresh what they may have missed.
+import { showToast } from "./toasts.js";
+
+const MIN_DELAY_MS = 500;
+const MAX_DELAY_MS = 15000;
+const url = document.body.dataset.liveUrl;
+const indicator = document.getElementById("live-indicator");
+let delay = MIN_DELAY_MS;
+let connectedBefore = false;
+
+function setState(state) {
+  if (!indicator) return;
+  indicator.dataset.state = state;
+  indicator.querySelector(".live-label").textContent = state === "live" ? "Live" : "Offline";
+  indicator.title = state === "live" ? "Live updates are on" : "Live updates are off; reconnecting";
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const socket = new WebSocket(`${scheme}://${location.host}${url}`);
+  window.roomclaimSocket = socket; // lets tests and the console see the connection
+
+  socket.addEventListener("open", () => {
+    delay = MIN_DELAY_MS;
+    setState("live");
+    if (connectedBefore) document.dispatchEvent(new CustomEvent("roomclaim:resync"));
+    connectedBefore = true;
+  });
+  socket.addEventListener("message", (message) => {
+    let frame;
+    try {
+      frame = JSON.parse(message.data);
+    } catch {
+      return;
+    }
+    if (frame.event === "bookingConflict") showToast(frame.data.message, { kind: "error" });
+    document.dispatchEvent(new CustomEvent("roomclaim:live", { detail: frame }));
+  });
+  socket.addEventListener("close", (closed) => {
+    setState("offline");
+    if (closed.code === 4401) return; // logged out: do not knock again
+    const jitter = Math.random() * delay * 0.3;
+    setTimeout(connect, delay + jitter);
+    delay = Math.min(delay * 2, MAX_DELAY_MS);
+  });
+}
+
+if (url && "WebSocket" in window) connect();

@@ -1,0 +1,54 @@
+// Swap a region of the page for a fresh copy from the server, keeping focus and scroll.
+const running = new Map(); // id -> {promise, again}
+
+async function swap(id) {
+  const response = await fetch(location.href, {
+    headers: { "X-Fragment": id, Accept: "text/html" },
+    credentials: "same-origin",
+  });
+  if (!response.ok && response.status !== 400) return;
+  const template = document.createElement("template");
+  template.innerHTML = (await response.text()).trim();
+  const fresh = template.content.getElementById(id);
+  const current = document.getElementById(id);
+  if (!fresh || !current) return;
+
+  const focused = current.contains(document.activeElement) ? document.activeElement : null;
+  const card = focused?.closest("[data-room-id], [data-booking-id]");
+  const scroll = window.scrollY;
+  current.replaceWith(fresh);
+  window.scrollTo({ top: scroll });
+  if (focused) {
+    let target = null;
+    if (card?.dataset.roomId) target = fresh.querySelector(`[data-room-id="${card.dataset.roomId}"] button`);
+    if (card?.dataset.bookingId) target = fresh.querySelector(`[data-booking-id="${card.dataset.bookingId}"] button`);
+    target = target || fresh.querySelector("h2");
+    if (target?.tagName === "H2") target.setAttribute("tabindex", "-1");
+    target?.focus({ preventScroll: true });
+  }
+  fresh.dispatchEvent(new CustomEvent("roomclaim:refreshed", { bubbles: true }));
+}
+
+// One refresh at a time per region; a request made meanwhile runs once more afterwards,
+// so news that arrives while a fetch is under way is never lost.
+export function refreshRegion(id) {
+  const current = running.get(id);
+  if (current) {
+    current.again = true;
+    return current.promise;
+  }
+  const state = { again: false };
+  state.promise = (async () => {
+    do {
+      state.again = false;
+      try {
+        await swap(id);
+      } catch (error) {
+        console.warn("Could not refresh", id, error);
+      }
+    } while (state.again);
+    running.delete(id);
+  })();
+  running.set(id, state);
+  return state.promise;
+}

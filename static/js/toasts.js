@@ -1,0 +1,40 @@
+// Toasts: short messages in the page's live regions. Text only, never HTML.
+const SUCCESS_MS = 6000;
+const ERROR_MS = 12000;
+const REPEAT_MS = 3000;
+const recent = new Map();
+
+function dismiss(toast) {
+  toast.remove();
+}
+
+function wire(toast, lifetime) {
+  toast.querySelector(".toast-close")?.addEventListener("click", () => dismiss(toast));
+  if (lifetime) setTimeout(() => dismiss(toast), lifetime);
+}
+
+export function showToast(message, { kind = "success" } = {}) {
+  const now = Date.now();
+  const key = `${kind}:${message}`;
+  if (now - (recent.get(key) || 0) < REPEAT_MS) return; // the same news from two paths
+  recent.set(key, now);
+
+  const region = document.getElementById(kind === "error" ? "toast-alert" : "toast-status");
+  if (!region) return;
+  const toast = document.createElement("div");
+  toast.className = `toast toast-${kind}`;
+  const text = document.createElement("span");
+  text.className = "toast-text";
+  text.textContent = message;
+  const close = document.createElement("button");
+  close.type = "button";
+  close.className = "toast-close";
+  close.setAttribute("aria-label", "Dismiss");
+  close.textContent = "×";
+  toast.append(text, close);
+  region.append(toast);
+  wire(toast, kind === "error" ? ERROR_MS : SUCCESS_MS);
+}
+
+// Messages the server rendered into the page (no-JavaScript path) get the same controls.
+document.querySelectorAll(".toast").forEach((toast) => wire(toast, toast.classList.contains("toast-error") ? ERROR_MS : SUCCESS_MS));
