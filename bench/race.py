@@ -15,11 +15,9 @@ import random
 import sys
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import PASSWORD, Servers, fresh_database, logged_in_client, manage, overlapping_pairs, sql  # noqa: E402
+from harness import PASSWORD, Servers, fresh_database, logged_in_client, manage, overlapping_pairs, sql
 
 TEACHERS = 40
 
