@@ -3,19 +3,18 @@ production settings (DEBUG off), a throw-away database, and logged-in HTTP clien
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import re
-import secrets
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import psycopg
 import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.servers import DaphneServers, production_env
+from tests.servers import logged_in_client as _logged_in_client
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -31,19 +30,7 @@ def database_url() -> str:
 
 
 def server_env(**extra: str) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "HTTPS": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database_url(),
-        "REDIS_URL": REDIS_URL,
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    env.update(extra)
-    return env
+    return production_env(database_url=database_url(), redis_url=REDIS_URL, **extra)
 
 
 def manage(*args: str, env: dict[str, str] | None = None) -> str:
@@ -82,83 +69,12 @@ def overlapping_pairs() -> int:
     )[0][0]
 
 
-class Servers(contextlib.AbstractContextManager):
-    """``count`` daphne processes on consecutive ports, stopped on exit."""
+class Servers(DaphneServers):
+    """Two (or ``count``) production-settings servers on the bench database."""
 
     def __init__(self, count: int = 2, base_port: int = 8101, command: list[str] | None = None, **env: str):
-        self.ports = [base_port + n for n in range(count)]
-        self.command = command
-        self.env = server_env(**env)
-        self.processes: list[subprocess.Popen] = []
-
-    @property
-    def urls(self) -> list[str]:
-        return [f"http://127.0.0.1:{port}" for port in self.ports]
-
-    def __enter__(self) -> Servers:
-        for port in self.ports:
-            command = self.command or [
-                str(Path(sys.executable).parent / "daphne"),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "config.asgi:application",
-            ]
-            command = [part.replace("{port}", str(port)) for part in command]
-            self.processes.append(
-                subprocess.Popen(
-                    command,
-                    cwd=ROOT,
-                    env=self.env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-            )
-        for url, process in zip(self.urls, self.processes, strict=True):
-            wait_until_serving(url, process)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-    @property
-    def pids(self) -> list[int]:
-        return [process.pid for process in self.processes]
+        super().__init__(server_env(**env), ports=[base_port + n for n in range(count)], command=command)
 
 
-def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server for {url} exited: {process.stderr.read()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/accounts/login/", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not start within {timeout} s")
-
-
-async def logged_in_client(base_url: str, username: str, password: str = PASSWORD) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=base_url, timeout=30, headers={"Accept": "application/json"})
-    page = await client.get("/accounts/login/", headers={"Accept": "text/html"})
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    response = await client.post(
-        "/accounts/login/",
-        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
-        headers={"Accept": "text/html", "Referer": f"{base_url}/accounts/login/"},
-    )
-    if response.status_code != 302:
-        raise RuntimeError(f"login of {username} failed: {response.status_code}")
-    client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
-    client.headers["Referer"] = f"{base_url}/"
-    return client
+async def logged_in_client(base_url: str, username: str, password: str = PASSWORD):
+    return await _logged_in_client(base_url, username, password)

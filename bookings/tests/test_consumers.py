@@ -1,0 +1,136 @@
+"""The live channel: who hears what, over the real ASGI application."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.test import Client
+
+from bookings import services
+from bookings.errors import BookingError
+from bookings.tests.factories import at, make_room, make_teacher
+from config.asgi import application
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+ORIGIN = (b"origin", b"http://localhost")
+
+
+def session_cookie(teacher) -> bytes:
+    client = Client()
+    client.force_login(teacher)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def connect(teacher=None) -> WebsocketCommunicator:
+    headers = [ORIGIN]
+    if teacher is not None:
+        headers.append((b"cookie", await sync_to_async(session_cookie)(teacher)))
+    socket = WebsocketCommunicator(application, "/ws/bookings/", headers=headers)
+    connected, _ = await socket.connect()
+    assert connected, "socket refused"
+    return socket
+
+
+@pytest.fixture
+def people():
+    return make_teacher("Alice Adams"), make_teacher("Bob Brown"), make_room("Room 101")
+
+
+async def test_anonymous_socket_is_closed():
+    socket = WebsocketCommunicator(application, "/ws/bookings/", headers=[ORIGIN])
+    connected, code = await socket.connect()
+    assert not connected
+    assert code == 4401
+    await socket.disconnect()
+
+
+async def test_socket_from_a_foreign_origin_is_refused(people):
+    alice, _, _ = people
+    cookie = await sync_to_async(session_cookie)(alice)
+    socket = WebsocketCommunicator(
+        application, "/ws/bookings/", headers=[(b"origin", b"http://evil.example"), (b"cookie", cookie)]
+    )
+    connected, _ = await socket.connect()
+    assert not connected
+    await socket.disconnect()
+
+
+async def test_booking_created_reaches_every_teacher(people):
+    alice, bob, room = people
+    sockets = [await connect(alice), await connect(bob)]
+    booking = await sync_to_async(services.booking_create)(
+        teacher=alice, room_id=room.pk, start=at(10), end=at(11)
+    )
+    for socket in sockets:
+        frame = await socket.receive_json_from(timeout=2)
+        assert frame["event"] == "bookingCreated"
+        assert frame["data"]["id"] == booking.pk
+        assert frame["data"]["roomName"] == "Room 101"
+        assert frame["data"]["teacherName"] == "Alice Adams"
+        await socket.disconnect()
+
+
+async def test_conflict_reaches_only_the_teacher_who_lost_in_every_tab(people):
+    alice, bob, room = people
+    alice_socket, bob_tab_1, bob_tab_2 = await connect(alice), await connect(bob), await connect(bob)
+    await sync_to_async(services.booking_hold)(teacher=alice, room_id=room.pk, start=at(10), end=at(11))
+    with pytest.raises(BookingError):
+        await sync_to_async(services.booking_create)(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    for tab in (bob_tab_1, bob_tab_2):
+        frame = await tab.receive_json_from(timeout=2)
+        assert frame["event"] == "bookingConflict"
+        assert frame["data"]["code"] == "BOOKING_CONFLICT"
+        assert frame["data"]["message"] == "Another teacher is currently booking this room"
+        assert frame["data"]["roomId"] == room.pk
+        assert frame["data"]["userId"] == bob.pk
+        assert frame["data"]["conflictingBooking"] is None
+    assert await alice_socket.receive_nothing(timeout=0.3)
+    for socket in (alice_socket, bob_tab_1, bob_tab_2):
+        await socket.disconnect()
+
+
+async def test_room_not_available_conflict_names_the_booking(people):
+    alice, bob, room = people
+    booking = await sync_to_async(services.booking_create)(
+        teacher=alice, room_id=room.pk, start=at(10), end=at(11)
+    )
+    bob_socket = await connect(bob)
+    with pytest.raises(BookingError):
+        await sync_to_async(services.booking_create)(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    frame = await bob_socket.receive_json_from(timeout=2)
+    assert frame["data"]["message"] == "Room already booked by Alice Adams"
+    assert frame["data"]["conflictingBooking"]["id"] == booking.pk
+    await bob_socket.disconnect()
+
+
+async def test_cancelled_reaches_every_teacher(people):
+    alice, bob, room = people
+    booking = await sync_to_async(services.booking_create)(
+        teacher=alice, room_id=room.pk, start=at(10), end=at(11)
+    )
+    sockets = [await connect(alice), await connect(bob)]
+    await sync_to_async(services.booking_cancel)(booking_id=booking.pk, teacher=alice)
+    for socket in sockets:
+        frame = await socket.receive_json_from(timeout=2)
+        assert frame["event"] == "bookingCancelled"
+        assert frame["data"]["id"] == booking.pk
+        assert frame["data"]["status"] == "cancelled"
+        await socket.disconnect()
+
+
+class Rollback(Exception):
+    pass
+
+
+def create_then_roll_back(teacher, room):
+    with pytest.raises(Rollback), transaction.atomic():
+        services.booking_create(teacher=teacher, room_id=room.pk, start=at(10), end=at(11))
+        raise Rollback
+
+
+async def test_nothing_is_sent_for_a_rolled_back_booking(people):
+    alice, bob, room = people
+    socket = await connect(bob)
+    await sync_to_async(create_then_roll_back)(alice, room)
+    assert await socket.receive_nothing(timeout=0.5)
+    await socket.disconnect()

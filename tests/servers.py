@@ -1,0 +1,135 @@
+"""Real servers for tests and benchmarks: daphne processes with production settings,
+and HTTP clients that log in the way a browser does."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def production_env(*, database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """DEBUG off, plain HTTP on loopback: what a school runs behind its TLS proxy."""
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "HTTPS": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        **extra,
+    }
+
+
+def collectstatic(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+
+
+class DaphneServers(contextlib.AbstractContextManager):
+    """``count`` server processes on free ports (or ``ports``), stopped on exit.
+
+    ``command`` may replace daphne (``{port}`` is filled in), e.g. to compare servers.
+    """
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        count: int = 2,
+        ports: list[int] | None = None,
+        command: list[str] | None = None,
+    ):
+        self.env = env
+        self.ports = ports or [free_port() for _ in range(count)]
+        self.command = command or [
+            str(Path(sys.executable).parent / "daphne"),
+            "-b",
+            "127.0.0.1",
+            "-p",
+            "{port}",
+            "config.asgi:application",
+        ]
+        self.processes: list[subprocess.Popen] = []
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports]
+
+    @property
+    def pids(self) -> list[int]:
+        return [process.pid for process in self.processes]
+
+    def __enter__(self) -> DaphneServers:
+        for port in self.ports:
+            command = [part.replace("{port}", str(port)) for part in self.command]
+            self.processes.append(
+                subprocess.Popen(
+                    command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                )
+            )
+        try:
+            for url, process in zip(self.urls, self.processes, strict=True):
+                wait_until_serving(url, process)
+        except Exception:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server for {url} exited: {process.stderr.read().decode()[-2000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/accounts/login/", timeout=1).status_code == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not start within {timeout} s")
+
+
+async def logged_in_client(base_url: str, username: str, password: str) -> httpx.AsyncClient:
+    """An HTTP client with a session and CSRF token, asking for JSON answers."""
+    client = httpx.AsyncClient(base_url=base_url, timeout=30, headers={"Accept": "application/json"})
+    page = await client.get("/accounts/login/", headers={"Accept": "text/html"})
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = await client.post(
+        "/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Accept": "text/html", "Referer": f"{base_url}/accounts/login/"},
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"login of {username} failed: {response.status_code}")
+    client.headers["X-CSRFToken"] = client.cookies["csrftoken"]
+    client.headers["Referer"] = f"{base_url}/"
+    return client
