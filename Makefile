@@ -32,8 +32,11 @@ test: test-sqlite test-postgres
 test-sqlite: $(VENV)/.installed-dev
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not postgres"
 
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
 # PostgreSQL + Redis: the whole suite again, races and browsers included.
-test-postgres: $(VENV)/.installed-dev
+test-postgres: $(VENV)/.installed-dev node_modules/axe-core/axe.min.js
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(BIN)/pytest
 

@@ -144,7 +144,27 @@ async function confirm(event) {
   }
 }
 
+// A modal dialog already makes the page behind it inert; this keeps Tab from leaving
+// the dialog for the browser's own controls, too.
+function trapFocus(event) {
+  if (event.key !== "Tab") return;
+  const focusable = [...dialog.querySelectorAll("input:not([type=hidden]), button, [href], textarea, select")].filter(
+    (element) => !element.disabled && element.offsetParent !== null,
+  );
+  if (!focusable.length) return;
+  const first = focusable[0];
+  const last = focusable[focusable.length - 1];
+  if (event.shiftKey && document.activeElement === first) {
+    event.preventDefault();
+    last.focus();
+  } else if (!event.shiftKey && document.activeElement === last) {
+    event.preventDefault();
+    first.focus();
+  }
+}
+
 if (dialog && form) {
+  dialog.addEventListener("keydown", trapFocus);
   document.addEventListener("submit", (event) => {
     const cardForm = event.target.closest(".claim-form");
     if (!cardForm) return;

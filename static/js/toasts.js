@@ -13,12 +13,26 @@ function wire(toast, lifetime) {
   if (lifetime) setTimeout(() => dismiss(toast), lifetime);
 }
 
+// A modal dialog puts the rest of the page behind its backdrop and makes it inert, live
+// regions included; so while one is open the toasts move into it, and back on close.
+const container = document.querySelector(".toasts");
+const home = container?.parentElement;
+
+function placeToasts() {
+  const modal = document.querySelector("dialog:modal");
+  const host = modal || home;
+  if (container && host && container.parentElement !== host) host.append(container);
+}
+
+document.addEventListener("close", placeToasts, true);
+
 export function showToast(message, { kind = "success" } = {}) {
   const now = Date.now();
   const key = `${kind}:${message}`;
   if (now - (recent.get(key) || 0) < REPEAT_MS) return; // the same news from two paths
   recent.set(key, now);
 
+  placeToasts();
   const region = document.getElementById(kind === "error" ? "toast-alert" : "toast-status");
   if (!region) return;
   const toast = document.createElement("div");

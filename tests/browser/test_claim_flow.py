@@ -1,0 +1,197 @@
+"""The original design's scenario in real Chromium: two teachers, one room, two server
+processes. Teacher A on process 1, teacher B on process 2."""
+
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from bookings.models import Booking
+from bookings.tests.factories import at, make_room, make_teacher
+
+pytestmark = [pytest.mark.postgres, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture
+def school():
+    return SimpleNamespace(
+        alice=make_teacher("Alice Adams", username="alice"),
+        bob=make_teacher("Bob Brown", username="bob"),
+        room=make_room("Room 101", capacity=24, features=("projector",), building="Science Wing"),
+        spare=make_room("Room 102", capacity=60, features=("projector", "whiteboard")),
+    )
+
+
+def search_url(capacity=20):
+    day = timezone.localtime(at(10)).date().isoformat()
+    return f"/?date={day}&start=10:00&end=11:00&capacity={capacity}&feature=projector"
+
+
+def card(page, room):
+    return page.locator(f'#search-results [data-room-id="{room.pk}"]')
+
+
+def wait_live(page):
+    expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
+
+
+def test_two_teachers_claim_one_room(live_servers, open_page, screenshot, school):
+    room, spare = school.room, school.spare
+    page_a = open_page(live_servers.urls[0], "alice")
+    page_b = open_page(live_servers.urls[1], "bob")
+    for page in (page_a, page_b):
+        page.goto(search_url())
+        wait_live(page)
+        expect(card(page, room)).to_be_visible()
+    expect(page_a.locator("#search-results [data-room-id]").first).to_have_attribute(
+        "data-room-id", str(room.pk)
+    )
+    screenshot(page_a, "1-search-results")
+
+    # A opens the dialog: the hold is taken.
+    card(page_a, room).get_by_role("button", name="Claim Room").click()
+    dialog_a = page_a.get_by_role("dialog")
+    expect(dialog_a).to_be_visible()
+    expect(dialog_a).to_contain_text("Room 101")
+    expect(dialog_a).to_contain_text(re.compile(r"Held for you for \d+ s"))
+    screenshot(page_a, "2-dialog-held")
+
+    # B tries the same room: told at once that someone else is booking it.
+    card(page_b, room).get_by_role("button", name="Claim Room").click()
+    dialog_b = page_b.get_by_role("dialog")
+    expect(dialog_b).to_contain_text("Another teacher is currently booking this room")
+    expect(page_b.get_by_role("alert")).to_contain_text("Another teacher is currently booking this room")
+    screenshot(page_b, "3-booking-conflict")
+
+    # A confirms.
+    dialog_a.get_by_label("Purpose").fill("Year 9 chemistry")
+    dialog_a.get_by_role("button", name="Confirm booking").click()
+    expect(page_a.get_by_role("status")).to_contain_text("Room booked successfully")
+    expect(dialog_a).to_be_hidden()
+    expect(card(page_a, room)).to_have_count(0)
+    screenshot(page_a, "4-booked")
+
+    # B's results lose the room by themselves, without a reload; B's dialog stays open.
+    expect(card(page_b, room)).to_have_count(0, timeout=2000)
+    expect(card(page_b, spare)).to_be_visible()
+    expect(dialog_b).to_be_visible()
+
+    # B confirms in the dialog that was open while A booked.
+    dialog_b.get_by_role("button", name="Confirm booking").click()
+    expect(dialog_b).to_contain_text("Room already booked by Alice Adams")
+    expect(page_b.get_by_role("alert")).to_contain_text("Room already booked by Alice Adams")
+    screenshot(page_b, "5-room-already-booked")
+
+    page_b.keyboard.press("Escape")
+    expect(dialog_b).to_be_hidden()
+    booking = Booking.objects.get()
+    assert (booking.teacher, booking.room, booking.purpose) == (school.alice, room, "Year 9 chemistry")
+
+    page_a.get_by_role("link", name="My bookings").click()
+    expect(page_a.locator("#bookings-list")).to_contain_text("Room 101")
+    expect(page_a.locator("#bookings-list")).to_contain_text("Year 9 chemistry")
+    screenshot(page_a, "6-my-bookings")
+
+
+def test_results_refresh_again_after_the_socket_reconnects(live_servers, open_page, school):
+    room, spare = school.room, school.spare
+    page_b = open_page(live_servers.urls[1], "bob")
+    page_b.goto(search_url())
+    wait_live(page_b)
+    page_b.evaluate("window.roomclaimSocket.close()")  # the network drops
+    expect(page_b.locator("#live-indicator")).to_have_attribute("data-state", "offline")
+    wait_live(page_b)
+
+    page_a = open_page(live_servers.urls[0], "alice")
+    page_a.goto(search_url())
+    card(page_a, spare).get_by_role("button", name="Claim Room").click()
+    page_a.get_by_role("dialog").get_by_role("button", name="Confirm booking").click()
+    expect(page_a.get_by_role("status")).to_contain_text("Room booked successfully")
+
+    expect(card(page_b, spare)).to_have_count(0, timeout=2000)
+    expect(card(page_b, room)).to_be_visible()
+
+
+def test_cancel_and_escape_release_the_hold_and_return_focus(live_servers, open_page, school):
+    room = school.room
+    page_a = open_page(live_servers.urls[0], "alice")
+    page_b = open_page(live_servers.urls[1], "bob")
+    page_a.goto(search_url())
+    page_b.goto(search_url())
+
+    claim_button = card(page_a, room).get_by_role("button", name="Claim Room")
+    claim_button.click()
+    dialog = page_a.get_by_role("dialog")
+    expect(dialog).to_contain_text("Held for you")
+
+    # Focus stays inside the open dialog.
+    for key in ["Tab"] * 6 + ["Shift+Tab"] * 6:
+        page_a.keyboard.press(key)
+        assert page_a.evaluate("document.getElementById('claim-dialog').contains(document.activeElement)")
+
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(claim_button).to_be_focused()
+
+    # The hold is gone: B can take it at once.
+    card(page_b, room).get_by_role("button", name="Claim Room").click()
+    expect(page_b.get_by_role("dialog")).to_contain_text("Held for you")
+    page_b.keyboard.press("Escape")
+    expect(page_b.get_by_role("dialog")).to_be_hidden()
+    claim_button.click()
+    expect(dialog).to_contain_text("Held for you")
+
+
+def test_without_javascript_the_forms_still_work(live_servers, browser, school):
+    context = browser.new_context(base_url=live_servers.urls[0], java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("test-pass-123")
+    page.get_by_role("button", name="Log in").click()
+    page.goto(search_url())
+    card(page, school.room).get_by_role("button", name="Claim Room").click()
+    expect(page.get_by_role("heading", name="Claim Room 101")).to_be_visible()
+    page.get_by_role("button", name="Confirm booking").click()
+    expect(page).to_have_url(re.compile(r"/bookings/$"))
+    expect(page.get_by_text("Room booked successfully")).to_be_visible()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name=re.compile("Cancel booking")).click()
+    expect(page.get_by_text("Booking cancelled")).to_be_visible()
+    assert Booking.objects.get().status == "cancelled"
+    context.close()
+
+
+def axe_violations(page, **options):
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("options => axe.run(document, options)", options)
+    return [
+        {"id": v["id"], "impact": v["impact"], "targets": [n["target"] for n in v["nodes"]]}
+        for v in result["violations"]
+        if v["impact"] in ("critical", "serious")
+    ]
+
+
+def test_pages_and_dialog_have_no_serious_accessibility_violations(live_servers, open_page, school):
+    room = school.room
+    page = open_page(live_servers.urls[0], "alice")
+    page.goto(search_url())
+    assert axe_violations(page) == [], "dashboard"
+    card(page, room).get_by_role("button", name="Claim Room").click()
+    expect(page.get_by_role("dialog")).to_contain_text("Held for you")
+    assert axe_violations(page) == [], "dialog"
+    page.get_by_role("dialog").get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("status")).to_contain_text("Room booked successfully")
+    page.goto("/bookings/")
+    assert axe_violations(page) == [], "my bookings"
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+              .filter(el => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
+              .map(el => el.outerHTML)"""
+    )
+    assert unlabelled == []
