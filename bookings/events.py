@@ -2,18 +2,21 @@
 
 Only ``bookings.services`` calls ``publish_*``, and only through
 ``transaction.on_commit``, so a rolled-back booking is never announced. A channel layer
-that is down or slow is logged and skipped: it never fails or holds up a booking.
+that is down or slow is logged and skipped: it never fails or holds up a booking, since
+events for a networked layer go out from a publisher thread, not from the request.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import queue
+import threading
 from datetime import datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
 from .errors import BookingError
@@ -50,11 +53,78 @@ def _send(group: str, kind: str, payload: dict[str, Any]) -> None:
     if layer is None:
         return
     message = {"type": kind, "data": payload}
+    if isinstance(layer, InMemoryChannelLayer):
+        # In-process and instant (the single-process set-up): send right here.
+        _send_now(layer, group, message)
+    else:
+        # A layer behind the network may be slow or down: hand the message to this
+        # process's publisher thread, so the request that made the news never waits.
+        _publisher().submit(layer, group, message)
+
+
+def _send_now(layer, group: str, message: dict[str, Any]) -> None:
     try:
         async_to_sync(_send_with_timeout)(layer, group, message)
     except Exception:
-        logger.exception("Could not publish %s to %s; the booking itself is unaffected", kind, group)
+        logger.exception(
+            "Could not publish %s to %s; the booking itself is unaffected", message["type"], group
+        )
 
 
 async def _send_with_timeout(layer, group: str, message: dict[str, Any]) -> None:
     await asyncio.wait_for(layer.group_send(group, message), settings.EVENT_PUBLISH_TIMEOUT)
+
+
+class Publisher:
+    """One daemon thread with its own event loop, sending queued events in order."""
+
+    MAX_QUEUED = 10_000
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=self.MAX_QUEUED)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="event-publisher", daemon=True)
+        self._thread.start()
+
+    def submit(self, layer, group: str, message: dict[str, Any]) -> None:
+        try:
+            self._queue.put_nowait((layer, group, message))
+        except queue.Full:
+            logger.error("Event queue full; dropped %s to %s", message["type"], group)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued event has been sent or given up on."""
+        done = threading.Event()
+        self._queue.put((None, None, done))
+        return done.wait(timeout)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        while True:
+            layer, group, message = self._queue.get()
+            if layer is None:
+                message.set()
+                continue
+            try:
+                self._loop.run_until_complete(_send_with_timeout(layer, group, message))
+            except Exception:
+                logger.exception(
+                    "Could not publish %s to %s; the booking itself is unaffected", message["type"], group
+                )
+
+
+_publisher_lock = threading.Lock()
+_publisher_instance: Publisher | None = None
+
+
+def _publisher() -> Publisher:
+    global _publisher_instance
+    with _publisher_lock:
+        if _publisher_instance is None:
+            _publisher_instance = Publisher()
+        return _publisher_instance
+
+
+def flush(timeout: float = 5.0) -> bool:
+    """Wait for events queued by this process to go out (tests, graceful shutdown)."""
+    return _publisher_instance.flush(timeout) if _publisher_instance else True
