@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from bookings import locks
-from bookings.tests.factories import at
+from bookings.tests.factories import at, make_room, make_teacher
 from rooms.models import Feature, Room
 from teachers.models import Teacher
 
@@ -29,13 +29,16 @@ def test_cleanup_reports_how_many_expired_locks_it_removed(caplog):
     assert run("cleanup_room_locks").strip() == "Cleaned up 0 expired room locks"
 
 
+@pytest.mark.django_db
 def test_cleanup_list_shows_room_period_holder_and_expiry():
-    locks.acquire(room_id=7, start=at(10), end=at(11), teacher_id=42)
+    room, teacher = make_room("Room 101"), make_teacher("Alice Adams")
+    locks.acquire(room_id=room.pk, start=at(10), end=at(11), teacher_id=teacher.pk)
     output = run("cleanup_room_locks", "--list")
     assert "1 active room locks" in output
-    line = next(line for line in output.splitlines() if line.startswith("room 7"))
+    line = next(line for line in output.splitlines() if line.startswith(f"room {room.pk}"))
+    assert "(Room 101)" in line
     assert "10:00-11:00" in line
-    assert "teacher 42" in line
+    assert f"teacher {teacher.pk} (Alice Adams)" in line
     assert "expires" in line
 
 

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import httpx
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -195,3 +196,32 @@ def test_pages_and_dialog_have_no_serious_accessibility_violations(live_servers,
               .map(el => el.outerHTML)"""
     )
     assert unlabelled == []
+
+
+def test_my_bookings_follows_bookings_made_in_another_tab(live_servers, open_page, school):
+    dashboard = open_page(live_servers.urls[0], "alice")
+    bookings_tab = dashboard.context.new_page()
+    bookings_tab.goto("/bookings/")
+    wait_live(bookings_tab)
+    expect(bookings_tab.locator("#bookings-list")).to_contain_text("No upcoming bookings")
+
+    dashboard.goto(search_url())
+    card(dashboard, school.room).get_by_role("button", name="Claim Room").click()
+    dashboard.get_by_role("dialog").get_by_role("button", name="Confirm booking").click()
+    expect(dashboard.get_by_role("status")).to_contain_text("Room booked successfully")
+
+    expect(bookings_tab.locator("#bookings-list")).to_contain_text("Room 101", timeout=2000)
+    bookings_tab.once("dialog", lambda dialog: dialog.accept())
+    bookings_tab.get_by_role("button", name="Cancel booking of Room 101").click()
+    expect(bookings_tab.get_by_role("status")).to_contain_text("Booking cancelled")
+    expect(bookings_tab.locator("#bookings-list")).to_contain_text("Cancelled")
+
+
+def test_static_files_are_served_by_the_app_with_debug_off(live_servers):
+    page = httpx.get(f"{live_servers.urls[0]}/accounts/login/")
+    stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]+\.css)"', page.text)
+    assert stylesheet, "the page links a hashed stylesheet (collectstatic manifest)"
+    response = httpx.get(f"{live_servers.urls[0]}{stylesheet.group(1)}")
+    assert response.status_code == 200
+    assert "text/css" in response.headers["content-type"]
+    assert "max-age" in response.headers["cache-control"]

@@ -5,6 +5,8 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from bookings import locks
+from rooms.models import Room
+from teachers.models import Teacher
 
 
 class Command(BaseCommand):
@@ -31,12 +33,20 @@ class Command(BaseCommand):
 
     def print_active(self):
         active = locks.active_locks()
+        rooms = dict(Room.objects.filter(pk__in={lock.room_id for lock in active}).values_list("pk", "name"))
+        teachers = {
+            teacher.pk: teacher
+            for teacher in Teacher.objects.filter(pk__in={lock.holder_id for lock in active})
+        }
         self.stdout.write(f"{len(active)} active room locks")
         for lock in active:
             start, end, expires = (
                 timezone.localtime(moment) for moment in (lock.start, lock.end, lock.expires_at)
             )
+            holder = teachers.get(lock.holder_id)
             self.stdout.write(
-                f"room {lock.room_id}  {start:%Y-%m-%d %H:%M}-{end:%H:%M}  "
-                f"teacher {lock.holder_id}  expires {expires:%H:%M:%S}"
+                f"room {lock.room_id} ({rooms.get(lock.room_id, 'unknown')})  "
+                f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}  "
+                f"teacher {lock.holder_id} ({holder.name if holder else 'unknown'})  "
+                f"expires {expires:%H:%M:%S}"
             )
