@@ -4,9 +4,11 @@ production settings (DEBUG off), a throw-away database, and logged-in HTTP clien
 from __future__ import annotations
 
 import logging
+import math
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -78,3 +80,18 @@ class Servers(DaphneServers):
 
 async def logged_in_client(base_url: str, username: str, password: str = PASSWORD):
     return await _logged_in_client(base_url, username, password)
+
+
+def percentile(values, pct: float) -> float:
+    """Nearest-rank percentile: the smallest value with ``pct`` percent at or below it."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(pct / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def slot(day_offset: int, hour: float, minutes: int = 60) -> tuple[str, str]:
+    """Form values (UTC, the bench servers' zone) for a period ``day_offset`` days ahead."""
+    day = datetime.now(UTC).date() + timedelta(days=day_offset)
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(hours=hour)
+    end = start + timedelta(minutes=minutes)
+    return start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M")

@@ -14,19 +14,10 @@ import collections
 import random
 import sys
 import time
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from harness import PASSWORD, Servers, fresh_database, logged_in_client, manage, overlapping_pairs, sql
+from harness import PASSWORD, Servers, fresh_database, logged_in_client, manage, overlapping_pairs, slot, sql
 
 TEACHERS = 40
-
-
-def slot(day_offset: int, hour: float, minutes: int = 60) -> tuple[str, str]:
-    day = datetime.now(ZoneInfo("UTC")).date() + timedelta(days=day_offset)
-    start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo("UTC")) + timedelta(hours=hour)
-    end = start + timedelta(minutes=minutes)
-    return start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M")
 
 
 async def same_slot(clients, room_id: int) -> collections.Counter:

@@ -1,0 +1,113 @@
+"""Fan-out: N sockets spread over two daphne processes; one claim; how long until the
+last socket has its ``bookingCreated``.
+
+Times are measured from the claim's 201 (and, for reference, from sending the claim)
+to the last socket's frame, over several claims; printed as p50/p99 per N.
+Usage: python bench/fanout.py [--sockets 100 1000] [--rounds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+
+import websockets
+from harness import PASSWORD, Servers, fresh_database, logged_in_client, manage, percentile, slot, sql
+
+TEACHERS = 50
+
+
+async def open_sockets(urls, clients, count):
+    sockets = []
+    for n in range(count):
+        client = clients[n % len(clients)]
+        url = urls[n % len(urls)]
+        sockets.append(
+            await websockets.connect(
+                url.replace("http://", "ws://") + "/ws/bookings/",
+                origin=url,
+                additional_headers={"Cookie": f"sessionid={client.cookies['sessionid']}"},
+                max_queue=None,
+            )
+        )
+    return sockets
+
+
+async def wait_for_booking(socket, booking_ids: asyncio.Queue, arrivals: dict):
+    async for raw in socket:
+        frame = json.loads(raw)
+        if frame["event"] == "bookingCreated":
+            arrivals.setdefault(frame["data"]["id"], []).append(time.perf_counter())
+
+
+async def measure(urls, clients, claimer, room_ids, count, rounds):
+    sockets = await open_sockets(urls, clients, count)
+    arrivals: dict[int, list[float]] = {}
+    listeners = [asyncio.create_task(wait_for_booking(s, None, arrivals)) for s in sockets]
+    from_201, from_send = [], []
+    try:
+        for round_number in range(rounds):
+            start, end = slot(3 + count // 1000, 8 + round_number * 0.5, minutes=30)
+            sent = time.perf_counter()
+            response = await claimer.post(
+                f"/rooms/{room_ids[round_number % len(room_ids)]}/claim/", data={"start": start, "end": end}
+            )
+            answered = time.perf_counter()
+            assert response.status_code == 201, response.text
+            booking_id = response.json()["booking"]["id"]
+            deadline = time.monotonic() + 30
+            while len(arrivals.get(booking_id, [])) < count:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"only {len(arrivals.get(booking_id, []))}/{count} sockets heard")
+                await asyncio.sleep(0.002)
+            last = max(arrivals[booking_id])
+            from_201.append((last - answered) * 1000)
+            from_send.append((last - sent) * 1000)
+    finally:
+        for listener in listeners:
+            listener.cancel()
+        await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
+    return from_201, from_send
+
+
+def summary(values):
+    return {
+        "p50": round(statistics.median(values), 1),
+        "p99": round(percentile(values, 99), 1),
+        "max": round(max(values), 1),
+    }
+
+
+async def run(socket_counts=(100, 1000), rounds=20, servers=None) -> dict:
+    results = {}
+    fresh_database()
+    manage("seed_demo", "--teachers", str(TEACHERS + 1), "--rooms", "24", "--password", PASSWORD, "-v0")
+    room_ids = [row[0] for row in sql("SELECT id FROM rooms_room ORDER BY name")]
+    with Servers(count=2) as servers:
+        clients = [await logged_in_client(servers.urls[n % 2], f"teacher{n + 1}") for n in range(TEACHERS)]
+        claimer = await logged_in_client(servers.urls[0], f"teacher{TEACHERS + 1}")
+        for count in socket_counts:
+            from_201, from_send = await measure(servers.urls, clients, claimer, room_ids, count, rounds)
+            results[count] = {"from_201": summary(from_201), "from_send": summary(from_send)}
+            print(
+                f"{count:5d} sockets: last socket after the 201: {results[count]['from_201']} ms; "
+                f"after sending the claim: {results[count]['from_send']} ms"
+            )
+        for client in [*clients, claimer]:
+            await client.aclose()
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sockets", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    asyncio.run(run(args.sockets, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
