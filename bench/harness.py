@@ -59,7 +59,8 @@ def fresh_database() -> None:
 
 def sql(query: str, *params) -> list[tuple]:
     with psycopg.connect(database_url()) as conn:
-        return conn.execute(query, params).fetchall()
+        cursor = conn.execute(query, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def overlapping_pairs() -> int:

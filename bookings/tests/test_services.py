@@ -1,6 +1,8 @@
 """The booking service's rules. Runs on SQLite and, in the PostgreSQL pass, on PostgreSQL."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings import locks, services
@@ -221,3 +223,24 @@ def test_ended_booking_cannot_be_cancelled(alice, room):
     with pytest.raises(BookingError) as raised:
         services.booking_cancel(booking_id=booking.pk, teacher=alice)
     assert list(raised.value.errors) == ["booking"]
+
+
+def data_statements(captured):
+    """Statements that read or write data, leaving out BEGIN/COMMIT/SAVEPOINT."""
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+    return [q["sql"] for q in captured if not q["sql"].upper().startswith(control)]
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: no test transaction around it
+def test_a_claim_costs_three_queries(alice, room):
+    # Lock the room row, look for an overlap, insert: the minimum the design needs.
+    with CaptureQueriesContext(connection) as captured:
+        claim(alice, room)
+    statements = data_statements(captured.captured_queries)
+    assert len(statements) == 3, statements
+
+
+def test_a_hold_costs_two_queries(alice, room):
+    with CaptureQueriesContext(connection) as captured:
+        services.booking_hold(teacher=alice, room_id=room.pk, start=at(10), end=at(11))
+    assert len(data_statements(captured.captured_queries)) == 2

@@ -132,3 +132,13 @@ def test_search_costs_a_fixed_number_of_queries(django_assert_num_queries):
     with django_assert_num_queries(2):  # the free rooms, then their features
         rooms = list(rooms_free_between(at(10), at(11), seats=1))
         assert sum(len(room.features.all()) for room in rooms) == 60
+
+
+def test_many_free_rooms_show_the_best_fits_and_say_there_are_more(as_teacher):
+    for number in range(35):
+        make_room(f"Room {number:02d}", capacity=10 + number)
+    response = search(as_teacher, capacity="5")
+    assert shown_rooms(response) == [f"Room {number:02d}" for number in range(30)]
+    page = response.content.decode()
+    assert "More than 30 rooms free" in page
+    assert "add seats or features" in page

@@ -1,0 +1,35 @@
+"""Scenario 2: one hot room. 40 teachers claim the same slot at once, round after round,
+spread over both processes: winner and loser latencies, and zero double bookings."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from harness import overlapping_pairs, slot
+from load import Run
+
+
+async def _attempt(client, go: asyncio.Event, room_id: int, start: str, end: str) -> tuple[int, float]:
+    await go.wait()
+    sent = time.perf_counter()
+    response = await client.post(f"/rooms/{room_id}/claim/", data={"start": start, "end": end})
+    return response.status_code, (time.perf_counter() - sent) * 1000
+
+
+async def hot_room(clients, room_id: int, rounds: int) -> tuple[Run, Run, int, int]:
+    winners, losers = Run(), Run()
+    unexpected = 0
+    for round_number in range(rounds):
+        start, end = slot(200 + round_number // 20, 8 + (round_number % 20) * 0.5, minutes=30)
+        go = asyncio.Event()
+
+        tasks = [asyncio.create_task(_attempt(client, go, room_id, start, end)) for client in clients]
+        await asyncio.sleep(0.05)  # every task waits at the start line
+        go.set()
+        answers = await asyncio.gather(*tasks)
+        wins = [ms for status, ms in answers if status == 201]
+        winners.latencies += wins
+        losers.latencies += [ms for status, ms in answers if status == 409]
+        unexpected += sum(status not in (201, 409) for status, _ in answers) + (len(wins) != 1)
+    return winners.stop(), losers.stop(), unexpected, overlapping_pairs()

@@ -1,0 +1,365 @@
+"""The benchmark suite: two daphne processes on PostgreSQL + Redis with production
+settings, loaded by this asyncio client; writes docs/benchmarks.md and a plot.
+
+    python bench/run.py           # full run, several repetitions (make bench)
+    python bench/run.py --quick   # a smoke run under two minutes (make bench-quick)
+
+Exits non-zero on a correctness failure (an error answer, a double booking); missed speed
+targets are reported, not failed, since a shared machine is noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import django
+import fanout
+import hotroom
+import search
+import throughput
+from harness import (
+    PASSWORD,
+    ROOT,
+    Servers,
+    fresh_database,
+    logged_in_client,
+    manage,
+    sql,
+)
+
+LEVELS = (1, 8, 32)
+
+
+@dataclass(frozen=True)
+class Plan:
+    runs: int
+    claim_seconds: int
+    hot_rounds: int
+    search_rooms: int
+    bookings_per_room: int
+    search_queries: int
+    sockets: tuple[int, ...]
+    fanout_rounds: int
+    compare_servers: bool
+    report: Path
+
+
+FULL = Plan(3, 8, 50, 2000, 250, 300, (100, 1000), 20, True, ROOT / "docs" / "benchmarks.md")
+QUICK = Plan(1, 2, 5, 200, 50, 40, (100,), 5, False, ROOT / "bench" / "results" / "quick.md")
+
+
+def spread(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def run_suite(plan: Plan) -> dict:
+    results: dict = {"claims": {}, "pgbench": {}, "generator_cpu": {}}
+    fresh_database()
+    manage("seed_demo", "--teachers", "42", "--rooms", "100", "--password", PASSWORD, "-v0")
+    room_ids = [row[0] for row in sql("SELECT id FROM rooms_room ORDER BY id")]
+    teacher_id = sql("SELECT id FROM teachers_teacher WHERE username = 'teacher42'")[0][0]
+
+    with Servers(count=2) as servers:
+        clients = [await logged_in_client(servers.urls[n % 2], f"teacher{n + 1}") for n in range(41)]
+
+        print("1. claim throughput", flush=True)
+        slots = throughput.SlotPlan(room_ids)
+        for level in LEVELS:
+            runs = [
+                await throughput.claim_load(clients[:level], slots, plan.claim_seconds)
+                for _ in range(plan.runs)
+            ]
+            tps = [
+                throughput.pgbench(level, plan.claim_seconds, room_ids, teacher_id) for _ in range(plan.runs)
+            ]
+            results["claims"][level] = runs
+            results["pgbench"][level] = tps
+            rate, p99 = statistics.median(r.rate for r in runs), statistics.median(r.p(99) for r in runs)
+            baseline = statistics.median(tps)
+            print(
+                f"   {level:2d} clients: {rate:7.1f} claims/s, p99 {p99:6.1f} ms; pgbench tps {baseline:7.1f}"
+            )
+
+        print("2. one hot room", flush=True)
+        results["hot"] = [
+            await hotroom.hot_room(clients[:40], room_ids[0], plan.hot_rounds) for _ in range(plan.runs)
+        ]
+
+        print("3. search at scale", flush=True)
+        search.load(plan.search_rooms, plan.bookings_per_room, teacher_id)
+        queries = search.search_queries(plan.search_queries)
+        results["search_counts"] = sql(
+            "SELECT (SELECT count(*) FROM rooms_room), (SELECT count(*) FROM bookings_booking)"
+        )[0]
+        results["search"] = [await search.dashboard_searches(clients[40], queries) for _ in range(plan.runs)]
+        results["bare_sql"] = [search.bare_sql_times(queries) for _ in range(plan.runs)]
+
+        print("4. fan-out", flush=True)
+        results["fanout"] = {}
+        for count in plan.sockets:
+            results["fanout"][count] = [
+                await fanout.measure(
+                    servers.urls, clients[:40], clients[40], room_ids, count, plan.fanout_rounds
+                )
+                for _ in range(plan.runs)
+            ]
+
+        results["rss"] = [peak_rss_mib(pid) for pid in servers.pids]
+        for client in clients:
+            await client.aclose()
+
+    if plan.compare_servers:
+        print("6. daphne and uvicorn side by side", flush=True)
+        results["servers"] = {
+            name: await server_comparison(command, room_ids, plan) for name, command in SERVERS.items()
+        }
+    return results
+
+
+UVICORN = [
+    str(Path(sys.executable).parent / "uvicorn"),
+    "config.asgi:application",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "{port}",
+    "--log-level",
+    "warning",
+    "--no-access-log",
+]
+SERVERS = {"daphne": None, "uvicorn": UVICORN}
+
+
+async def server_comparison(command, room_ids, plan: Plan) -> dict:
+    """Claims/s and p99 at 1 and 32 clients with two processes of one ASGI server."""
+    figures = {}
+    with Servers(count=2, base_port=8201, command=command) as servers:
+        clients = [await logged_in_client(servers.urls[n % 2], f"teacher{n + 1}") for n in range(32)]
+        slots = throughput.SlotPlan(room_ids)
+        slots.counter = itertools.count(10_000_000 if command else 20_000_000)  # a fresh part of the calendar
+        for level in (1, 32):
+            figures[level] = [
+                await throughput.claim_load(clients[:level], slots, plan.claim_seconds)
+                for _ in range(plan.runs)
+            ]
+        for client in clients:
+            await client.aclose()
+    return figures
+
+
+def versions() -> dict:
+    def first_line(*command):
+        try:
+            return subprocess.run(command, capture_output=True, text=True).stdout.strip().splitlines()[0]
+        except (OSError, IndexError):
+            return "unknown"
+
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
+    return {
+        "machine": f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB",
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql": sql("SHOW server_version")[0][0],
+        "redis": first_line("redis-server", "--version"),
+    }
+
+
+def fmt(spread_: dict, digits: int = 1) -> str:
+    """Median with the range of the runs: ``12.3 (11.9 to 13.0)``."""
+    return f"{spread_['median']:.{digits}f} ({spread_['min']:.{digits}f} to {spread_['max']:.{digits}f})"
+
+
+def cells(*series: list[float], digits: int = 1) -> str:
+    """Table cells, one per series of per-run values."""
+    return " | ".join(fmt(spread(values), digits) for values in series)
+
+
+def report(plan: Plan, results: dict) -> tuple[str, bool]:
+    lines, ok = [], True
+    info = versions()
+    lines += [
+        "# Benchmarks",
+        "",
+        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/run.py{' --quick' if plan is QUICK else ''}`: "
+        "two daphne processes (DEBUG off, production settings) on PostgreSQL + Redis, loaded by "
+        "one asyncio/httpx client on the same machine. Each figure is the median of "
+        f"{plan.runs} runs, with the range in brackets; ratios are to a baseline measured in the same run.",
+        "",
+        f"- Machine: {info['machine']}",
+        f"- Python {info['python']}, Django {info['django']}, PostgreSQL {info['postgresql']}",
+        f"- {info['redis']}",
+        "",
+        "## 1. Claim throughput (distinct slots over 100 rooms)",
+        "",
+        "| clients | claims/s | p50 ms | p99 ms | errors | pgbench tps (same SQL) | claims/s ÷ pgbench "
+        "| generator CPU (cores) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for level in LEVELS:
+        runs, tps = results["claims"][level], results["pgbench"][level]
+        rates = spread([r.rate for r in runs])
+        ratio = spread([r.rate / t for r, t in zip(runs, tps, strict=True)])
+        errors = sum(r.errors for r in runs)
+        ok = ok and errors == 0
+        lines.append(
+            f"| {level} | {fmt(rates)} | {cells([r.p50 for r in runs], [r.p(99) for r in runs])} "
+            f"| {errors} | {fmt(spread(tps))} | {fmt(ratio, 3)} "
+            f"| {cells([r.generator_cpu_share for r in runs], digits=2)} |"
+        )
+    hot = results["hot"]
+    double = sum(h[3] for h in hot)
+    unexpected = sum(h[2] for h in hot)
+    ok = ok and double == 0 and unexpected == 0
+    lines += [
+        "",
+        f"## 2. One hot room (40 teachers, same slot, {plan.hot_rounds} rounds, both processes)",
+        "",
+        "| who | p50 ms | p99 ms |",
+        "| --- | --- | --- |",
+        f"| winner | {cells([h[0].p50 for h in hot], [h[0].p(99) for h in hot])} |",
+        f"| losers | {cells([h[1].p50 for h in hot], [h[1].p(99) for h in hot])} |",
+        "",
+        f"Double bookings (checked in SQL): **{double}**. Rounds without exactly one winner or with an "
+        f"answer other than 201/409: **{unexpected}**.",
+    ]
+    rooms, bookings = results["search_counts"]
+    app_server = [search.summary(s[1]) for s in results["search"]]
+    app_whole = [s[0] for s in results["search"]]
+    bare = [search.summary(b[0]) for b in results["bare_sql"]]
+    uses_index = all(b[2] for b in results["bare_sql"])
+    lines += [
+        "",
+        f"## 3. Search at scale ({rooms:,} rooms, {bookings:,} bookings, {plan.search_queries} searches)",
+        "",
+        "| measure | p50 ms | p99 ms |",
+        "| --- | --- | --- |",
+        "| dashboard, server time (`Server-Timing`) | "
+        + cells([s["p50"] for s in app_server], [s["p99"] for s in app_server], digits=2)
+        + " |",
+        "| dashboard, whole response at the client | "
+        + cells([r.p50 for r in app_whole], [r.p(99) for r in app_whole], digits=2)
+        + " |",
+        "| bare SQL, EXPLAIN ANALYZE (planning + execution) | "
+        + cells([b["p50"] for b in bare], [b["p99"] for b in bare], digits=2)
+        + " |",
+        "| server time ÷ bare SQL | "
+        + cells(
+            [a["p50"] / b["p50"] for a, b in zip(app_server, bare, strict=True)],
+            [a["p99"] / b["p99"] for a, b in zip(app_server, bare, strict=True)],
+            digits=2,
+        )
+        + " |",
+        "",
+        f"The overlap check uses an index in every plan: **{'yes' if uses_index else 'NO'}**. One plan:",
+        "",
+        "```",
+        results["bare_sql"][0][1],
+        "```",
+        "",
+        "## 4. Fan-out (sockets spread over both processes)",
+        "",
+        "| sockets | last socket after the 201: p50 ms | p99 ms | after sending the claim: p50 ms | p99 ms |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for count, runs in results["fanout"].items():
+        f201 = [fanout.summary(r[0]) for r in runs]
+        fsend = [fanout.summary(r[1]) for r in runs]
+        lines.append(
+            f"| {count} | {cells([f['p50'] for f in f201], [f['p99'] for f in f201])} "
+            f"| {cells([f['p50'] for f in fsend], [f['p99'] for f in fsend])} |"
+        )
+    lines += [
+        "",
+        "## 5. Memory",
+        "",
+        "Peak RSS (VmHWM) of each server process over the whole run: "
+        + ", ".join(f"{rss:.0f} MiB" for rss in results["rss"])
+        + ".",
+        "",
+        "![Claim latency against concurrent clients](claim-latency.png)" if plan is FULL else "",
+        "",
+    ]
+    if "servers" in results:
+        lines += [
+            "",
+            "## 6. daphne and uvicorn, same load (two processes each, claims)",
+            "",
+            "| server | 1 client: claims/s | p99 ms | 32 clients: claims/s | p99 ms |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for name, figures in results["servers"].items():
+            one, many = figures[1], figures[32]
+            lines.append(
+                f"| {name} | {cells([r.rate for r in one], [r.p(99) for r in one])} "
+                f"| {cells([r.rate for r in many], [r.p(99) for r in many])} |"
+            )
+    return "\n".join(lines), ok
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for label, pct in (("p50", 50), ("p99", 99)):
+        values = [
+            statistics.median(r.p50 if pct == 50 else r.p(99) for r in results["claims"][level])
+            for level in LEVELS
+        ]
+        axis.plot(LEVELS, values, marker="o", label=label)
+    axis.set_xscale("log", base=2)
+    axis.set_xticks(LEVELS, [str(level) for level in LEVELS])
+    axis.set_xlabel("concurrent teachers")
+    axis.set_ylabel("claim latency (ms)")
+    axis.set_title("Claim latency, two daphne processes on PostgreSQL + Redis")
+    axis.grid(True, alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    plan = QUICK if args.quick else FULL
+    results = asyncio.run(run_suite(plan))
+    text, ok = report(plan, results)
+    plan.report.parent.mkdir(parents=True, exist_ok=True)
+    plan.report.write_text(text)
+    if plan is FULL:
+        plot(results, plan.report.parent / "claim-latency.png")
+    print(text)
+    print("\nOK" if ok else "\nFAILED: errors or double bookings above")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
