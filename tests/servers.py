@@ -10,6 +10,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -70,6 +71,7 @@ class DaphneServers(contextlib.AbstractContextManager):
             "config.asgi:application",
         ]
         self.processes: list[subprocess.Popen] = []
+        self.logs: list = []
 
     @property
     def urls(self) -> list[str]:
@@ -82,14 +84,15 @@ class DaphneServers(contextlib.AbstractContextManager):
     def __enter__(self) -> DaphneServers:
         for port in self.ports:
             command = [part.replace("{port}", str(port)) for part in self.command]
+            # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
+            log = tempfile.TemporaryFile()
+            self.logs.append(log)
             self.processes.append(
-                subprocess.Popen(
-                    command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-                )
+                subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log)
             )
         try:
-            for url, process in zip(self.urls, self.processes, strict=True):
-                wait_until_serving(url, process)
+            for url, process, log in zip(self.urls, self.processes, self.logs, strict=True):
+                wait_until_serving(url, process, log)
         except Exception:
             self.__exit__(None, None, None)
             raise
@@ -104,13 +107,16 @@ class DaphneServers(contextlib.AbstractContextManager):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for log in self.logs:
+            log.close()
 
 
-def wait_until_serving(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
+def wait_until_serving(url: str, process: subprocess.Popen, log, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server for {url} exited: {process.stderr.read().decode()[-2000:]}")
+            log.seek(0)
+            raise RuntimeError(f"server for {url} exited: {log.read().decode()[-2000:]}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{url}/accounts/login/", timeout=1).status_code == 200:
                 return
