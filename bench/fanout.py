@@ -15,7 +15,7 @@ import statistics
 import time
 
 import websockets
-from harness import PASSWORD, Servers, fresh_database, logged_in_client, manage, percentile, slot, sql
+from harness import PASSWORD, Servers, fresh_database, fresh_slot, logged_in_client, manage, percentile, sql
 
 TEACHERS = 50
 
@@ -50,7 +50,7 @@ async def measure(urls, clients, claimer, room_ids, count, rounds):
     from_201, from_send = [], []
     try:
         for round_number in range(rounds):
-            start, end = slot(3 + count // 1000, 8 + round_number * 0.5, minutes=30)
+            start, end = fresh_slot()
             sent = time.perf_counter()
             response = await claimer.post(
                 f"/rooms/{room_ids[round_number % len(room_ids)]}/claim/", data={"start": start, "end": end}

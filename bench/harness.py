@@ -3,6 +3,7 @@ production settings (DEBUG off), a throw-away database, and logged-in HTTP clien
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -96,3 +97,12 @@ def slot(day_offset: int, hour: float, minutes: int = 60) -> tuple[str, str]:
     start = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(hours=hour)
     end = start + timedelta(minutes=minutes)
     return start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M")
+
+
+_fresh = itertools.count()
+
+
+def fresh_slot(first_day: int = 120) -> tuple[str, str]:
+    """A half-hour that no other call (in this run) gets, from ``first_day`` days ahead."""
+    day, half_hour = divmod(next(_fresh), 20)
+    return slot(first_day + day, 8 + half_hour * 0.5, minutes=30)

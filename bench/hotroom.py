@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from harness import overlapping_pairs, slot
+from harness import fresh_slot, overlapping_pairs
 from load import Run
 
 
@@ -20,8 +20,8 @@ async def _attempt(client, go: asyncio.Event, room_id: int, start: str, end: str
 async def hot_room(clients, room_id: int, rounds: int) -> tuple[Run, Run, int, int]:
     winners, losers = Run(), Run()
     unexpected = 0
-    for round_number in range(rounds):
-        start, end = slot(200 + round_number // 20, 8 + (round_number % 20) * 0.5, minutes=30)
+    for _ in range(rounds):
+        start, end = fresh_slot()
         go = asyncio.Event()
 
         tasks = [asyncio.create_task(_attempt(client, go, room_id, start, end)) for client in clients]
