@@ -33,7 +33,9 @@ def database_url() -> str:
 
 
 def server_env(**extra: str) -> dict[str, str]:
-    return production_env(database_url=database_url(), redis_url=REDIS_URL, **extra)
+    return production_env(
+        database_url=database_url(), redis_url=REDIS_URL, CHANNEL_LAYER_PREFIX="roomclaim-bench", **extra
+    )
 
 
 def manage(*args: str, env: dict[str, str] | None = None) -> str:

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from . import services
 from .errors import BookingError
-from .models import Booking
+from .models import Booking, Conflict, Notification, Series, WaitlistEntry
 
 
 @admin.register(Booking)
@@ -27,3 +27,35 @@ class BookingAdmin(admin.ModelAdmin):
             else:
                 cancelled += 1
         self.message_user(request, f"Cancelled {cancelled} bookings.", messages.SUCCESS)
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ("room", "teacher", "rule", "until", "created_at")
+    list_filter = ("rule", "room__building")
+    search_fields = ("room__name", "teacher__username", "teacher__display_name", "purpose")
+    list_select_related = ("room", "teacher")
+
+
+@admin.register(Conflict)
+class ConflictAdmin(admin.ModelAdmin):
+    list_display = ("room", "teacher", "start", "end", "code", "created_at")
+    list_filter = ("code", "room__building", "room")
+    date_hierarchy = "created_at"
+    list_select_related = ("room", "teacher")
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = ("room", "teacher", "start", "end", "status", "created_at", "offer_expires_at")
+    list_filter = ("status", "room")
+    search_fields = ("room__name", "teacher__username", "teacher__display_name")
+    list_select_related = ("room", "teacher")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("kind", "teacher", "created_at", "sent_at", "attempts")
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
+    readonly_fields = ("last_error",)
+    list_select_related = ("teacher",)

@@ -32,3 +32,6 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
 
     async def booking_conflict(self, message):
         await self.send_json({"event": "bookingConflict", "data": message["data"]})
+
+    async def room_available(self, message):
+        await self.send_json({"event": "roomAvailable", "data": message["data"]})

@@ -43,6 +43,7 @@ class BookingError(Exception):
     message: str = ""
     conflicting_booking: Booking | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    conflicting_dates: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.message = self.message or MESSAGES[self.code]
@@ -74,6 +75,8 @@ class BookingError(Exception):
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.is_conflict:
             body["conflictingBooking"] = conflicting_booking_payload(self.conflicting_booking)
+        if self.conflicting_dates:
+            body["conflictingDates"] = self.conflicting_dates
         if self.code == INVALID_INPUT:
             body["errors"] = self.errors
         return body

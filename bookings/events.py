@@ -21,7 +21,7 @@ from django.conf import settings
 
 from .errors import BookingError
 from .models import Booking
-from .serializers import booking_payload, conflict_payload
+from .serializers import booking_payload, conflict_payload, room_available_payload
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,11 @@ def publish_booking_created(booking: Booking) -> None:
 
 def publish_booking_cancelled(booking: Booking) -> None:
     _send(ALL_TEACHERS, "booking.cancelled", booking_payload(booking))
+
+
+def publish_room_available(entry) -> None:
+    """Tell the first teacher in line that the room they wait for is held for them."""
+    _send(teacher_group(entry.teacher_id), "room.available", room_available_payload(entry))
 
 
 def publish_conflict(

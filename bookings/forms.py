@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from django import forms
 from django.utils import timezone
 
+from .models import Series
+
 MAX_LENGTH = timedelta(hours=12)
 MAX_AHEAD = timedelta(days=366)
 MAX_ATTENDEES = 10_000
@@ -46,8 +48,54 @@ class HoldForm(PeriodForm):
 class ClaimForm(PeriodForm):
     attendees = forms.IntegerField(required=False, min_value=1, max_value=MAX_ATTENDEES)
     purpose = forms.CharField(required=False, max_length=200, strip=True)
+    repeat = forms.ChoiceField(
+        required=False,
+        choices=[("", "Does not repeat"), *Series.Rule.choices],
+        label="Repeat",
+    )
+    until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    free_dates_only = forms.BooleanField(required=False, label="If some dates are taken, book the free ones")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, until = cleaned.get("start"), cleaned.get("until")
+        if cleaned.get("repeat") and start:
+            first_day = timezone.localtime(start).date()
+            if until is None:
+                self.add_error("until", "Say until when the booking repeats.")
+            elif until < first_day:
+                self.add_error("until", "The last date must not be before the first.")
+            elif until > first_day + MAX_AHEAD:
+                self.add_error("until", "A series may run at most a year.")
+        return cleaned
 
 
 def first_errors(form: forms.Form) -> dict[str, list[str]]:
     """Form errors as plain lists per field (``__all__`` for form-wide ones)."""
     return {field: [str(message) for message in messages] for field, messages in form.errors.items()}
+
+
+class AnalyticsForm(forms.Form):
+    """The analytics' date range: the last 30 days and the next 30 by default."""
+
+    DEFAULT_SPAN = timedelta(days=30)
+    MAX_SPAN = timedelta(days=400)
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The end must not be before the start.")
+            elif end - start > self.MAX_SPAN:
+                self.add_error("end", "Choose at most about a year.")
+        return cleaned
+
+    def period(self):
+        if self.is_bound and self.is_valid():
+            return self.cleaned_data["start"], self.cleaned_data["end"]
+        today = timezone.localdate()
+        return today - self.DEFAULT_SPAN, today + self.DEFAULT_SPAN

@@ -27,6 +27,9 @@ class Booking(models.Model):
     purpose = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    series = models.ForeignKey(
+        "bookings.Series", on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+    )
 
     objects = BookingQuerySet.as_manager()
 
@@ -50,3 +53,111 @@ class Booking(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.status == self.Status.CONFIRMED
+
+
+class Series(models.Model):
+    """Bookings that repeat: every week on one weekday, or every school day, until a date."""
+
+    class Rule(models.TextChoices):
+        WEEKLY = "weekly", "Every week on this weekday"
+        SCHOOL_DAYS = "school_days", "Every school day (Monday to Friday)"
+
+    room = models.ForeignKey("rooms.Room", on_delete=models.PROTECT, related_name="series")
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="series")
+    rule = models.CharField(max_length=12, choices=Rule.choices)
+    until = models.DateField()
+    purpose = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "series"
+
+    def __str__(self) -> str:
+        return f"{self.room} {self.get_rule_display().lower()} until {self.until}"
+
+
+class Conflict(models.Model):
+    """A hold or claim that failed because someone else had the room: demand we missed."""
+
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="conflicts")
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    code = models.CharField(max_length=32)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["room", "created_at"], name="conflict_room_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.code} on {self.room} by {self.teacher} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class WaitlistEntry(models.Model):
+    """A teacher waiting for a taken room and period, first come first offered."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", "Waiting"
+        OFFERED = "offered", "Offered"
+        BOOKED = "booked", "Booked"
+        EXPIRED = "expired", "Expired"
+        LEFT = "left", "Left"
+
+    ACTIVE = (Status.WAITING, Status.OFFERED)
+
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="waitlist")
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "waitlist entries"
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teacher", "room", "start", "end"],
+                condition=models.Q(status__in=["waiting", "offered"]),
+                name="waitlist_one_active_entry",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="waitlist_end_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["room", "status", "start"], name="waitlist_room_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.teacher} waits for {self.room} {self.start:%Y-%m-%d %H:%M} ({self.status})"
+
+
+class Notification(models.Model):
+    """The mail outbox: written in the transaction that made the news, sent later by
+    ``send_notifications``, so a slow mail server never holds a request up."""
+
+    class Kind(models.TextChoices):
+        BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
+        CANCELLED_BY_ADMIN = "cancelled_by_admin", "Booking cancelled by an admin"
+        WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
+
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # What the mail is about; it is rendered when sent, so the hot path only inserts a row.
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    entry = models.ForeignKey(
+        WaitlistEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at", "created_at"], name="notification_outbox_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.teacher}"

@@ -53,3 +53,36 @@ def conflict_payload(
         "userId": teacher_id,
         "conflictingBooking": conflicting_booking_payload(error.conflicting_booking),
     }
+
+
+def room_available_payload(entry) -> dict[str, Any]:
+    return {
+        "entryId": entry.pk,
+        "roomId": entry.room_id,
+        "roomName": entry.room.name,
+        "startTime": iso(entry.start),
+        "endTime": iso(entry.end),
+        "expiresAt": iso(entry.offer_expires_at),
+    }
+
+
+def waitlist_entry_payload(entry) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "roomId": entry.room_id,
+        "roomName": entry.room.name,
+        "startTime": iso(entry.start),
+        "endTime": iso(entry.end),
+        "status": entry.status,
+        "offerExpiresAt": iso(entry.offer_expires_at) if entry.offer_expires_at else None,
+    }
+
+
+def series_payload(series, bookings, skipped) -> dict[str, Any]:
+    return {
+        "id": series.pk,
+        "rule": series.rule,
+        "until": series.until.isoformat(),
+        "bookings": [booking_payload(booking) for booking in bookings],
+        "skippedDates": [day.isoformat() for day in skipped],
+    }

@@ -9,7 +9,7 @@ commit. On PostgreSQL the exclusion constraint stands behind all of it.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -18,9 +18,10 @@ from django.utils import timezone
 from rooms.models import Room
 from teachers.models import Teacher
 
-from . import events, locks
+from . import events, locks, notifications
 from .errors import BOOKING_CONFLICT, BOOKING_NOT_FOUND, ROOM_NOT_AVAILABLE, ROOM_NOT_FOUND, BookingError
-from .models import Booking
+from .models import Booking, Conflict, Notification, Series
+from .waitlist import offer_freed
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,130 @@ def booking_create(
         locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
 
 
+MAX_OCCURRENCES = 260
+
+
+def series_periods(
+    start: datetime, end: datetime, *, rule: str, until: date
+) -> list[tuple[datetime, datetime]]:
+    """Every occurrence from ``start`` until ``until``, at the same local wall-clock times
+    (so a series keeps its hour across a change of daylight saving time)."""
+    tz = timezone.get_current_timezone()
+    local_start, local_end = timezone.localtime(start, tz), timezone.localtime(end, tz)
+    length = local_end - local_start
+    step = 7 if rule == Series.Rule.WEEKLY else 1
+    periods, day = [], local_start.date()
+    while day <= until and len(periods) < MAX_OCCURRENCES:
+        if rule == Series.Rule.WEEKLY or day.weekday() < 5:
+            begins = datetime.combine(day, local_start.timetz().replace(tzinfo=None), tz)
+            periods.append((begins, begins + length))
+        day += timedelta(days=step)
+    return periods
+
+
+def series_create(
+    *,
+    teacher: Teacher,
+    room_id: int,
+    start: datetime,
+    end: datetime,
+    rule: str,
+    until: date,
+    attendees: int | None = None,
+    purpose: str = "",
+    free_dates_only: bool = False,
+) -> tuple[Series, list[Booking], list[date]]:
+    """Book a repeating period: all dates or none, or (``free_dates_only``) the free
+    ones. Returns the series, its bookings and the dates skipped. Every occurrence gets
+    the same guarantees as a single claim: row lock, overlap check, exclusion constraint."""
+    periods = series_periods(start, end, rule=rule, until=until)
+    if not periods:
+        raise BookingError.invalid("until", "No school day falls between the start and this date.")
+    _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
+    try:
+        with transaction.atomic():
+            room = Room.objects.select_for_update().filter(pk=room_id).first()
+            _check_room(room, start=start, end=end, attendees=attendees)
+            taken = _taken(room, periods)
+            if (taken and not free_dates_only) or len(taken) == len(periods):
+                raise _series_refused(taken, total=len(periods))
+            series = Series.objects.create(
+                room=room, teacher=teacher, rule=rule, until=until, purpose=purpose
+            )
+            bookings = Booking.objects.bulk_create(
+                Booking(
+                    room=room,
+                    teacher=teacher,
+                    start=begins,
+                    end=ends,
+                    attendees=attendees,
+                    purpose=purpose,
+                    series=series,
+                )
+                for begins, ends in periods
+                if timezone.localtime(begins).date() not in taken
+            )
+            for booking in bookings:
+                transaction.on_commit(partial(events.publish_booking_created, booking))
+            notifications.enqueue(
+                teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=bookings[0]
+            )
+        return series, bookings, sorted(taken)
+    except IntegrityError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != EXCLUSION_VIOLATION:
+            raise
+        error = BookingError(ROOM_NOT_AVAILABLE, "Another booking took one of the dates; please try again.")
+        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
+        raise error from exc
+    except BookingError as error:
+        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
+        raise
+    finally:
+        locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
+
+
+def _taken(room: Room, periods: list[tuple[datetime, datetime]]) -> dict[date, Booking]:
+    """The dates among ``periods`` that a confirmed booking overlaps, in one query."""
+    existing = list(
+        room.bookings.overlapping(periods[0][0], periods[-1][1]).select_related("teacher").order_by("start")
+    )
+    taken: dict[date, Booking] = {}
+    for begins, ends in periods:
+        clash = next((b for b in existing if b.start < ends and b.end > begins), None)
+        if clash is not None:
+            taken[timezone.localtime(begins).date()] = clash
+    return taken
+
+
+def _series_refused(taken: dict[date, Booking], *, total: int) -> BookingError:
+    dates = sorted(taken)
+    first = taken[dates[0]]
+    listed = ", ".join(day.isoformat() for day in dates[:10]) + (" …" if len(dates) > 10 else "")
+    return BookingError(
+        ROOM_NOT_AVAILABLE,
+        f"Room already booked on {len(dates)} of the {total} dates ({listed}), first by {first.teacher.name}",
+        conflicting_booking=first,
+        conflicting_dates=[day.isoformat() for day in dates],
+    )
+
+
+def series_cancel(*, series_id: int, teacher: Teacher) -> list[Booking]:
+    """Cancel the series' bookings that have not begun; past ones stay as they were."""
+    with transaction.atomic():
+        series = Series.objects.filter(pk=series_id, teacher=teacher).first()
+        if series is None:
+            raise BookingError(BOOKING_NOT_FOUND, "Series not found")
+        upcoming = list(
+            series.bookings.confirmed()
+            .filter(start__gt=timezone.now())
+            .select_for_update(of=("self",))
+            .select_related("room", "teacher")
+        )
+        for booking in upcoming:
+            _do_cancel(booking)
+    return upcoming
+
+
 def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False) -> Booking:
     """Cancel a booking and free its slot; teachers may cancel only their own."""
     with transaction.atomic():
@@ -98,11 +223,22 @@ def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False)
             return booking
         if booking.end <= timezone.now() and not as_admin:
             raise BookingError.invalid("booking", "A booking that has ended cannot be cancelled.")
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = timezone.now()
-        booking.save(update_fields=["status", "cancelled_at"])
-        transaction.on_commit(partial(events.publish_booking_cancelled, booking))
+        _do_cancel(booking)
+        if as_admin and booking.teacher_id != teacher.pk:
+            notifications.enqueue(
+                teacher=booking.teacher, kind=Notification.Kind.CANCELLED_BY_ADMIN, booking=booking
+            )
     return booking
+
+
+def _do_cancel(booking: Booking) -> None:
+    """Cancel and announce; then offer the freed period to the waitlist. The caller
+    holds the booking's row lock."""
+    booking.status = Booking.Status.CANCELLED
+    booking.cancelled_at = timezone.now()
+    booking.save(update_fields=["status", "cancelled_at"])
+    transaction.on_commit(partial(events.publish_booking_cancelled, booking))
+    transaction.on_commit(partial(offer_freed, room_id=booking.room_id, start=booking.start, end=booking.end))
 
 
 def _acquire_or_conflict(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> locks.Lock:
@@ -138,6 +274,7 @@ def _do_create(
     booking = Booking.objects.create(
         room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
     )
+    notifications.enqueue(teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=booking)
     transaction.on_commit(partial(events.publish_booking_created, booking))
     logger.info("Booking %s: %s booked %s %s-%s", booking.pk, teacher.username, room.name, start, end)
     return booking
@@ -157,7 +294,9 @@ def _not_available(room_id: int, *, start: datetime, end: datetime) -> BookingEr
 def _announce_conflict(
     error: BookingError, *, teacher: Teacher, room_id: int, start: datetime, end: datetime
 ) -> None:
+    """Record the conflict (for the analytics) and tell the teacher."""
     if error.is_conflict:
+        Conflict.objects.create(room_id=room_id, teacher=teacher, start=start, end=end, code=error.code)
         transaction.on_commit(
             partial(
                 events.publish_conflict, error, room_id=room_id, start=start, end=end, teacher_id=teacher.pk

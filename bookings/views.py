@@ -6,20 +6,25 @@ Every answer comes in two forms: JSON for ``Accept: application/json`` (the dial
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from urllib.parse import urlencode
+
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from rooms.models import Room
 from teachers.decorators import teacher_required, wants_json
+from teachers.models import Teacher
 
-from . import services
+from . import analytics, calendar, services, waitlist
+from .calendar import calendar_url
 from .errors import INVALID_INPUT, BookingError
-from .forms import ClaimForm, HoldForm, first_errors
-from .selectors import bookings_for_teacher
-from .serializers import booking_payload, iso
+from .forms import AnalyticsForm, ClaimForm, HoldForm, first_errors
+from .selectors import bookings_for_teacher, waitlist_for_teacher
+from .serializers import booking_payload, iso, series_payload, waitlist_entry_payload
 
 LIST_FRAGMENT = "bookings-list"
 
@@ -67,20 +72,74 @@ def release(request: HttpRequest, room_id: int) -> HttpResponse:
 @teacher_required
 def claim(request: HttpRequest, room_id: int) -> HttpResponse:
     form = ClaimForm(request.POST)
+    series = None
     try:
         period = _valid_period(form)
-        booking = services.booking_create(
-            teacher=request.user,
-            room_id=room_id,
-            attendees=form.cleaned_data["attendees"],
-            purpose=form.cleaned_data["purpose"],
-            **period,
-        )
+        details = {"attendees": form.cleaned_data["attendees"], "purpose": form.cleaned_data["purpose"]}
+        if form.cleaned_data["repeat"]:
+            series, bookings, skipped = services.series_create(
+                teacher=request.user,
+                room_id=room_id,
+                rule=form.cleaned_data["repeat"],
+                until=form.cleaned_data["until"],
+                free_dates_only=form.cleaned_data["free_dates_only"],
+                **details,
+                **period,
+            )
+            booking = bookings[0]
+        else:
+            booking = services.booking_create(teacher=request.user, room_id=room_id, **details, **period)
     except BookingError as error:
         return _error_response(request, error, room_id=room_id, form=form)
     if wants_json(request):
-        return JsonResponse({"booking": booking_payload(booking)}, status=201)
-    messages.success(request, f"Room booked successfully: {booking.room.name}.")
+        body = {"booking": booking_payload(booking)}
+        if series is not None:
+            body["series"] = series_payload(series, bookings, skipped)
+        return JsonResponse(body, status=201)
+    note = f" ({len(bookings)} dates, {len(skipped)} taken dates skipped)" if series else ""
+    messages.success(request, f"Room booked successfully: {booking.room.name}{note}.")
+    return _see_other("my-bookings")
+
+
+@require_POST
+@teacher_required
+def waitlist_join(request: HttpRequest, room_id: int) -> HttpResponse:
+    form = HoldForm(request.POST)
+    try:
+        entry = waitlist.waitlist_join(teacher=request.user, room_id=room_id, **_valid_period(form))
+    except BookingError as error:
+        return _error_response(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    if wants_json(request):
+        return JsonResponse({"entry": waitlist_entry_payload(entry)}, status=201)
+    messages.success(
+        request, f"You are on the waitlist for {entry.room.name}; we will tell you if it frees up."
+    )
+    return _see_other("my-bookings")
+
+
+@require_POST
+@teacher_required
+def waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
+    try:
+        entry = waitlist.waitlist_leave(teacher=request.user, entry_id=entry_id)
+    except BookingError as error:
+        return _not_found(request, error)
+    if wants_json(request):
+        return JsonResponse({"entry": waitlist_entry_payload(entry)})
+    messages.success(request, f"You left the waitlist for {entry.room.name}.")
+    return _see_other("my-bookings")
+
+
+@require_POST
+@teacher_required
+def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
+    try:
+        cancelled = services.series_cancel(series_id=series_id, teacher=request.user)
+    except BookingError as error:
+        return _not_found(request, error)
+    if wants_json(request):
+        return JsonResponse({"cancelled": [booking_payload(booking) for booking in cancelled]})
+    messages.success(request, f"Series cancelled: {len(cancelled)} upcoming bookings.")
     return _see_other("my-bookings")
 
 
@@ -90,10 +149,8 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     try:
         booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
     except BookingError as error:
-        if wants_json(request):
-            return JsonResponse(error.as_json(), status=error.status)
-        if error.status == 404:
-            return render(request, "404.html", status=404)
+        if wants_json(request) or error.status == 404:
+            return _not_found(request, error)
         problems = [problem for field_problems in error.errors.values() for problem in field_problems]
         messages.error(request, " ".join(problems) or error.message)
         return _see_other("my-bookings")
@@ -107,17 +164,25 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
 @teacher_required
 def my_bookings(request: HttpRequest) -> HttpResponse:
     upcoming, past = bookings_for_teacher(request.user)
+    waiting = waitlist_for_teacher(request.user)
     if wants_json(request):
         return JsonResponse(
             {
                 "upcoming": [booking_payload(booking) for booking in upcoming],
                 "past": [booking_payload(booking) for booking in past],
+                "waitlist": [waitlist_entry_payload(entry) for entry in waiting],
             }
         )
-    context = {"upcoming": upcoming, "past": past}
+    context = {"upcoming": upcoming, "past": past, "waiting": waiting, "calendar_url": calendar_url(request)}
     if request.headers.get("X-Fragment") == LIST_FRAGMENT:
         return render(request, "bookings/_bookings_list.html", context)
     return render(request, "bookings/my_bookings.html", context)
+
+
+def _not_found(request: HttpRequest, error: BookingError) -> HttpResponse:
+    if wants_json(request):
+        return JsonResponse(error.as_json(), status=error.status)
+    return render(request, "404.html", status=404)
 
 
 def _valid_period(form: HoldForm) -> dict:
@@ -169,3 +234,59 @@ def _see_other(name: str) -> HttpResponse:
     response = redirect(name)
     response.status_code = 303
     return response
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed; the token in the URL is the only key, so it is long and revocable."""
+    teacher = Teacher.objects.filter(calendar_token=token, is_active=True).first()
+    if teacher is None:
+        raise Http404
+    response = HttpResponse(
+        calendar.feed(teacher, host=request.get_host()), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="roomclaim.ics"'
+    return response
+
+
+@require_POST
+@teacher_required
+def calendar_link(request: HttpRequest) -> HttpResponse:
+    calendar.rotate_token(request.user)
+    if wants_json(request):
+        return JsonResponse({"url": calendar_url(request)})
+    messages.success(request, "Your private calendar link is ready; any older link no longer works.")
+    return _see_other("my-bookings")
+
+
+@require_POST
+@teacher_required
+def calendar_link_revoke(request: HttpRequest) -> HttpResponse:
+    calendar.revoke_token(request.user)
+    if wants_json(request):
+        return JsonResponse({"url": None})
+    messages.success(request, "Your calendar link no longer works.")
+    return _see_other("my-bookings")
+
+
+@require_GET
+@staff_member_required
+def analytics_report(request: HttpRequest) -> HttpResponse:
+    form = AnalyticsForm(request.GET or None)
+    start, end = form.period()
+    report = analytics.build_report(start, end)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="roomclaim-{start}-{end}.csv"'
+        analytics.write_csv(report, response)
+        return response
+    status = 200 if not form.is_bound or form.is_valid() else 400
+    context = {
+        **admin.site.each_context(request),
+        "title": "Booking analytics",
+        "form": form,
+        "report": report,
+        "charts": analytics.charts(report),
+        "csv_query": urlencode({"start": start, "end": end, "format": "csv"}),
+    }
+    return render(request, "bookings/analytics.html", context, status=status)

@@ -114,7 +114,9 @@ if REDIS_URL:
         "default": {
             # Pub/sub sends a group message once per process, not once per socket.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "roomclaim"},
+            # Several installations (or a benchmark) may share one Redis: pub/sub ignores
+            # the database number, so each keeps to its own prefix.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="roomclaim")},
         }
     }
 else:
@@ -165,6 +167,8 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# The address links in emails point to.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Roomclaim <roomclaim@localhost>")
 
 # --- Security ---------------------------------------------------------------------------

@@ -8,6 +8,11 @@ class Teacher(AbstractUser):
     display_name = models.CharField(
         max_length=120, blank=True, help_text="Shown to colleagues, e.g. on a taken room."
     )
+    notify_booking_confirmed = models.BooleanField("Email me when I book a room", default=True)
+    notify_cancelled_by_admin = models.BooleanField("Email me when an admin cancels my booking", default=True)
+    notify_waitlist_offer = models.BooleanField("Email me when a room I wait for is free", default=True)
+    # The secret in the private calendar feed's URL; empty when the teacher has none.
+    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["display_name", "username"]

@@ -18,6 +18,7 @@ def run(*args):
     return out.getvalue()
 
 
+@pytest.mark.django_db
 def test_cleanup_reports_how_many_expired_locks_it_removed(caplog):
     locks.acquire(room_id=1, start=at(10), end=at(11), teacher_id=1, ttl=0.2)
     locks.acquire(room_id=2, start=at(10), end=at(11), teacher_id=2, ttl=0.2)

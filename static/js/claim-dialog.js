@@ -30,6 +30,25 @@ async function post(url, fields) {
   return { response, body: json };
 }
 
+function showWaitlist(visible) {
+  dialog.querySelector('[data-action="waitlist"]').hidden = !visible;
+}
+
+async function joinWaitlist() {
+  if (!current) return;
+  const { roomId, start, end } = current;
+  const fields = new FormData(form);
+  fields.set("start", start);
+  fields.set("end", end);
+  const { response, body } = await post(`/rooms/${roomId}/waitlist/`, fields);
+  if (response.status === 201) {
+    close({ releaseHold: false });
+    showToast(`You are on the waitlist for ${body.entry.roomName}; we will tell you if it frees up.`);
+  } else {
+    showError(describeErrors(body));
+  }
+}
+
 function showError(message) {
   const error = slot("error");
   error.textContent = message;
@@ -79,6 +98,11 @@ async function open(cardForm, opener) {
   form.elements.attendees.value = fields.get("attendees") || "";
   form.elements.attendees.max = cardForm.dataset.capacity;
   form.elements.purpose.value = "";
+  form.elements.repeat.value = "";
+  form.elements.until.value = "";
+  form.elements.free_dates_only.checked = false;
+  dialog.querySelector("details.repeat").open = false;
+  showWaitlist(false);
   form.action = `/rooms/${roomId}/claim/`;
   dialog.showModal();
   form.elements.attendees.focus();
@@ -91,7 +115,10 @@ async function open(cardForm, opener) {
   } else {
     slot("hold").textContent = "";
     showError(describeErrors(body));
-    if (response.status === 409) showToast(body.message, { kind: "error" });
+    if (response.status === 409) {
+      showWaitlist(body.code === "ROOM_NOT_AVAILABLE" && Boolean(body.conflictingBooking));
+      showToast(body.message, { kind: "error" });
+    }
   }
 }
 
@@ -130,7 +157,8 @@ async function confirm(event) {
   if (response.status === 201) {
     current.held = false; // the claim released it
     close({ releaseHold: false });
-    showToast(`Room booked successfully: ${body.booking.roomName}`);
+    const dates = body.series ? `, ${body.series.bookings.length} dates` : "";
+    showToast(`Room booked successfully: ${body.booking.roomName}${dates}`);
     refreshRegion("search-results");
     return;
   }
@@ -139,7 +167,12 @@ async function confirm(event) {
     current.held = false;
     slot("hold").textContent = "";
     stopTimer();
-    showToast(body.message, { kind: "error" });
+    const canWait = body.code === "ROOM_NOT_AVAILABLE" && Boolean(body.conflictingBooking);
+    showWaitlist(canWait);
+    showToast(body.message, {
+      kind: "error",
+      action: canWait ? { label: "Join waitlist", run: joinWaitlist } : null,
+    });
     refreshRegion("search-results");
   }
 }
@@ -173,6 +206,7 @@ if (dialog && form) {
   });
   form.addEventListener("submit", confirm);
   dialog.querySelector('[data-action="cancel"]').addEventListener("click", () => close({ releaseHold: true }));
+  dialog.querySelector('[data-action="waitlist"]').addEventListener("click", joinWaitlist);
   dialog.addEventListener("cancel", (event) => {
     event.preventDefault(); // Escape: close our way, releasing the hold
     close({ releaseHold: true });

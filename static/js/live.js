@@ -17,6 +17,17 @@ function setState(state) {
   indicator.title = state === "live" ? "Live updates are on" : "Live updates are off; reconnecting";
 }
 
+// A room we wait for is held for us: say so, with a way straight to it.
+function announceOffer(offer) {
+  const until = new Date(offer.expiresAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const day = offer.startTime.slice(0, 10);
+  const from = offer.startTime.slice(11, 16);
+  const to = offer.endTime.slice(11, 16);
+  showToast(`${offer.roomName} is free for you, held until ${until}`, {
+    action: { label: "Claim it", href: `/?date=${day}&start=${from}&end=${to}` },
+  });
+}
+
 function connect() {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const socket = new WebSocket(`${scheme}://${location.host}${url}`);
@@ -36,6 +47,7 @@ function connect() {
       return;
     }
     if (frame.event === "bookingConflict") showToast(frame.data.message, { kind: "error" });
+    if (frame.event === "roomAvailable") announceOffer(frame.data);
     document.dispatchEvent(new CustomEvent("roomclaim:live", { detail: frame }));
   });
   socket.addEventListener("close", (closed) => {

@@ -26,7 +26,8 @@ function placeToasts() {
 
 document.addEventListener("close", placeToasts, true);
 
-export function showToast(message, { kind = "success" } = {}) {
+// `action` adds one control: {label, href} for a link or {label, run} for a button.
+export function showToast(message, { kind = "success", action = null } = {}) {
   const now = Date.now();
   const key = `${kind}:${message}`;
   if (now - (recent.get(key) || 0) < REPEAT_MS) return; // the same news from two paths
@@ -45,7 +46,23 @@ export function showToast(message, { kind = "success" } = {}) {
   close.className = "toast-close";
   close.setAttribute("aria-label", "Dismiss");
   close.textContent = "×";
-  toast.append(text, close);
+  toast.append(text);
+  if (action) {
+    const control = document.createElement(action.href ? "a" : "button");
+    control.className = "toast-action";
+    control.textContent = action.label;
+    if (action.href) {
+      control.href = action.href;
+    } else {
+      control.type = "button";
+      control.addEventListener("click", () => {
+        action.run();
+        dismiss(toast);
+      });
+    }
+    toast.append(control);
+  }
+  toast.append(close);
   region.append(toast);
   wire(toast, kind === "error" ? ERROR_MS : SUCCESS_MS);
 }

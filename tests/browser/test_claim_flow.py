@@ -225,3 +225,54 @@ def test_static_files_are_served_by_the_app_with_debug_off(live_servers):
     assert response.status_code == 200
     assert "text/css" in response.headers["content-type"]
     assert "max-age" in response.headers["cache-control"]
+
+
+def test_join_the_waitlist_and_get_the_offer(live_servers, open_page, school):
+    page_a = open_page(live_servers.urls[0], "alice")
+    page_b = open_page(live_servers.urls[1], "bob")
+    for page in (page_a, page_b):
+        page.goto(search_url())
+        wait_live(page)
+    card(page_a, school.room).get_by_role("button", name="Claim Room").click()
+    expect(page_a.get_by_role("dialog")).to_contain_text("Held for you")
+    card(page_b, school.room).get_by_role("button", name="Claim Room").click()
+    dialog_b = page_b.get_by_role("dialog")
+    expect(dialog_b).to_contain_text("Another teacher is currently booking this room")
+    page_a.get_by_role("dialog").get_by_role("button", name="Confirm booking").click()
+    expect(page_a.get_by_role("status")).to_contain_text("Room booked successfully")
+
+    # B's confirmation finds the room taken, and is offered the waitlist.
+    dialog_b.get_by_role("button", name="Confirm booking").click()
+    expect(dialog_b).to_contain_text("Room already booked by Alice Adams")
+    dialog_b.get_by_role("button", name="Join waitlist").click()
+    expect(page_b.get_by_role("status")).to_contain_text("You are on the waitlist for Room 101")
+    expect(dialog_b).to_be_hidden()
+
+    # A cancels: B, first in line, is offered the room at once.
+    page_a.goto("/bookings/")
+    page_a.once("dialog", lambda dialog: dialog.accept())
+    page_a.get_by_role("button", name="Cancel booking of Room 101").click()
+    expect(page_b.get_by_role("status")).to_contain_text("Room 101 is free for you", timeout=3000)
+    page_b.get_by_role("link", name="Claim it").click()
+    card(page_b, school.room).get_by_role("button", name="Claim Room").click()
+    expect(page_b.get_by_role("dialog")).to_contain_text("Held for you")
+    page_b.get_by_role("dialog").get_by_role("button", name="Confirm booking").click()
+    expect(page_b.get_by_role("status")).to_contain_text("Room booked successfully")
+    assert Booking.objects.get(status="confirmed").teacher == school.bob
+
+
+def test_recurring_claim(live_servers, open_page, school):
+    page = open_page(live_servers.urls[0], "alice")
+    page.goto(search_url())
+    card(page, school.room).get_by_role("button", name="Claim Room").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Held for you")
+    dialog.get_by_text("Repeat", exact=True).first.click()
+    dialog.get_by_label("Repeat").select_option("weekly")
+    until = timezone.localtime(at(10)).date() + timezone.timedelta(weeks=2)
+    dialog.get_by_label("Until").fill(until.isoformat())
+    dialog.get_by_role("button", name="Confirm booking").click()
+    expect(page.get_by_role("status")).to_contain_text("Room booked successfully: Room 101, 3 dates")
+    assert Booking.objects.filter(series__isnull=False).count() == 3
+    page.goto("/bookings/")
+    expect(page.locator("#bookings-list")).to_contain_text("Repeats: every week on this weekday")

@@ -4,13 +4,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from bookings import locks
+from bookings import locks, waitlist
 from rooms.models import Room
 from teachers.models import Teacher
 
 
 class Command(BaseCommand):
-    help = "Remove expired booking locks; --list shows the active ones; --interval sweeps forever."
+    help = (
+        "Remove expired booking locks and pass untaken waitlist offers on; --list shows the "
+        "active locks; --interval sweeps forever."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -27,6 +30,10 @@ class Command(BaseCommand):
             self.print_active()
         while True:
             self.stdout.write(f"Cleaned up {locks.cleanup_expired()} expired room locks")
+            # Offers not taken in time pass to the next teacher in line.
+            closed = waitlist.expire_offers()
+            if closed:
+                self.stdout.write(f"Closed {closed} waitlist entries")
             if not interval:
                 return
             time.sleep(interval)

@@ -1,0 +1,57 @@
+"""The private calendar feed: a teacher's bookings as RFC 5545 iCalendar, at a URL with
+a secret token (revocable), so Google Calendar, Outlook or Apple Calendar can follow it."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from teachers.models import Teacher
+
+from .models import Booking
+
+HISTORY = timedelta(days=60)
+
+
+def calendar_url(request: HttpRequest) -> str | None:
+    token = request.user.calendar_token
+    return request.build_absolute_uri(reverse("calendar-feed", args=[token])) if token else None
+
+
+def rotate_token(teacher: Teacher) -> str:
+    """A new secret link; the old one stops working at once."""
+    teacher.calendar_token = secrets.token_urlsafe(32)
+    teacher.save(update_fields=["calendar_token"])
+    return teacher.calendar_token
+
+
+def revoke_token(teacher: Teacher) -> None:
+    teacher.calendar_token = None
+    teacher.save(update_fields=["calendar_token"])
+
+
+def feed(teacher: Teacher, *, host: str) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Roomclaim//Room bookings//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"Room bookings: {teacher.name}")
+    bookings = Booking.objects.filter(teacher=teacher, end__gte=timezone.now() - HISTORY).select_related(
+        "room__building"
+    )
+    for booking in bookings.order_by("start"):
+        event = Event()
+        event.add("uid", f"booking-{booking.pk}@{host}")
+        event.add("dtstamp", booking.cancelled_at or booking.created_at)
+        event.add("dtstart", booking.start)
+        event.add("dtend", booking.end)
+        event.add("summary", f"{booking.room.name}" + (f": {booking.purpose}" if booking.purpose else ""))
+        event.add("location", f"{booking.room.name}, {booking.room.building.name}")
+        event.add("status", "CONFIRMED" if booking.is_confirmed else "CANCELLED")
+        calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,77 @@
+"""Analytics for admins: recorded conflicts, demand, utilisation, waitlists, CSV."""
+
+import csv
+import io
+
+import pytest
+from django.utils import timezone
+
+from bookings import services, waitlist
+from bookings.errors import BookingError
+from bookings.models import Conflict
+from bookings.tests.factories import at, make_booking, make_room, make_teacher
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def busy_room():
+    room = make_room("Room 101")
+    alice, bob = make_teacher("Alice"), make_teacher("Bob")
+    services.booking_create(teacher=alice, room_id=room.pk, start=at(10), end=at(12))
+    for _ in range(2):
+        with pytest.raises(BookingError):
+            services.booking_create(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    waitlist.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    make_room("Room 102")
+    return room
+
+
+def test_conflicts_are_recorded_when_they_happen(busy_room):
+    assert Conflict.objects.filter(room=busy_room, code="ROOM_NOT_AVAILABLE").count() == 2
+
+
+def test_analytics_page_shows_the_figures(admin_client, busy_room):
+    response = admin_client.get("/analytics/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<svg" in page
+    assert "2</strong> conflicts recorded" in page
+    report = response.context["report"]
+    room = next(r for r in report.rooms if r.name == "Room 101")
+    assert (room.bookings, room.booked_hours, room.conflicts, room.waitlist_joins, room.waiting_now) == (
+        1,
+        2.0,
+        2,
+        1,
+        1,
+    )
+    start = timezone.localtime(at(10))
+    assert report.by_hour[(start.isoweekday(), start.hour)] == 2
+
+
+def test_csv_export(admin_client, busy_room):
+    response = admin_client.get("/analytics/", {"format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = {row["room"]: row for row in csv.DictReader(io.StringIO(response.content.decode()))}
+    assert rows["Room 101"]["conflicts"] == "2"
+    assert rows["Room 101"]["booked_hours"] == "2.00"
+    assert rows["Room 102"]["bookings"] == "0"
+
+
+def test_admin_index_links_to_analytics(admin_client):
+    assert 'href="/analytics/"' in admin_client.get("/admin/").content.decode()
+
+
+def test_bad_range_answers_400(admin_client):
+    response = admin_client.get("/analytics/", {"start": "2026-05-01", "end": "2026-04-01"})
+    assert response.status_code == 400
+    assert "end" in response.context["form"].errors
+
+
+def test_teachers_and_strangers_get_nothing(client):
+    assert client.get("/analytics/").status_code == 302
+    client.force_login(make_teacher())
+    response = client.get("/analytics/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response.url

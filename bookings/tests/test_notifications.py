@@ -1,0 +1,104 @@
+"""Email through the outbox: sent after commit by send_notifications, never in the request."""
+
+import io
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from bookings import notifications, services
+from bookings.models import Notification
+from bookings.tests.factories import at, make_booking, make_room, make_teacher
+
+pytestmark = pytest.mark.django_db
+
+
+class BrokenMailServer:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+def claim(teacher, room):
+    return services.booking_create(teacher=teacher, room_id=room.pk, start=at(10), end=at(11))
+
+
+def test_booking_confirmation_is_queued_then_sent_with_text_and_html():
+    alice = make_teacher("Alice Adams", email="alice@school.example")
+    claim(alice, make_room("Room 101"))
+    assert mail.outbox == []  # nothing is sent during the request
+    out = io.StringIO()
+    call_command("send_notifications", stdout=out)
+    assert out.getvalue().strip() == "Sent 1 notifications, 0 failed"
+    message = mail.outbox[0]
+    assert message.to == ["alice@school.example"]
+    assert message.subject.startswith("Booked: Room 101")
+    assert "Your booking is confirmed" in message.body
+    html, mime = message.alternatives[0]
+    assert mime == "text/html"
+    assert "<strong>Room 101</strong>" in html
+    assert Notification.objects.get().sent_at is not None
+    call_command("send_notifications", stdout=io.StringIO())
+    assert len(mail.outbox) == 1  # sent once
+
+
+def test_teachers_can_turn_each_kind_off():
+    alice = make_teacher(email="alice@school.example", notify_booking_confirmed=False)
+    claim(alice, make_room())
+    assert not Notification.objects.exists()
+
+
+def test_no_address_no_mail():
+    claim(make_teacher(), make_room())
+    assert not Notification.objects.exists()
+
+
+def test_cancellation_by_an_admin_is_mailed_but_not_ones_own():
+    alice = make_teacher("Alice", email="alice@school.example", notify_booking_confirmed=False)
+    room = make_room("Room 101")
+    own = make_booking(room, alice, at(9), at(10))
+    services.booking_cancel(booking_id=own.pk, teacher=alice)
+    assert not Notification.objects.exists()
+    booking = make_booking(room, alice, at(10), at(11))
+    admin = make_teacher("Admin", is_staff=True)
+    services.booking_cancel(booking_id=booking.pk, teacher=admin, as_admin=True)
+    notifications.send_pending()
+    assert mail.outbox[0].subject.startswith("Cancelled by an admin: Room 101")
+
+
+def test_a_broken_mail_server_is_retried_later(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.BrokenMailServer"
+    claim(make_teacher(email="alice@school.example"), make_room())
+    assert notifications.send_pending() == (0, 1)
+    notification = Notification.objects.get()
+    assert notification.sent_at is None
+    assert notification.attempts == 1
+    assert "mail server down" in notification.last_error
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notifications.send_pending() == (1, 0)
+
+
+def test_settings_page_saves_preferences(client):
+    alice = make_teacher()
+    client.force_login(alice)
+    assert client.get("/account/notifications/").status_code == 200
+    response = client.post(
+        "/account/notifications/",
+        {"email": "alice@school.example", "notify_waitlist_offer": "on"},
+        follow=True,
+    )
+    assert "Notification settings saved" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.email == "alice@school.example"
+    assert (alice.notify_booking_confirmed, alice.notify_cancelled_by_admin, alice.notify_waitlist_offer) == (
+        False,
+        False,
+        True,
+    )
+    assert client.post("/account/notifications/", {"email": "not an address"}).status_code == 400
+
+
+def test_settings_page_is_for_teachers_only(client):
+    assert client.get("/account/notifications/").status_code == 302

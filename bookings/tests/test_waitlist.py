@@ -1,0 +1,182 @@
+"""The waitlist: join a taken room, first come first offered, offers that lapse pass on."""
+
+import time
+
+import pytest
+from django.core import mail
+
+from bookings import notifications, services, waitlist
+from bookings.errors import BOOKING_CONFLICT, BookingError
+from bookings.models import Booking, Notification, WaitlistEntry
+from bookings.tests.factories import at, local, make_booking, make_room, make_teacher
+
+pytestmark = pytest.mark.django_db(transaction=True)  # offers are made after commit
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+@pytest.fixture
+def taken():
+    """Room 101, booked 10:00-11:00 tomorrow by Alice."""
+    room = make_room("Room 101")
+    alice = make_teacher("Alice Adams")
+    booking = make_booking(room, alice, at(10), at(11))
+    return room, alice, booking
+
+
+def join(teacher, room, start=10, end=11):
+    return waitlist.waitlist_join(teacher=teacher, room_id=room.pk, start=at(start), end=at(end))
+
+
+def test_joining_needs_the_room_to_be_taken():
+    room, bob = make_room(), make_teacher()
+    with pytest.raises(BookingError) as raised:
+        join(bob, room)
+    assert list(raised.value.errors) == ["start"]
+
+
+def test_joining_twice_is_one_entry(taken):
+    room, _, _ = taken
+    bob = make_teacher()
+    assert join(bob, room) == join(bob, room)
+    assert WaitlistEntry.objects.count() == 1
+
+
+def test_cancellation_offers_the_room_to_the_first_in_line(taken):
+    room, alice, booking = taken
+    bob, carol = make_teacher("Bob"), make_teacher("Carol")
+    first, second = join(bob, room), join(carol, room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("offered", "waiting")
+    assert first.offer_expires_at is not None
+    # The offer holds the booking lock for Bob: Carol cannot take the period meanwhile.
+    with pytest.raises(BookingError) as raised:
+        services.booking_create(teacher=carol, room_id=room.pk, start=at(10), end=at(11))
+    assert raised.value.code == BOOKING_CONFLICT
+    assert services.booking_create(teacher=bob, room_id=room.pk, start=at(10), end=at(11)).teacher == bob
+
+
+def test_entries_whose_period_is_still_taken_are_passed_over(taken):
+    room, alice, booking = taken
+    dave = make_teacher("Dave")
+    make_booking(room, dave, at(11), at(12))
+    bob, carol = make_teacher("Bob"), make_teacher("Carol")
+    longer = join(bob, room, 10, 12)  # 11-12 stays taken by Dave
+    exact = join(carol, room, 10, 11)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    longer.refresh_from_db()
+    exact.refresh_from_db()
+    assert (longer.status, exact.status) == ("waiting", "offered")
+
+
+def test_an_offer_not_taken_in_time_passes_to_the_next(taken, settings):
+    settings.BOOKING_LOCK_SECONDS = 0.2
+    room, alice, booking = taken
+    bob, carol = make_teacher("Bob"), make_teacher("Carol")
+    first, second = join(bob, room), join(carol, room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    time.sleep(0.3)  # past the offer's lifetime, which is the lock's
+    assert waitlist.expire_offers() == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, second.status) == ("expired", "offered")
+
+
+def test_a_taken_offer_is_closed_as_booked(taken, settings):
+    settings.BOOKING_LOCK_SECONDS = 0.2
+    room, alice, booking = taken
+    bob = make_teacher("Bob")
+    entry = join(bob, room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    services.booking_create(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    time.sleep(0.3)
+    waitlist.expire_offers()
+    entry.refresh_from_db()
+    assert entry.status == "booked"
+
+
+def test_leaving_an_offer_passes_it_on(taken):
+    room, alice, booking = taken
+    bob, carol = make_teacher("Bob"), make_teacher("Carol")
+    first, second = join(bob, room), join(carol, room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    waitlist.waitlist_leave(teacher=bob, entry_id=first.pk)
+    second.refresh_from_db()
+    assert second.status == "offered"
+    assert services.booking_create(teacher=carol, room_id=room.pk, start=at(10), end=at(11)).teacher == carol
+
+
+def test_entries_expire_when_their_period_begins(taken):
+    room, _, _ = taken
+    entry = join(make_teacher(), room)
+    WaitlistEntry.objects.filter(pk=entry.pk).update(start=at(-1, days=0), end=at(0, days=0))
+    waitlist.expire_offers()
+    entry.refresh_from_db()
+    assert entry.status == "expired"
+
+
+def test_the_offer_is_emailed(taken):
+    room, alice, booking = taken
+    bob = make_teacher("Bob", email="bob@school.example")
+    join(bob, room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    assert Notification.objects.get().kind == Notification.Kind.WAITLIST_OFFER
+    notifications.send_pending()
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["bob@school.example"]
+    assert "Room 101 is free for you" in mail.outbox[0].subject
+
+
+def test_waitlist_over_http(client, taken):
+    room, _, _ = taken
+    bob = make_teacher("Bob")
+    client.force_login(bob)
+    fields = {"start": local(at(10)), "end": local(at(11))}
+    response = client.post(f"/rooms/{room.pk}/waitlist/", fields, **JSON)
+    assert response.status_code == 201
+    entry = response.json()["entry"]
+    assert (entry["roomName"], entry["status"]) == ("Room 101", "waiting")
+    assert "Room 101" in client.get("/bookings/").content.decode()
+    page = client.post(f"/waitlist/{entry['id']}/leave/", follow=True)
+    assert page.redirect_chain == [("/bookings/", 303)]
+    assert WaitlistEntry.objects.get().status == "left"
+
+
+def test_waitlist_bad_input_and_strangers(client, taken):
+    room, _, _ = taken
+    entry = join(make_teacher("Bob"), room)
+    assert client.post(f"/rooms/{room.pk}/waitlist/", {"start": "x"}, **JSON).status_code == 401
+    client.force_login(make_teacher("Mallory"))
+    assert client.post(f"/rooms/{room.pk}/waitlist/", {"start": "x", "end": "y"}, **JSON).status_code == 400
+    assert client.post(f"/waitlist/{entry.pk}/leave/", **JSON).status_code == 404
+    assert (
+        client.post(
+            "/rooms/99999/waitlist/", {"start": local(at(10)), "end": local(at(11))}, **JSON
+        ).status_code
+        == 404
+    )
+    entry.refresh_from_db()
+    assert entry.status == "waiting"
+
+
+@pytest.mark.postgres
+def test_two_teachers_racing_for_an_offer_only_the_offered_one_wins(taken):
+    from bookings.tests.test_races import race
+
+    room, alice, booking = taken
+    bob, carol = make_teacher("Bob"), make_teacher("Carol")
+    join(bob, room)
+    join(carol, room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    attempts = [
+        lambda teacher=teacher: services.booking_create(
+            teacher=teacher, room_id=room.pk, start=at(10), end=at(11)
+        )
+        for teacher in (carol, bob, carol, bob)
+    ]
+    results = race(attempts)
+    winners = [r for r in results if isinstance(r, Booking)]
+    assert len(winners) == 1
+    assert winners[0].teacher == bob
+    assert Booking.objects.filter(status="confirmed").count() == 1

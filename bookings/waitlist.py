@@ -1,0 +1,121 @@
+"""The waitlist for taken rooms ("lock queue").
+
+A teacher who finds a room taken may wait for it. When a booking is cancelled, the
+first teacher in line whose whole period is now free gets an offer: the booking lock
+for that period, held for them for ``BOOKING_LOCK_SECONDS``, a ``roomAvailable`` event
+and an email. An offer not taken in time passes to the next in line
+(``expire_offers``, run by ``cleanup_room_locks``). Offers for one room are decided
+under that room's row lock, so processes racing to offer never offer twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rooms.models import Room
+from teachers.models import Teacher
+
+from . import events, locks, notifications
+from .errors import BOOKING_NOT_FOUND, ROOM_NOT_FOUND, BookingError
+from .models import Booking, Notification, WaitlistEntry
+
+logger = logging.getLogger(__name__)
+Status = WaitlistEntry.Status
+
+
+def waitlist_join(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> WaitlistEntry:
+    """Queue the teacher for a room and period that someone else has booked."""
+    room = Room.objects.filter(pk=room_id).first()
+    if room is None:
+        raise BookingError(ROOM_NOT_FOUND)
+    if not room.bookings.overlapping(start, end).exclude(teacher=teacher).exists():
+        raise BookingError.invalid("start", "The room is free for this period: claim it instead.")
+    try:
+        with transaction.atomic():
+            return WaitlistEntry.objects.create(teacher=teacher, room=room, start=start, end=end)
+    except IntegrityError:  # already waiting: joining twice is harmless
+        return WaitlistEntry.objects.get(
+            teacher=teacher, room=room, start=start, end=end, status__in=WaitlistEntry.ACTIVE
+        )
+
+
+def waitlist_leave(*, teacher: Teacher, entry_id: int) -> WaitlistEntry:
+    with transaction.atomic():
+        entry = (
+            WaitlistEntry.objects.select_for_update()
+            .filter(pk=entry_id, teacher=teacher, status__in=WaitlistEntry.ACTIVE)
+            .first()
+        )
+        if entry is None:
+            raise BookingError(BOOKING_NOT_FOUND, "Waitlist entry not found")
+        was_offered = entry.status == Status.OFFERED
+        entry.status = Status.LEFT
+        entry.save(update_fields=["status"])
+    if was_offered:
+        locks.release(room_id=entry.room_id, start=entry.start, end=entry.end, teacher_id=teacher.pk)
+        offer_freed(room_id=entry.room_id, start=entry.start, end=entry.end)
+    return entry
+
+
+def offer_freed(*, room_id: int, start: datetime, end: datetime) -> WaitlistEntry | None:
+    """Offer a freed period to the first teacher in line for whom it is now free."""
+    with transaction.atomic():
+        # The room's row lock makes deciding an offer one-at-a-time across processes.
+        room = Room.objects.select_for_update().filter(pk=room_id, is_active=True).first()
+        if room is None:
+            return None
+        waiting = room.waitlist.filter(
+            status=Status.WAITING, start__lt=end, end__gt=start, start__gt=timezone.now()
+        ).select_related("teacher")
+        for entry in waiting.order_by("created_at", "pk"):
+            if room.bookings.overlapping(entry.start, entry.end).exists():
+                continue
+            attempt = locks.acquire(
+                room_id=room.pk, start=entry.start, end=entry.end, teacher_id=entry.teacher_id
+            )
+            if not attempt.acquired:  # someone is booking exactly this right now
+                continue
+            return _do_offer(entry, room=room, expires_at=attempt.lock.expires_at)
+    return None
+
+
+def _do_offer(entry: WaitlistEntry, *, room: Room, expires_at: datetime) -> WaitlistEntry:
+    """Mark the entry offered. The caller holds the room's row lock and the booking lock."""
+    entry.room = room
+    entry.status = Status.OFFERED
+    entry.offered_at = timezone.now()
+    entry.offer_expires_at = expires_at
+    entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
+    notifications.enqueue(teacher=entry.teacher, kind=Notification.Kind.WAITLIST_OFFER, entry=entry)
+    transaction.on_commit(partial(events.publish_room_available, entry))
+    logger.info("Waitlist: offered %s %s-%s to %s", room.name, entry.start, entry.end, entry.teacher.username)
+    return entry
+
+
+def expire_offers() -> int:
+    """Close offers whose time is up (booked, or passed on to the next in line) and
+    entries whose period has begun. Returns how many entries were closed."""
+    now = timezone.now()
+    closed = WaitlistEntry.objects.filter(status=Status.WAITING, start__lte=now).update(status=Status.EXPIRED)
+    with transaction.atomic():
+        due = list(
+            WaitlistEntry.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.OFFERED, offer_expires_at__lte=now)
+            .order_by("offer_expires_at")
+        )
+        for entry in due:
+            taken = Booking.objects.overlapping(entry.start, entry.end).filter(
+                room_id=entry.room_id, teacher_id=entry.teacher_id
+            )
+            entry.status = Status.BOOKED if taken.exists() else Status.EXPIRED
+            entry.save(update_fields=["status"])
+            if entry.status == Status.EXPIRED:
+                transaction.on_commit(
+                    partial(offer_freed, room_id=entry.room_id, start=entry.start, end=entry.end)
+                )
+    return closed + len(due)
