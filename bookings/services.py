@@ -1,9 +1,11 @@
-"""The booking path: hold, claim and cancel, each in the original design's order.
+"""The booking path: hold, claim, series and cancel, in the original design's order.
 
 Claim: take the lock (else ``BOOKING_CONFLICT``) → check the teacher → in one short
 transaction lock the room row, check room and seats, re-check for overlaps (else
 ``ROOM_NOT_AVAILABLE``) and insert → release the lock whatever happened → publish after
-commit. On PostgreSQL the exclusion constraint stands behind all of it.
+commit. On PostgreSQL the exclusion constraint stands behind all of it. A series does
+the same for every date at once. Every conflict is recorded (for the analytics) and sent
+to the teacher who met it; a cancellation offers the freed period to the waitlist.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ class SearchForm(forms.Form):
     end = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     capacity = forms.IntegerField(
         label="Seats",
+        required=False,
         min_value=1,
         max_value=MAX_ATTENDEES,
         initial=1,
@@ -51,6 +52,9 @@ class SearchForm(forms.Form):
                 "capacity": "1",
             }
         return cls(query)
+
+    def clean_capacity(self) -> int:
+        return self.cleaned_data["capacity"] or 1  # a link may leave seats out
 
     def clean(self):
         cleaned = super().clean()

@@ -142,3 +142,11 @@ def test_many_free_rooms_show_the_best_fits_and_say_there_are_more(as_teacher):
     page = response.content.decode()
     assert "More than 30 rooms free" in page
     assert "add seats or features" in page
+
+
+def test_seats_may_be_left_out_of_a_link(as_teacher):
+    make_room("Room 101", capacity=8)
+    day = timezone.localtime(at(10)).date().isoformat()
+    response = as_teacher.get("/", {"date": day, "start": "10:00", "end": "11:00"})
+    assert response.status_code == 200
+    assert shown_rooms(response) == ["Room 101"]
