@@ -153,7 +153,9 @@ async def server_comparison(command, room_ids, plan: Plan) -> dict:
     with Servers(count=2, base_port=8201, command=command) as servers:
         clients = [await logged_in_client(servers.urls[n % 2], f"teacher{n + 1}") for n in range(32)]
         slots = throughput.SlotPlan(room_ids)
-        slots.counter = itertools.count(10_000_000 if command else 20_000_000)  # a fresh part of the calendar
+        # A part of the calendar no other scenario uses: days 250+ (uvicorn) and 300+ (daphne).
+        first_day = 250 if command else 300
+        slots.counter = itertools.count(first_day * throughput.SLOTS_PER_DAY * len(room_ids))
         for level in (1, 32):
             figures[level] = [
                 await throughput.claim_load(clients[:level], slots, plan.claim_seconds)
@@ -251,7 +253,7 @@ def report(plan: Plan, results: dict) -> tuple[str, bool]:
     app_server = [search.summary(s[1]) for s in results["search"]]
     app_whole = [s[0] for s in results["search"]]
     bare = [search.summary(b[0]) for b in results["bare_sql"]]
-    uses_index = all(b[2] for b in results["bare_sql"])
+    indexed = min(b[2] for b in results["bare_sql"])
     lines += [
         "",
         f"## 3. Search at scale ({rooms:,} rooms, {bookings:,} bookings, {plan.search_queries} searches)",
@@ -275,7 +277,7 @@ def report(plan: Plan, results: dict) -> tuple[str, bool]:
         )
         + " |",
         "",
-        f"The overlap check uses an index in every plan: **{'yes' if uses_index else 'NO'}**. One plan:",
+        f"Share of the bare-SQL plans whose overlap check reads an index: **{indexed:.0%}**. One plan:",
         "",
         "```",
         results["bare_sql"][0][1],
@@ -309,14 +311,16 @@ def report(plan: Plan, results: dict) -> tuple[str, bool]:
             "",
             "## 6. daphne and uvicorn, same load (two processes each, claims)",
             "",
-            "| server | 1 client: claims/s | p99 ms | 32 clients: claims/s | p99 ms |",
-            "| --- | --- | --- | --- | --- |",
+            "| server | 1 client: claims/s | p99 ms | 32 clients: claims/s | p99 ms | errors |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         for name, figures in results["servers"].items():
             one, many = figures[1], figures[32]
+            errors = sum(r.errors for r in one + many)
+            ok = ok and errors == 0
             lines.append(
                 f"| {name} | {cells([r.rate for r in one], [r.p(99) for r in one])} "
-                f"| {cells([r.rate for r in many], [r.p(99) for r in many])} |"
+                f"| {cells([r.rate for r in many], [r.p(99) for r in many])} | {errors} |"
             )
     return "\n".join(lines), ok
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from bookings.models import Booking
 
@@ -28,12 +29,20 @@ def rooms_free_between(
         rooms = rooms.filter(
             Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))
         )
-    wanted = [feature.pk for feature in features]
+    # A scalar subquery, not a GROUP BY: the rooms can then be read in capacity order
+    # from the (is_active, capacity) index and the search stops at the first best fits.
+    extras = (
+        Room.features.through.objects.filter(room=OuterRef("pk"))
+        .exclude(feature__in=[feature.pk for feature in features])
+        .values("room")
+        .annotate(count=Func(F("pk"), function="COUNT"))
+        .values("count")
+    )
     return (
         rooms.select_related("building")
         .annotate(
             spare_seats=F("capacity") - Value(seats),
-            extra_features=Count("features", filter=~Q(features__in=wanted), distinct=True),
+            extra_features=Coalesce(Subquery(extras, output_field=IntegerField()), 0),
         )
         .order_by("capacity", "extra_features", "name")
         .prefetch_related(Prefetch("features", queryset=Feature.objects.order_by("name")))
