@@ -11,6 +11,8 @@ to the teacher who met it; a cancellation offers the freed period to the waitlis
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -59,7 +61,7 @@ def booking_create(
     purpose: str = "",
 ) -> Booking:
     _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
-    try:
+    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
         if not teacher.is_active:
             raise BookingError.invalid("teacher", "This account is disabled.")
         with transaction.atomic():
@@ -68,15 +70,23 @@ def booking_create(
             room = Room.objects.select_for_update().filter(pk=room_id).first()
             _check_room(room, start=start, end=end, attendees=attendees)
             _check_free(room, start=start, end=end)
-            booking = _do_create(
+            return _do_create(
                 room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
             )
-        return booking
+
+
+@contextmanager
+def _claiming(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> Iterator[None]:
+    """Around a claim whose lock the teacher holds: a violated exclusion constraint is
+    answered as the overlap check would have answered, every conflict is recorded and
+    announced, and the lock is released whatever happened."""
+    try:
+        yield
     except IntegrityError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != EXCLUSION_VIOLATION:
             raise
         # Something wrote past the row lock (a raw insert, an admin script): the
-        # database refused the overlap. Answer as the check would have.
+        # database refused the overlap.
         logger.warning("Exclusion constraint refused a booking of room %s", room_id)
         error = _not_available(room_id, start=start, end=end)
         _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
@@ -128,7 +138,7 @@ def series_create(
     if not periods:
         raise BookingError.invalid("until", "No school day falls between the start and this date.")
     _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
-    try:
+    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
         with transaction.atomic():
             room = Room.objects.select_for_update().filter(pk=room_id).first()
             _check_room(room, start=start, end=end, attendees=attendees)
@@ -157,17 +167,6 @@ def series_create(
                 teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=bookings[0]
             )
         return series, bookings, sorted(taken)
-    except IntegrityError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) != EXCLUSION_VIOLATION:
-            raise
-        error = BookingError(ROOM_NOT_AVAILABLE, "Another booking took one of the dates; please try again.")
-        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
-        raise error from exc
-    except BookingError as error:
-        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
-        raise
-    finally:
-        locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
 
 
 def _taken(room: Room, periods: list[tuple[datetime, datetime]]) -> dict[date, Booking]:
