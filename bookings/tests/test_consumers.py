@@ -6,7 +6,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
 
-from bookings import services
+from bookings import services, waitlist
 from bookings.errors import BookingError
 from bookings.tests.factories import at, make_room, make_teacher
 from config.asgi import application
@@ -134,3 +134,27 @@ async def test_nothing_is_sent_for_a_rolled_back_booking(people):
     await sync_to_async(create_then_roll_back)(alice, room)
     assert await socket.receive_nothing(timeout=0.5)
     await socket.disconnect()
+
+
+async def test_room_available_reaches_only_the_teacher_first_in_line(people):
+    alice, bob, room = people
+    carol = await sync_to_async(make_teacher)("Carol Cole")
+    booking = await sync_to_async(services.booking_create)(
+        teacher=alice, room_id=room.pk, start=at(10), end=at(11)
+    )
+    for teacher in (bob, carol):
+        await sync_to_async(waitlist.waitlist_join)(
+            teacher=teacher, room_id=room.pk, start=at(10), end=at(11)
+        )
+    alice_socket, bob_socket, carol_socket = await connect(alice), await connect(bob), await connect(carol)
+    await sync_to_async(services.booking_cancel)(booking_id=booking.pk, teacher=alice)
+    for socket in (alice_socket, bob_socket, carol_socket):
+        assert (await socket.receive_json_from(timeout=2))["event"] == "bookingCancelled"
+    offer = await bob_socket.receive_json_from(timeout=2)
+    assert offer["event"] == "roomAvailable"
+    assert (offer["data"]["roomName"], offer["data"]["roomId"]) == ("Room 101", room.pk)
+    assert offer["data"]["expiresAt"]
+    assert await alice_socket.receive_nothing(timeout=0.3)
+    assert await carol_socket.receive_nothing(timeout=0.3)
+    for socket in (alice_socket, bob_socket, carol_socket):
+        await socket.disconnect()
