@@ -210,7 +210,9 @@ def report(plan: Plan, results: dict) -> tuple[str, bool]:
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/run.py{' --quick' if plan is QUICK else ''}`: "
         "two daphne processes (DEBUG off, production settings) on PostgreSQL + Redis, loaded by "
         "one asyncio/httpx client on the same machine. Each figure is the median of "
-        f"{plan.runs} runs, with the range in brackets; ratios are to a baseline measured in the same run.",
+        f"{plan.runs} runs, with the range in brackets; ratios are to a baseline measured in the same run. "
+        "What the figures mean against the targets, the profile and what would close the gaps: "
+        "[performance.md](performance.md).",
         "",
         f"- Machine: {info['machine']}",
         f"- Python {info['python']}, Django {info['django']}, PostgreSQL {info['postgresql']}",
