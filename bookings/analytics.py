@@ -133,7 +133,8 @@ def build_report(start: date, end: date) -> Report:
 def bars(rooms: list[RoomFigures], key: str, *, percent: bool = False) -> dict:
     """Geometry for a horizontal bar chart, drawn by ``bookings/_bar_chart.svg``."""
     values = [getattr(room, key) for room in rooms]
-    peak = max(values, default=0) or 1
+    # Shares are drawn against 100%, counts against the largest count.
+    peak = 1 if percent else (max(values, default=0) or 1)
     row, width = 26, 360
     return {
         "height": row * len(rooms) + 10,
@@ -143,7 +144,7 @@ def bars(rooms: list[RoomFigures], key: str, *, percent: bool = False) -> dict:
                 "y": index * row + 4,
                 "text_y": index * row + 19,
                 "width": max(2, round(value / peak * width)),
-                "value": f"{value:.0%}" if percent else str(value),
+                "value": f"{value:.1%}" if percent else str(value),
             }
             for index, (room, value) in enumerate(zip(rooms, values, strict=True))
         ],

@@ -94,8 +94,13 @@ class AnalyticsForm(forms.Form):
                 self.add_error("end", "Choose at most about a year.")
         return cleaned
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["start"].initial = today - self.DEFAULT_SPAN
+        self.fields["end"].initial = today + self.DEFAULT_SPAN
+
     def period(self):
         if self.is_bound and self.is_valid():
             return self.cleaned_data["start"], self.cleaned_data["end"]
-        today = timezone.localdate()
-        return today - self.DEFAULT_SPAN, today + self.DEFAULT_SPAN
+        return self.fields["start"].initial, self.fields["end"].initial
