@@ -1,7 +1,8 @@
-"""Hold, claim and cancel: parse with a form, call the service, answer.
+"""Hold, claim, cancel, waitlist, series, calendar link and analytics: parse with a
+form, call the service, answer.
 
-Every answer comes in two forms: JSON for ``Accept: application/json`` (the dialog's
-``fetch``) and a page for a plain form post (no JavaScript).
+Every teacher-facing answer comes in two forms: JSON for ``Accept: application/json``
+(the dialog's ``fetch``) and a page for a plain form post (no JavaScript).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
         entry = waitlist.waitlist_leave(teacher=request.user, entry_id=entry_id)
     except BookingError as error:
-        return _not_found(request, error)
+        return _refused(request, error)
     if wants_json(request):
         return JsonResponse({"entry": waitlist_entry_payload(entry)})
     messages.success(request, f"You left the waitlist for {entry.room.name}.")
@@ -136,7 +137,7 @@ def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
     try:
         cancelled = services.series_cancel(series_id=series_id, teacher=request.user)
     except BookingError as error:
-        return _not_found(request, error)
+        return _refused(request, error)
     if wants_json(request):
         return JsonResponse({"cancelled": [booking_payload(booking) for booking in cancelled]})
     messages.success(request, f"Series cancelled: {len(cancelled)} upcoming bookings.")
@@ -150,7 +151,7 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
     except BookingError as error:
         if wants_json(request) or error.status == 404:
-            return _not_found(request, error)
+            return _refused(request, error)
         problems = [problem for field_problems in error.errors.values() for problem in field_problems]
         messages.error(request, " ".join(problems) or error.message)
         return _see_other("my-bookings")
@@ -179,7 +180,8 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/my_bookings.html", context)
 
 
-def _not_found(request: HttpRequest, error: BookingError) -> HttpResponse:
+def _refused(request: HttpRequest, error: BookingError) -> HttpResponse:
+    """JSON with the error's own status; for a page, the not-found page."""
     if wants_json(request):
         return JsonResponse(error.as_json(), status=error.status)
     return render(request, "404.html", status=404)
