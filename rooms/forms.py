@@ -65,3 +65,17 @@ class SearchForm(forms.Form):
             for field, message in period_errors(cleaned["period_start"], cleaned["period_end"]).items():
                 self.add_error(field, message)
         return cleaned
+
+    def summary(self) -> dict:
+        """What every result card repeats, worked out once per search."""
+        start = timezone.localtime(self.cleaned_data["period_start"])
+        end = timezone.localtime(self.cleaned_data["period_end"])
+        features = self.cleaned_data["feature"]
+        return {
+            "seats": self.cleaned_data["capacity"],
+            "start": start.strftime("%Y-%m-%dT%H:%M"),
+            "end": end.strftime("%Y-%m-%dT%H:%M"),
+            "label": f"{start:%a} {start.day} {start:%b}, {start:%H:%M}\u2013{end:%H:%M}",
+            "wanted": {feature.pk for feature in features},
+            "features": ", ".join(feature.name.lower() for feature in features),
+        }

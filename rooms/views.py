@@ -25,17 +25,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """
     started = time.perf_counter()
     form = SearchForm.for_query(request.GET)
-    rooms, more = None, False
+    rooms, more, search = None, False, None
     if form.is_valid():
+        search = form.summary()
         found = rooms_free_between(
             form.cleaned_data["period_start"],
             form.cleaned_data["period_end"],
-            seats=form.cleaned_data["capacity"],
+            seats=search["seats"],
             features=list(form.cleaned_data["feature"]),
         )
         rooms = list(found[: RESULTS_SHOWN + 1])
         rooms, more = rooms[:RESULTS_SHOWN], len(rooms) > RESULTS_SHOWN
-    context = {"form": form, "rooms": rooms, "more": more}
+    context = {"form": form, "rooms": rooms, "more": more, "search": search}
     status = 200 if form.is_valid() else 400
     template = (
         "rooms/_results.html"
