@@ -14,7 +14,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rooms.models import Room
 from teachers.decorators import teacher_required, wants_json
@@ -24,6 +24,7 @@ from . import analytics, calendar, services, waitlist
 from .calendar import calendar_url
 from .errors import INVALID_INPUT, BookingError
 from .forms import AnalyticsForm, ClaimForm, HoldForm, first_errors
+from .models import Series
 from .selectors import bookings_for_teacher, waitlist_for_teacher
 from .serializers import booking_payload, iso, series_payload, waitlist_entry_payload
 
@@ -131,9 +132,15 @@ def waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
     return _see_other("my-bookings")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @teacher_required
 def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
+    if request.method == "GET":
+        series = Series.objects.filter(pk=series_id, teacher=request.user).select_related("room").first()
+        if series is None:
+            return render(request, "404.html", status=404)
+        question = f"Cancel every upcoming date of {series.room.name}, {series.get_rule_display().lower()}?"
+        return _confirm_page(request, question=question, button="Cancel series")
     try:
         cancelled = services.series_cancel(series_id=series_id, teacher=request.user)
     except BookingError as error:
@@ -144,9 +151,18 @@ def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
     return _see_other("my-bookings")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @teacher_required
 def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET asks first (the page that works without JavaScript); POST cancels."""
+    if request.method == "GET":
+        upcoming, _ = bookings_for_teacher(request.user)
+        booking = upcoming.confirmed().filter(pk=booking_id).first()
+        if booking is None:
+            return render(request, "404.html", status=404)
+        when = timezone.localtime(booking.start)
+        question = f"Cancel your booking of {booking.room.name} on {when:%a} {when.day} {when:%b, %H:%M}?"
+        return _confirm_page(request, question=question, button="Cancel booking")
     try:
         booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
     except BookingError as error:
@@ -159,6 +175,10 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         return JsonResponse({"booking": booking_payload(booking)})
     messages.success(request, f"Booking cancelled: {booking.room.name}.")
     return _see_other("my-bookings")
+
+
+def _confirm_page(request: HttpRequest, *, question: str, button: str) -> HttpResponse:
+    return render(request, "bookings/confirm_cancel.html", {"question": question, "button": button})
 
 
 @require_GET

@@ -257,3 +257,14 @@ def test_anonymous_post_without_csrf_token_is_refused(room):
 
 def test_get_on_claim_is_not_allowed(as_alice, room):
     assert as_alice.get(f"/rooms/{room.pk}/claim/").status_code == 405
+
+
+def test_cancel_asks_first_on_a_page_that_needs_no_javascript(as_alice, alice, room):
+    booking = make_booking(room, alice, at(10), at(11))
+    page = as_alice.get(f"/bookings/{booking.pk}/cancel/")
+    assert page.status_code == 200
+    assert "Cancel your booking of Room 101" in page.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"  # asking changes nothing
+    other = make_booking(make_room(), make_teacher(), at(12), at(13))
+    assert as_alice.get(f"/bookings/{other.pk}/cancel/").status_code == 404

@@ -161,8 +161,9 @@ def test_without_javascript_the_forms_still_work(live_servers, browser, school):
     page.get_by_role("button", name="Confirm booking").click()
     expect(page).to_have_url(re.compile(r"/bookings/$"))
     expect(page.get_by_text("Room booked successfully")).to_be_visible()
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name=re.compile("Cancel booking")).click()
+    page.get_by_role("link", name=re.compile("Cancel booking")).click()
+    expect(page.get_by_text("Cancel your booking of Room 101")).to_be_visible()
+    page.get_by_role("button", name="Cancel booking").click()
     expect(page.get_by_text("Booking cancelled")).to_be_visible()
     assert Booking.objects.get().status == "cancelled"
     context.close()
@@ -212,7 +213,7 @@ def test_my_bookings_follows_bookings_made_in_another_tab(live_servers, open_pag
 
     expect(bookings_tab.locator("#bookings-list")).to_contain_text("Room 101", timeout=2000)
     bookings_tab.once("dialog", lambda dialog: dialog.accept())
-    bookings_tab.get_by_role("button", name="Cancel booking of Room 101").click()
+    bookings_tab.get_by_role("link", name="Cancel booking of Room 101").click()
     expect(bookings_tab.get_by_role("status")).to_contain_text("Booking cancelled")
     expect(bookings_tab.locator("#bookings-list")).to_contain_text("Cancelled")
 
@@ -251,7 +252,7 @@ def test_join_the_waitlist_and_get_the_offer(live_servers, open_page, school):
     # A cancels: B, first in line, is offered the room at once.
     page_a.goto("/bookings/")
     page_a.once("dialog", lambda dialog: dialog.accept())
-    page_a.get_by_role("button", name="Cancel booking of Room 101").click()
+    page_a.get_by_role("link", name="Cancel booking of Room 101").click()
     expect(page_b.get_by_role("status")).to_contain_text("Room 101 is free for you", timeout=3000)
     page_b.get_by_role("link", name="Claim it").click()
     card(page_b, school.room).get_by_role("button", name="Claim Room").click()
