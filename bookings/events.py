@@ -68,16 +68,17 @@ def _send(group: str, kind: str, payload: dict[str, Any]) -> None:
 
 
 def _send_now(layer, group: str, message: dict[str, Any]) -> None:
+    async_to_sync(_deliver)(layer, group, message)
+
+
+async def _deliver(layer, group: str, message: dict[str, Any]) -> None:
+    """Send one event within the time allowed; a failure is logged, never raised."""
     try:
-        async_to_sync(_send_with_timeout)(layer, group, message)
+        await asyncio.wait_for(layer.group_send(group, message), settings.EVENT_PUBLISH_TIMEOUT)
     except Exception:
         logger.exception(
             "Could not publish %s to %s; the booking itself is unaffected", message["type"], group
         )
-
-
-async def _send_with_timeout(layer, group: str, message: dict[str, Any]) -> None:
-    await asyncio.wait_for(layer.group_send(group, message), settings.EVENT_PUBLISH_TIMEOUT)
 
 
 class Publisher:
@@ -110,12 +111,7 @@ class Publisher:
             if layer is None:
                 message.set()
                 continue
-            try:
-                self._loop.run_until_complete(_send_with_timeout(layer, group, message))
-            except Exception:
-                logger.exception(
-                    "Could not publish %s to %s; the booking itself is unaffected", message["type"], group
-                )
+            self._loop.run_until_complete(_deliver(layer, group, message))
 
 
 _publisher_lock = threading.Lock()

@@ -29,8 +29,8 @@ def rooms_free_between(
         rooms = rooms.filter(
             Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))
         )
-    # A scalar subquery, not a GROUP BY: the rooms can then be read in capacity order
-    # from the (is_active, capacity) index and the search stops at the first best fits.
+    # A scalar subquery per room rather than a GROUP BY over every room-feature row:
+    # PostgreSQL then joins, filters and keeps the top fits in one pass (top-N sort).
     extras = (
         Room.features.through.objects.filter(room=OuterRef("pk"))
         .exclude(feature__in=[feature.pk for feature in features])
