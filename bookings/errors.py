@@ -1,13 +1,14 @@
-"""The booking errors, their codes and messages, defined once.
+"""The errors, their codes, messages and HTTP statuses, defined once.
 
-The service raises them; ``bookings.views`` maps them to HTTP in one place and
+The service raises ``BookingError``; ``bookings.responses`` turns it (and "not logged
+in", "not found") into an answer, ``bookings.serializers`` gives its JSON shape, and
 ``bookings.events`` sends conflicts to the teacher they concern.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .models import Booking
@@ -17,6 +18,7 @@ ROOM_NOT_AVAILABLE = "ROOM_NOT_AVAILABLE"
 ROOM_NOT_FOUND = "ROOM_NOT_FOUND"
 BOOKING_NOT_FOUND = "BOOKING_NOT_FOUND"
 INVALID_INPUT = "INVALID_INPUT"
+NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
 
 MESSAGES = {
     BOOKING_CONFLICT: "Another teacher is currently booking this room",
@@ -24,6 +26,7 @@ MESSAGES = {
     ROOM_NOT_FOUND: "Room not found",
     BOOKING_NOT_FOUND: "Booking not found",
     INVALID_INPUT: "Please correct the highlighted fields",
+    NOT_AUTHENTICATED: "Log in to continue.",
 }
 
 STATUS = {
@@ -32,6 +35,7 @@ STATUS = {
     ROOM_NOT_FOUND: 404,
     BOOKING_NOT_FOUND: 404,
     INVALID_INPUT: 400,
+    NOT_AUTHENTICATED: 401,
 }
 
 CONFLICT_CODES = frozenset({BOOKING_CONFLICT, ROOM_NOT_AVAILABLE})
@@ -68,15 +72,3 @@ class BookingError(Exception):
     @classmethod
     def invalid(cls, field_name: str, message: str) -> BookingError:
         return cls(INVALID_INPUT, errors={field_name: [message]})
-
-    def as_json(self) -> dict[str, Any]:
-        from .serializers import conflicting_booking_payload
-
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.is_conflict:
-            body["conflictingBooking"] = conflicting_booking_payload(self.conflicting_booking)
-        if self.conflicting_dates:
-            body["conflictingDates"] = self.conflicting_dates
-        if self.code == INVALID_INPUT:
-            body["errors"] = self.errors
-        return body

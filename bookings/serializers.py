@@ -1,4 +1,5 @@
-"""The JSON shape of a booking, shared by HTTP answers and WebSocket events."""
+"""The JSON shapes of bookings, errors and waitlist entries, shared by HTTP answers and
+WebSocket events."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
+from .errors import INVALID_INPUT, BookingError
+
 if TYPE_CHECKING:
-    from .errors import BookingError
     from .models import Booking
 
 
@@ -41,9 +43,22 @@ def conflicting_booking_payload(booking: Booking | None) -> dict[str, Any] | Non
     }
 
 
+def error_payload(error: BookingError) -> dict[str, Any]:
+    """The body of an error answer: code and message, and what the code needs besides."""
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.is_conflict:
+        body["conflictingBooking"] = conflicting_booking_payload(error.conflicting_booking)
+    if error.conflicting_dates:
+        body["conflictingDates"] = error.conflicting_dates
+    if error.code == INVALID_INPUT:
+        body["errors"] = error.errors
+    return body
+
+
 def conflict_payload(
     error: BookingError, *, room_id: int, start: datetime, end: datetime, teacher_id: int
 ) -> dict[str, Any]:
+    """The ``bookingConflict`` event: the error, and which claim met it."""
     return {
         "code": error.code,
         "message": error.message,

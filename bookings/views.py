@@ -7,6 +7,7 @@ Every teacher-facing answer comes in two forms: JSON for ``Accept: application/j
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
@@ -17,7 +18,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from rooms.models import Room
-from teachers.decorators import teacher_required, wants_json
 from teachers.models import Teacher
 
 from . import analytics, calendar, services, waitlist
@@ -25,6 +25,7 @@ from .calendar import calendar_url
 from .errors import INVALID_INPUT, BookingError
 from .forms import AnalyticsForm, ClaimForm, HoldForm, first_errors
 from .models import Series
+from .responses import error_response, not_found, see_other, teacher_required, wants_json
 from .selectors import bookings_for_teacher, waitlist_for_teacher
 from .serializers import booking_payload, iso, series_payload, waitlist_entry_payload
 
@@ -100,7 +101,7 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
         return JsonResponse(body, status=201)
     note = f" ({len(bookings)} dates, {len(skipped)} taken dates skipped)" if series else ""
     messages.success(request, f"Room booked successfully: {booking.room.name}{note}.")
-    return _see_other("my-bookings")
+    return see_other("my-bookings")
 
 
 @require_POST
@@ -116,7 +117,7 @@ def waitlist_join(request: HttpRequest, room_id: int) -> HttpResponse:
     messages.success(
         request, f"You are on the waitlist for {entry.room.name}; we will tell you if it frees up."
     )
-    return _see_other("my-bookings")
+    return see_other("my-bookings")
 
 
 @require_POST
@@ -125,11 +126,11 @@ def waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
     try:
         entry = waitlist.waitlist_leave(teacher=request.user, entry_id=entry_id)
     except BookingError as error:
-        return _refused(request, error)
+        return error_response(request, error)
     if wants_json(request):
         return JsonResponse({"entry": waitlist_entry_payload(entry)})
     messages.success(request, f"You left the waitlist for {entry.room.name}.")
-    return _see_other("my-bookings")
+    return see_other("my-bookings")
 
 
 @require_http_methods(["GET", "POST"])
@@ -138,17 +139,17 @@ def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
     if request.method == "GET":
         series = Series.objects.filter(pk=series_id, teacher=request.user).select_related("room").first()
         if series is None:
-            return render(request, "404.html", status=404)
+            return not_found(request)
         question = f"Cancel every upcoming date of {series.room.name}, {series.get_rule_display().lower()}?"
         return _confirm_page(request, question=question, button="Cancel series")
     try:
         cancelled = services.series_cancel(series_id=series_id, teacher=request.user)
     except BookingError as error:
-        return _refused(request, error)
+        return error_response(request, error)
     if wants_json(request):
         return JsonResponse({"cancelled": [booking_payload(booking) for booking in cancelled]})
     messages.success(request, f"Series cancelled: {len(cancelled)} upcoming bookings.")
-    return _see_other("my-bookings")
+    return see_other("my-bookings")
 
 
 @require_http_methods(["GET", "POST"])
@@ -159,7 +160,7 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         upcoming, _ = bookings_for_teacher(request.user)
         booking = upcoming.confirmed().filter(pk=booking_id).first()
         if booking is None:
-            return render(request, "404.html", status=404)
+            return not_found(request)
         when = timezone.localtime(booking.start)
         question = f"Cancel your booking of {booking.room.name} on {when:%a} {when.day} {when:%b, %H:%M}?"
         return _confirm_page(request, question=question, button="Cancel booking")
@@ -167,14 +168,14 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
     except BookingError as error:
         if wants_json(request) or error.status == 404:
-            return _refused(request, error)
+            return error_response(request, error)
         problems = [problem for field_problems in error.errors.values() for problem in field_problems]
         messages.error(request, " ".join(problems) or error.message)
-        return _see_other("my-bookings")
+        return see_other("my-bookings")
     if wants_json(request):
         return JsonResponse({"booking": booking_payload(booking)})
     messages.success(request, f"Booking cancelled: {booking.room.name}.")
-    return _see_other("my-bookings")
+    return see_other("my-bookings")
 
 
 def _confirm_page(request: HttpRequest, *, question: str, button: str) -> HttpResponse:
@@ -200,13 +201,6 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/my_bookings.html", context)
 
 
-def _refused(request: HttpRequest, error: BookingError) -> HttpResponse:
-    """JSON with the error's own status; for a page, the not-found page."""
-    if wants_json(request):
-        return JsonResponse(error.as_json(), status=error.status)
-    return render(request, "404.html", status=404)
-
-
 def _valid_period(form: HoldForm) -> dict:
     if not form.is_valid():
         raise BookingError(INVALID_INPUT, errors=first_errors(form))
@@ -225,11 +219,10 @@ def _initial(request: HttpRequest, period: dict) -> dict:
 def _error_response(
     request: HttpRequest, error: BookingError, *, room_id: int, form: ClaimForm
 ) -> HttpResponse:
-    if wants_json(request):
-        return JsonResponse(error.as_json(), status=error.status)
-    if not Room.objects.filter(pk=room_id).exists():
-        return render(request, "404.html", status=404)
-    return _claim_page(request, room_id=room_id, form=form, error=error, status=error.status)
+    if not wants_json(request) and not Room.objects.filter(pk=room_id).exists():
+        return not_found(request)
+    page = partial(_claim_page, request, room_id=room_id, form=form, error=error, status=error.status)
+    return error_response(request, error, page=page)
 
 
 def _claim_page(
@@ -252,12 +245,6 @@ def _claim_page(
     return render(request, "bookings/claim.html", context, status=status)
 
 
-def _see_other(name: str) -> HttpResponse:
-    response = redirect(name)
-    response.status_code = 303
-    return response
-
-
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed; the token in the URL is the only key, so it is long and revocable."""
@@ -278,7 +265,7 @@ def calendar_link(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"url": calendar_url(request)})
     messages.success(request, "Your private calendar link is ready; any older link no longer works.")
-    return _see_other("my-bookings")
+    return see_other("my-bookings")
 
 
 @require_POST
@@ -288,7 +275,7 @@ def calendar_link_revoke(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"url": None})
     messages.success(request, "Your calendar link no longer works.")
-    return _see_other("my-bookings")
+    return see_other("my-bookings")
 
 
 @require_GET

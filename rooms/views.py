@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from teachers.decorators import teacher_required
+from bookings.responses import teacher_required
 
 from .forms import SearchForm
 from .selectors import rooms_free_between

@@ -3,7 +3,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from .decorators import teacher_required
+from bookings.responses import teacher_required
+
 from .forms import NotificationSettingsForm
 
 
