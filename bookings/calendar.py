@@ -20,7 +20,7 @@ HISTORY = timedelta(days=60)
 
 def calendar_url(request: HttpRequest) -> str | None:
     token = request.user.calendar_token
-    return request.build_absolute_uri(reverse("calendar-feed", args=[token])) if token else None
+    return request.build_absolute_uri(reverse("bookings:calendar-feed", args=[token])) if token else None
 
 
 def rotate_token(teacher: Teacher) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from rooms.models import Room
 from teachers.models import Teacher
 
-from .models import Booking, WaitlistEntry
+from .models import Booking, Series, WaitlistEntry
 
 PAST_SHOWN = 50
 
@@ -28,3 +29,21 @@ def waitlist_for_teacher(teacher: Teacher) -> QuerySet[WaitlistEntry]:
         .select_related("room__building")
         .order_by("start", "pk")
     )
+
+
+def room_for_claim_page(room_id: int) -> Room | None:
+    return Room.objects.select_related("building").prefetch_related("features").filter(pk=room_id).first()
+
+
+def upcoming_booking_for_teacher(teacher: Teacher, booking_id: int) -> Booking | None:
+    """The teacher's own confirmed booking that has not ended, or None."""
+    upcoming, _ = bookings_for_teacher(teacher)
+    return upcoming.confirmed().filter(pk=booking_id).first()
+
+
+def series_for_teacher(teacher: Teacher, series_id: int) -> Series | None:
+    return Series.objects.filter(pk=series_id, teacher=teacher).select_related("room").first()
+
+
+def teacher_for_calendar_token(token: str) -> Teacher | None:
+    return Teacher.objects.filter(calendar_token=token, is_active=True).first()

@@ -16,6 +16,6 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             form.save()
             messages.success(request, "Notification settings saved.")
-            return redirect("notification-settings")
+            return redirect("teachers:notification-settings")
         return render(request, "teachers/notifications.html", {"form": form}, status=400)
     return render(request, "teachers/notifications.html", {"form": form})

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from .views import analytics, booking, calendar, waitlist
+
+app_name = "bookings"
+
+urlpatterns = [
+    path("rooms/<int:room_id>/hold/", booking.hold, name="room-hold"),
+    path("rooms/<int:room_id>/release/", booking.release, name="room-release"),
+    path("rooms/<int:room_id>/claim/", booking.claim, name="room-claim"),
+    path("bookings/", booking.my_bookings, name="my-bookings"),
+    path("bookings/<int:booking_id>/cancel/", booking.cancel, name="booking-cancel"),
+    path("series/<int:series_id>/cancel/", booking.series_cancel, name="series-cancel"),
+    path("rooms/<int:room_id>/waitlist/", waitlist.join, name="waitlist-join"),
+    path("waitlist/<int:entry_id>/leave/", waitlist.leave, name="waitlist-leave"),
+    path("calendar/link/", calendar.link, name="calendar-link"),
+    path("calendar/link/revoke/", calendar.revoke, name="calendar-link-revoke"),
+    path("calendar/<str:token>.ics", calendar.feed, name="calendar-feed"),
+    path("analytics/", analytics.report, name="analytics"),
+]

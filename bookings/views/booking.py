@@ -1,0 +1,208 @@
+"""Hold, release, claim (one date or a series), cancel and My bookings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .. import services
+from ..calendar import calendar_url
+from ..errors import INVALID_INPUT, BookingError
+from ..forms import ClaimForm, HoldForm, first_errors
+from ..responses import error_response, not_found, see_other, teacher_required, wants_json
+from ..selectors import (
+    bookings_for_teacher,
+    room_for_claim_page,
+    series_for_teacher,
+    upcoming_booking_for_teacher,
+    waitlist_for_teacher,
+)
+from ..serializers import booking_payload, iso, series_payload, waitlist_entry_payload
+
+LIST_FRAGMENT = "bookings-list"
+
+
+@require_POST
+@teacher_required
+def hold(request: HttpRequest, room_id: int) -> HttpResponse:
+    form = HoldForm(request.POST)
+    try:
+        period = valid_period(form)
+        lock = services.booking_hold(teacher=request.user, room_id=room_id, **period)
+    except BookingError as error:
+        return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    if wants_json(request):
+        body = {
+            "roomId": room_id,
+            "startTime": iso(lock.start),
+            "endTime": iso(lock.end),
+            "expiresAt": iso(lock.expires_at),
+        }
+        return JsonResponse({"hold": body})
+    form = ClaimForm(initial=_initial(request, period))
+    return _claim_page(request, room=room_for_claim_page(room_id), form=form, expires_at=lock.expires_at)
+
+
+@require_POST
+@teacher_required
+def release(request: HttpRequest, room_id: int) -> HttpResponse:
+    form = HoldForm(request.POST)
+    try:
+        period = valid_period(form)
+    except BookingError as error:
+        return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    released = services.booking_release(teacher=request.user, room_id=room_id, **period)
+    if wants_json(request):
+        return JsonResponse({"released": released})
+    return redirect("rooms:dashboard")
+
+
+@require_POST
+@teacher_required
+def claim(request: HttpRequest, room_id: int) -> HttpResponse:
+    form = ClaimForm(request.POST)
+    series = None
+    try:
+        period = valid_period(form)
+        details = {"attendees": form.cleaned_data["attendees"], "purpose": form.cleaned_data["purpose"]}
+        if form.cleaned_data["repeat"]:
+            series, bookings, skipped = services.series_create(
+                teacher=request.user,
+                room_id=room_id,
+                rule=form.cleaned_data["repeat"],
+                until=form.cleaned_data["until"],
+                free_dates_only=form.cleaned_data["free_dates_only"],
+                **details,
+                **period,
+            )
+            booking = bookings[0]
+        else:
+            booking = services.booking_create(teacher=request.user, room_id=room_id, **details, **period)
+    except BookingError as error:
+        return claim_error(request, error, room_id=room_id, form=form)
+    if wants_json(request):
+        body = {"booking": booking_payload(booking)}
+        if series is not None:
+            body["series"] = series_payload(series, bookings, skipped)
+        return JsonResponse(body, status=201)
+    note = f" ({len(bookings)} dates, {len(skipped)} taken dates skipped)" if series else ""
+    messages.success(request, f"Room booked successfully: {booking.room.name}{note}.")
+    return see_other("bookings:my-bookings")
+
+
+@require_http_methods(["GET", "POST"])
+@teacher_required
+def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """GET asks first (the page that works without JavaScript); POST cancels."""
+    if request.method == "GET":
+        booking = upcoming_booking_for_teacher(request.user, booking_id)
+        if booking is None:
+            return not_found(request)
+        when = timezone.localtime(booking.start)
+        question = f"Cancel your booking of {booking.room.name} on {when:%a} {when.day} {when:%b, %H:%M}?"
+        return _confirm_page(request, question=question, button="Cancel booking")
+    try:
+        booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
+    except BookingError as error:
+        if wants_json(request) or error.status == 404:
+            return error_response(request, error)
+        problems = [problem for field_problems in error.errors.values() for problem in field_problems]
+        messages.error(request, " ".join(problems) or error.message)
+        return see_other("bookings:my-bookings")
+    if wants_json(request):
+        return JsonResponse({"booking": booking_payload(booking)})
+    messages.success(request, f"Booking cancelled: {booking.room.name}.")
+    return see_other("bookings:my-bookings")
+
+
+@require_http_methods(["GET", "POST"])
+@teacher_required
+def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
+    if request.method == "GET":
+        series = series_for_teacher(request.user, series_id)
+        if series is None:
+            return not_found(request)
+        question = f"Cancel every upcoming date of {series.room.name}, {series.get_rule_display().lower()}?"
+        return _confirm_page(request, question=question, button="Cancel series")
+    try:
+        cancelled = services.series_cancel(series_id=series_id, teacher=request.user)
+    except BookingError as error:
+        return error_response(request, error)
+    if wants_json(request):
+        return JsonResponse({"cancelled": [booking_payload(booking) for booking in cancelled]})
+    messages.success(request, f"Series cancelled: {len(cancelled)} upcoming bookings.")
+    return see_other("bookings:my-bookings")
+
+
+@require_GET
+@teacher_required
+def my_bookings(request: HttpRequest) -> HttpResponse:
+    upcoming, past = bookings_for_teacher(request.user)
+    waiting = waitlist_for_teacher(request.user)
+    if wants_json(request):
+        return JsonResponse(
+            {
+                "upcoming": [booking_payload(booking) for booking in upcoming],
+                "past": [booking_payload(booking) for booking in past],
+                "waitlist": [waitlist_entry_payload(entry) for entry in waiting],
+            }
+        )
+    context = {"upcoming": upcoming, "past": past, "waiting": waiting, "calendar_url": calendar_url(request)}
+    if request.headers.get("X-Fragment") == LIST_FRAGMENT:
+        return render(request, "bookings/_bookings_list.html", context)
+    return render(request, "bookings/my_bookings.html", context)
+
+
+def valid_period(form: HoldForm) -> dict:
+    """The form's start and end, or an ``INVALID_INPUT`` error naming the fields."""
+    if not form.is_valid():
+        raise BookingError(INVALID_INPUT, errors=first_errors(form))
+    return {"start": form.cleaned_data["start"], "end": form.cleaned_data["end"]}
+
+
+def claim_error(request: HttpRequest, error: BookingError, *, room_id: int, form: ClaimForm) -> HttpResponse:
+    """An error met while holding or claiming a room: JSON, or the claim page again with
+    the message (the not-found page when there is no such room)."""
+    room = None if wants_json(request) else room_for_claim_page(room_id)
+    if room is None:
+        return error_response(request, error)
+    return error_response(
+        request,
+        error,
+        page=lambda: _claim_page(request, room=room, form=form, error=error, status=error.status),
+    )
+
+
+def _claim_page(
+    request: HttpRequest,
+    *,
+    room,
+    form: ClaimForm,
+    error: BookingError | None = None,
+    expires_at=None,
+    status: int = 200,
+) -> HttpResponse:
+    if error is not None:
+        # Problems only the service could see (seats, say) join the form's own.
+        for field, problems in error.errors.items():
+            for problem in problems:
+                if field in form.fields and problem not in form.errors.get(field, []):
+                    form.add_error(field, problem)
+    context = {"room": room, "form": form, "error": error, "expires_at": expires_at}
+    return render(request, "bookings/claim.html", context, status=status)
+
+
+def _initial(request: HttpRequest, period: dict) -> dict:
+    local = {name: timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M") for name, moment in period.items()}
+    return {
+        **local,
+        "attendees": request.POST.get("attendees") or None,
+        "purpose": request.POST.get("purpose", ""),
+    }
+
+
+def _confirm_page(request: HttpRequest, *, question: str, button: str) -> HttpResponse:
+    return render(request, "bookings/confirm_cancel.html", {"question": question, "button": button})

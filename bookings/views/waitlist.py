@@ -1,0 +1,43 @@
+"""Join and leave the waitlist for a taken room."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_POST
+
+from .. import waitlist
+from ..errors import BookingError
+from ..forms import ClaimForm, HoldForm
+from ..responses import error_response, see_other, teacher_required, wants_json
+from ..serializers import waitlist_entry_payload
+from .booking import claim_error, valid_period
+
+
+@require_POST
+@teacher_required
+def join(request: HttpRequest, room_id: int) -> HttpResponse:
+    form = HoldForm(request.POST)
+    try:
+        entry = waitlist.waitlist_join(teacher=request.user, room_id=room_id, **valid_period(form))
+    except BookingError as error:
+        return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    if wants_json(request):
+        return JsonResponse({"entry": waitlist_entry_payload(entry)}, status=201)
+    messages.success(
+        request, f"You are on the waitlist for {entry.room.name}; we will tell you if it frees up."
+    )
+    return see_other("bookings:my-bookings")
+
+
+@require_POST
+@teacher_required
+def leave(request: HttpRequest, entry_id: int) -> HttpResponse:
+    try:
+        entry = waitlist.waitlist_leave(teacher=request.user, entry_id=entry_id)
+    except BookingError as error:
+        return error_response(request, error)
+    if wants_json(request):
+        return JsonResponse({"entry": waitlist_entry_payload(entry)})
+    messages.success(request, f"You left the waitlist for {entry.room.name}.")
+    return see_other("bookings:my-bookings")

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "teachers"
+
+urlpatterns = [
+    path("account/notifications/", views.notification_settings, name="notification-settings"),
+]
