@@ -1,7 +1,9 @@
 """Real-time events: what is published, to whom, and how.
 
-Only ``bookings.services`` calls ``publish_*``, and only through
-``transaction.on_commit``, so a rolled-back booking is never announced. A channel layer
+Only the write path (``bookings.services``, ``bookings.waitlist``) calls ``publish_*``.
+Each ``publish_*`` sends after the current transaction commits (at once outside one), as
+Zulip's ``send_event_on_commit`` does, so a rolled-back booking is never announced and a
+caller cannot publish too early by mistake. The payload is built at commit time. A channel layer
 that is down or slow is logged and skipped: it never fails or holds up a booking, since
 events for a networked layer go out from a publisher thread, not from the request.
 """
@@ -12,12 +14,14 @@ import asyncio
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
+from django.db import transaction
 
 from .errors import BookingError
 from .models import Booking
@@ -33,24 +37,31 @@ def teacher_group(teacher_id: int) -> str:
 
 
 def publish_booking_created(booking: Booking) -> None:
-    _send(ALL_TEACHERS, "booking.created", booking_payload(booking))
+    _send_on_commit(ALL_TEACHERS, "booking.created", lambda: booking_payload(booking))
 
 
 def publish_booking_cancelled(booking: Booking) -> None:
-    _send(ALL_TEACHERS, "booking.cancelled", booking_payload(booking))
+    _send_on_commit(ALL_TEACHERS, "booking.cancelled", lambda: booking_payload(booking))
 
 
 def publish_room_available(entry) -> None:
     """Tell the first teacher in line that the room they wait for is held for them."""
-    _send(teacher_group(entry.teacher_id), "room.available", room_available_payload(entry))
+    _send_on_commit(teacher_group(entry.teacher_id), "room.available", lambda: room_available_payload(entry))
 
 
 def publish_conflict(
     error: BookingError, *, room_id: int, start: datetime, end: datetime, teacher_id: int
 ) -> None:
     """Tell the teacher whose hold or claim failed, in every tab they have open."""
-    payload = conflict_payload(error, room_id=room_id, start=start, end=end, teacher_id=teacher_id)
-    _send(teacher_group(teacher_id), "booking.conflict", payload)
+    _send_on_commit(
+        teacher_group(teacher_id),
+        "booking.conflict",
+        lambda: conflict_payload(error, room_id=room_id, start=start, end=end, teacher_id=teacher_id),
+    )
+
+
+def _send_on_commit(group: str, kind: str, payload: Callable[[], dict[str, Any]]) -> None:
+    transaction.on_commit(lambda: _send(group, kind, payload()))
 
 
 def _send(group: str, kind: str, payload: dict[str, Any]) -> None:

@@ -162,7 +162,7 @@ def series_create(
                 if timezone.localtime(begins).date() not in taken
             )
             for booking in bookings:
-                transaction.on_commit(partial(events.publish_booking_created, booking))
+                events.publish_booking_created(booking)
             notifications.enqueue(
                 teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=bookings[0]
             )
@@ -238,7 +238,7 @@ def _do_cancel(booking: Booking) -> None:
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = timezone.now()
     booking.save(update_fields=["status", "cancelled_at"])
-    transaction.on_commit(partial(events.publish_booking_cancelled, booking))
+    events.publish_booking_cancelled(booking)
     transaction.on_commit(partial(offer_freed, room_id=booking.room_id, start=booking.start, end=booking.end))
 
 
@@ -276,7 +276,7 @@ def _do_create(
         room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
     )
     notifications.enqueue(teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=booking)
-    transaction.on_commit(partial(events.publish_booking_created, booking))
+    events.publish_booking_created(booking)
     logger.info("Booking %s: %s booked %s %s-%s", booking.pk, teacher.username, room.name, start, end)
     return booking
 
@@ -298,8 +298,4 @@ def _announce_conflict(
     """Record the conflict (for the analytics) and tell the teacher."""
     if error.is_conflict:
         Conflict.objects.create(room_id=room_id, teacher=teacher, start=start, end=end, code=error.code)
-        transaction.on_commit(
-            partial(
-                events.publish_conflict, error, room_id=room_id, start=start, end=end, teacher_id=teacher.pk
-            )
-        )
+        events.publish_conflict(error, room_id=room_id, start=start, end=end, teacher_id=teacher.pk)

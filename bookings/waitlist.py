@@ -92,7 +92,7 @@ def _do_offer(entry: WaitlistEntry, *, room: Room, expires_at: datetime) -> Wait
     entry.offer_expires_at = expires_at
     entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
     notifications.enqueue(teacher=entry.teacher, kind=Notification.Kind.WAITLIST_OFFER, entry=entry)
-    transaction.on_commit(partial(events.publish_room_available, entry))
+    events.publish_room_available(entry)
     logger.info("Waitlist: offered %s %s-%s to %s", room.name, entry.start, entry.end, entry.teacher.username)
     return entry
 
