@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
 
 from .models import Series
-
-MAX_LENGTH = timedelta(hours=12)
-MAX_AHEAD = timedelta(days=366)
-MAX_ATTENDEES = 10_000
-
-
-def period_errors(start: datetime, end: datetime) -> dict[str, str]:
-    """The rules every booking period obeys, keyed by the field to blame."""
-    now = timezone.now()
-    if end <= start:
-        return {"end": "The end must be after the start."}
-    if start < now.replace(second=0, microsecond=0):
-        return {"start": "The start is in the past."}
-    if start > now + MAX_AHEAD:
-        return {"start": "Bookings open at most a year ahead."}
-    if end - start > MAX_LENGTH:
-        return {"end": "A booking may last at most 12 hours."}
-    return {}
+from .rules import MAX_ATTENDEES, period_errors, series_errors
 
 
 class PeriodForm(forms.Form):
@@ -60,13 +43,8 @@ class ClaimForm(PeriodForm):
         cleaned = super().clean()
         start, until = cleaned.get("start"), cleaned.get("until")
         if cleaned.get("repeat") and start:
-            first_day = timezone.localtime(start).date()
-            if until is None:
-                self.add_error("until", "Say until when the booking repeats.")
-            elif until < first_day:
-                self.add_error("until", "The last date must not be before the first.")
-            elif until > first_day + MAX_AHEAD:
-                self.add_error("until", "A series may run at most a year.")
+            for field, message in series_errors(timezone.localtime(start).date(), until).items():
+                self.add_error(field, message)
         return cleaned
 
 

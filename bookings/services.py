@@ -25,6 +25,7 @@ from teachers.models import Teacher
 from . import events, locks, notifications
 from .errors import BOOKING_CONFLICT, BOOKING_NOT_FOUND, ROOM_NOT_AVAILABLE, ROOM_NOT_FOUND, BookingError
 from .models import Booking, Conflict, Notification, Series
+from .rules import MAX_OCCURRENCES
 from .waitlist import offer_freed
 
 logger = logging.getLogger(__name__)
@@ -96,9 +97,6 @@ def _claiming(*, teacher: Teacher, room_id: int, start: datetime, end: datetime)
         raise
     finally:
         locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
-
-
-MAX_OCCURRENCES = 260
 
 
 def series_periods(

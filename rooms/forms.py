@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django import forms
 from django.utils import timezone
 
-from bookings.forms import MAX_ATTENDEES, period_errors
+from bookings.rules import MAX_ATTENDEES, period_errors
 
 from .models import Feature
 

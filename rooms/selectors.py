@@ -1,4 +1,9 @@
-"""Reads about rooms: which are free, best fit first."""
+"""Reads about rooms: which are free, best fit first.
+
+The arrows between the apps run one way: ``bookings`` reads ``rooms.models`` (a booking is
+of a room) and never the search; the search (this module, ``forms``, ``views``) reads
+``bookings.models`` and the shared limits in ``bookings.rules``.
+"""
 
 from __future__ import annotations
 
