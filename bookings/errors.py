@@ -61,6 +61,11 @@ class BookingError(Exception):
     def is_conflict(self) -> bool:
         return self.code in CONFLICT_CODES
 
+    @property
+    def can_join_waitlist(self) -> bool:
+        """A booking has the room: the teacher may wait for it to be cancelled."""
+        return self.code == ROOM_NOT_AVAILABLE and self.conflicting_booking is not None
+
     @classmethod
     def booked_by(cls, booking: Booking) -> BookingError:
         return cls(

@@ -1,7 +1,11 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField
 from django.db import connections, models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.urls import reverse
+from django.utils import timezone
 
 
 class Period(models.Func):
@@ -150,6 +154,15 @@ class WaitlistEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.teacher} waits for {self.room} {self.start:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def claim_path(self) -> str:
+        """Where the teacher claims an offer: the search for the entry's period."""
+        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
+        query = urlencode(
+            {"date": f"{start:%Y-%m-%d}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}, safe=":"
+        )
+        return f"{reverse('rooms:dashboard')}?{query}"
 
 
 class Notification(models.Model):

@@ -48,6 +48,7 @@ def error_payload(error: BookingError) -> dict[str, Any]:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.is_conflict:
         body["conflictingBooking"] = conflicting_booking_payload(error.conflicting_booking)
+        body["canJoinWaitlist"] = error.can_join_waitlist
     if error.conflicting_dates:
         body["conflictingDates"] = error.conflicting_dates
     if error.code == INVALID_INPUT:
@@ -78,6 +79,7 @@ def room_available_payload(entry) -> dict[str, Any]:
         "startTime": iso(entry.start),
         "endTime": iso(entry.end),
         "expiresAt": iso(entry.offer_expires_at),
+        "claimUrl": entry.claim_path,
     }
 
 
@@ -90,6 +92,7 @@ def waitlist_entry_payload(entry) -> dict[str, Any]:
         "endTime": iso(entry.end),
         "status": entry.status,
         "offerExpiresAt": iso(entry.offer_expires_at) if entry.offer_expires_at else None,
+        "claimUrl": entry.claim_path if entry.status == entry.Status.OFFERED else None,
     }
 
 

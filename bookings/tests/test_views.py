@@ -45,7 +45,8 @@ def test_claim_answers_201_with_the_booking(as_alice, alice, room):
             "startTime": timezone.localtime(at(10)).isoformat(),
             "endTime": timezone.localtime(at(11)).isoformat(),
             "status": "confirmed",
-        }
+        },
+        "message": "Room booked successfully: Room 101",  # added: what the page shows
     }
 
 
@@ -63,6 +64,7 @@ def test_claim_of_a_taken_room_answers_409_naming_the_holder(as_alice, room):
             "startTime": timezone.localtime(at(10)).isoformat(),
             "endTime": timezone.localtime(at(11)).isoformat(),
         },
+        "canJoinWaitlist": True,  # added: the page offers "Join waitlist" on this
     }
 
 
@@ -75,6 +77,7 @@ def test_claim_while_another_teacher_holds_answers_booking_conflict(as_alice, ro
         "code": "BOOKING_CONFLICT",
         "message": "Another teacher is currently booking this room",
         "conflictingBooking": None,
+        "canJoinWaitlist": False,
     }
 
 

@@ -180,3 +180,15 @@ def test_two_teachers_racing_for_an_offer_only_the_offered_one_wins(taken):
     assert len(winners) == 1
     assert winners[0].teacher == bob
     assert Booking.objects.filter(status="confirmed").count() == 1
+
+
+def test_an_offer_links_to_the_search_for_its_period(client, taken):
+    room, alice, booking = taken
+    bob = make_teacher("Bob")
+    join(bob, room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    client.force_login(bob)
+    [entry] = client.get("/bookings/", **JSON).json()["waitlist"]
+    start, end = local(at(10)), local(at(11))
+    assert entry["claimUrl"] == f"/?date={start[:10]}&start={start[11:]}&end={end[11:]}"
+    assert f'href="{entry["claimUrl"].replace("&", "&amp;")}"' in client.get("/bookings/").content.decode()

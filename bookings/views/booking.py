@@ -83,13 +83,15 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
             booking = services.booking_create(teacher=request.user, room_id=room_id, **details, **period)
     except BookingError as error:
         return claim_error(request, error, room_id=room_id, form=form)
+    message = f"Room booked successfully: {booking.room.name}"
+    if series is not None:
+        message += f", {len(bookings)} dates" + (f", {len(skipped)} taken dates skipped" if skipped else "")
     if wants_json(request):
-        body = {"booking": booking_payload(booking)}
+        body = {"booking": booking_payload(booking), "message": message}
         if series is not None:
             body["series"] = series_payload(series, bookings, skipped)
         return JsonResponse(body, status=201)
-    note = f" ({len(bookings)} dates, {len(skipped)} taken dates skipped)" if series else ""
-    messages.success(request, f"Room booked successfully: {booking.room.name}{note}.")
+    messages.success(request, f"{message}.")
     return see_other("bookings:my-bookings")
 
 
@@ -112,9 +114,10 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         problems = [problem for field_problems in error.errors.values() for problem in field_problems]
         messages.error(request, " ".join(problems) or error.message)
         return see_other("bookings:my-bookings")
+    message = f"Booking cancelled: {booking.room.name}"
     if wants_json(request):
-        return JsonResponse({"booking": booking_payload(booking)})
-    messages.success(request, f"Booking cancelled: {booking.room.name}.")
+        return JsonResponse({"booking": booking_payload(booking), "message": message})
+    messages.success(request, f"{message}.")
     return see_other("bookings:my-bookings")
 
 
@@ -131,9 +134,12 @@ def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
         cancelled = services.series_cancel(series_id=series_id, teacher=request.user)
     except BookingError as error:
         return error_response(request, error)
+    message = f"Series cancelled: {len(cancelled)} upcoming bookings"
     if wants_json(request):
-        return JsonResponse({"cancelled": [booking_payload(booking) for booking in cancelled]})
-    messages.success(request, f"Series cancelled: {len(cancelled)} upcoming bookings.")
+        return JsonResponse(
+            {"cancelled": [booking_payload(booking) for booking in cancelled], "message": message}
+        )
+    messages.success(request, f"{message}.")
     return see_other("bookings:my-bookings")
 
 

@@ -22,11 +22,10 @@ def join(request: HttpRequest, room_id: int) -> HttpResponse:
         entry = waitlist.waitlist_join(teacher=request.user, room_id=room_id, **valid_period(form))
     except BookingError as error:
         return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    message = f"You are on the waitlist for {entry.room.name}; we will tell you if it frees up."
     if wants_json(request):
-        return JsonResponse({"entry": waitlist_entry_payload(entry)}, status=201)
-    messages.success(
-        request, f"You are on the waitlist for {entry.room.name}; we will tell you if it frees up."
-    )
+        return JsonResponse({"entry": waitlist_entry_payload(entry), "message": message}, status=201)
+    messages.success(request, message)
     return see_other("bookings:my-bookings")
 
 
@@ -37,7 +36,8 @@ def leave(request: HttpRequest, entry_id: int) -> HttpResponse:
         entry = waitlist.waitlist_leave(teacher=request.user, entry_id=entry_id)
     except BookingError as error:
         return error_response(request, error)
+    message = f"You left the waitlist for {entry.room.name}."
     if wants_json(request):
-        return JsonResponse({"entry": waitlist_entry_payload(entry)})
-    messages.success(request, f"You left the waitlist for {entry.room.name}.")
+        return JsonResponse({"entry": waitlist_entry_payload(entry), "message": message})
+    messages.success(request, message)
     return see_other("bookings:my-bookings")

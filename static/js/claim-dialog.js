@@ -1,34 +1,13 @@
 // "Claim Room": take the hold, confirm in a dialog, claim. Without JavaScript the card's
 // form posts to the hold page instead and the same flow runs with full page loads.
+import { describeErrors, postForm } from "./http.js";
 import { refreshRegion } from "./regions.js";
 import { showToast } from "./toasts.js";
 
 const dialog = document.getElementById("claim-dialog");
 const form = document.getElementById("claim-dialog-form");
 const slot = (name) => dialog.querySelector(`[data-slot="${name}"]`);
-let current = null; // {roomId, start, end, held, opener, timer}
-
-
-async function post(url, fields) {
-  const body = new URLSearchParams(fields);
-  const response = await fetch(url, {
-    method: "POST",
-    body,
-    credentials: "same-origin",
-    headers: { Accept: "application/json", "X-CSRFToken": fields.get("csrfmiddlewaretoken") },
-  });
-  if (response.status === 401) {
-    location.assign(`/accounts/login/?next=${encodeURIComponent(location.pathname + location.search)}`);
-    return { response, body: {} };
-  }
-  let json = {};
-  try {
-    json = await response.json();
-  } catch {
-    json = { message: "Something went wrong. Please try again." };
-  }
-  return { response, body: json };
-}
+let current = null; // {roomId, start, end, urls, held, opener, timer}
 
 function showWaitlist(visible) {
   dialog.querySelector('[data-action="waitlist"]').hidden = !visible;
@@ -36,14 +15,14 @@ function showWaitlist(visible) {
 
 async function joinWaitlist() {
   if (!current) return;
-  const { roomId, start, end } = current;
+  const { start, end, urls } = current;
   const fields = new FormData(form);
   fields.set("start", start);
   fields.set("end", end);
-  const { response, body } = await post(`/rooms/${roomId}/waitlist/`, fields);
+  const { response, body } = await postForm(urls.waitlist, fields);
   if (response.status === 201) {
     close({ releaseHold: false });
-    showToast(`You are on the waitlist for ${body.entry.roomName}; we will tell you if it frees up.`);
+    showToast(body.message);
   } else {
     showError(describeErrors(body));
   }
@@ -53,11 +32,6 @@ function showError(message) {
   const error = slot("error");
   error.textContent = message;
   error.hidden = !message;
-}
-
-function describeErrors(body) {
-  const problems = Object.values(body.errors || {}).flat();
-  return problems.length ? problems.join(" ") : body.message;
 }
 
 function stopTimer() {
@@ -86,7 +60,13 @@ function setBusy(busy) {
 async function open(cardForm, opener) {
   const fields = new FormData(cardForm);
   const roomId = cardForm.closest("[data-room-id]").dataset.roomId;
-  current = { roomId, start: fields.get("start"), end: fields.get("end"), held: false, opener, timer: null };
+  const urls = {
+    hold: cardForm.action,
+    claim: cardForm.dataset.claimUrl,
+    release: cardForm.dataset.releaseUrl,
+    waitlist: cardForm.dataset.waitlistUrl,
+  };
+  current = { roomId, start: fields.get("start"), end: fields.get("end"), urls, held: false, opener, timer: null };
 
   slot("room").textContent = cardForm.dataset.roomName;
   slot("building").textContent = cardForm.dataset.building;
@@ -103,11 +83,11 @@ async function open(cardForm, opener) {
   form.elements.free_dates_only.checked = false;
   dialog.querySelector("details.repeat").open = false;
   showWaitlist(false);
-  form.action = `/rooms/${roomId}/claim/`;
+  form.action = urls.claim;
   dialog.showModal();
   form.elements.attendees.focus();
 
-  const { response, body } = await post(`/rooms/${roomId}/hold/`, fields);
+  const { response, body } = await postForm(urls.hold, fields);
   if (current?.roomId !== roomId) return;
   if (response.ok) {
     current.held = true;
@@ -116,7 +96,7 @@ async function open(cardForm, opener) {
     slot("hold").textContent = "";
     showError(describeErrors(body));
     if (response.status === 409) {
-      showWaitlist(body.code === "ROOM_NOT_AVAILABLE" && Boolean(body.conflictingBooking));
+      showWaitlist(Boolean(body.canJoinWaitlist));
       showToast(body.message, { kind: "error" });
     }
   }
@@ -124,12 +104,12 @@ async function open(cardForm, opener) {
 
 async function release() {
   if (!current) return;
-  const { roomId, start, end, held } = current;
+  const { start, end, urls, held } = current;
   if (!held) return;
   const fields = new FormData(form);
   fields.set("start", start);
   fields.set("end", end);
-  await post(`/rooms/${roomId}/release/`, fields);
+  await postForm(urls.release, fields);
 }
 
 function close({ releaseHold }) {
@@ -152,13 +132,12 @@ async function confirm(event) {
   if (!current) return;
   setBusy(true);
   showError("");
-  const { response, body } = await post(form.action, new FormData(form));
+  const { response, body } = await postForm(form.action, new FormData(form));
   setBusy(false);
   if (response.status === 201) {
     current.held = false; // the claim released it
     close({ releaseHold: false });
-    const dates = body.series ? `, ${body.series.bookings.length} dates` : "";
-    showToast(`Room booked successfully: ${body.booking.roomName}${dates}`);
+    showToast(body.message);
     refreshRegion("search-results");
     return;
   }
@@ -167,7 +146,7 @@ async function confirm(event) {
     current.held = false;
     slot("hold").textContent = "";
     stopTimer();
-    const canWait = body.code === "ROOM_NOT_AVAILABLE" && Boolean(body.conflictingBooking);
+    const canWait = Boolean(body.canJoinWaitlist);
     showWaitlist(canWait);
     showToast(body.message, {
       kind: "error",

@@ -20,11 +20,8 @@ function setState(state) {
 // A room we wait for is held for us: say so, with a way straight to it.
 function announceOffer(offer) {
   const until = new Date(offer.expiresAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  const day = offer.startTime.slice(0, 10);
-  const from = offer.startTime.slice(11, 16);
-  const to = offer.endTime.slice(11, 16);
   showToast(`${offer.roomName} is free for you, held until ${until}`, {
-    action: { label: "Claim it", href: `/?date=${day}&start=${from}&end=${to}` },
+    action: { label: "Claim it", href: offer.claimUrl },
   });
 }
 

@@ -1,5 +1,6 @@
 // My bookings: cancel after a confirmation, in place; stay current when bookings change
 // elsewhere. Without JavaScript the Cancel links open a confirmation page instead.
+import { describeErrors, postForm } from "./http.js";
 import { refreshRegion } from "./regions.js";
 import { showToast } from "./toasts.js";
 
@@ -7,25 +8,8 @@ const REGION = "bookings-list";
 const me = Number(document.body.dataset.teacherId);
 
 async function cancel(link) {
-  const token = document.querySelector("[name=csrfmiddlewaretoken]")?.value;
-  const response = await fetch(link.href, {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { Accept: "application/json", "X-CSRFToken": token },
-  });
-  let body = {};
-  try {
-    body = await response.json();
-  } catch {
-    body = { message: "Something went wrong. Please try again." };
-  }
-  if (response.ok) {
-    const count = body.cancelled ? `${body.cancelled.length} upcoming dates` : body.booking.roomName;
-    showToast(`${body.cancelled ? "Series cancelled" : "Booking cancelled"}: ${count}`);
-  } else {
-    const problems = Object.values(body.errors || {}).flat();
-    showToast(problems.length ? problems.join(" ") : body.message, { kind: "error" });
-  }
+  const { response, body } = await postForm(link.href);
+  showToast(response.ok ? body.message : describeErrors(body), { kind: response.ok ? "success" : "error" });
   refreshRegion(REGION);
 }
 

@@ -1,0 +1,34 @@
+// Posting a form with fetch, as the pages do: JSON back, the CSRF token in a header, and a
+// 401 sends the browser to the login page (its address comes from the server).
+const UNREADABLE = { message: "Something went wrong. Please try again." };
+
+export function csrfToken() {
+  return document.querySelector("[name=csrfmiddlewaretoken]")?.value;
+}
+
+export async function postForm(url, fields = new URLSearchParams()) {
+  const response = await fetch(url, {
+    method: "POST",
+    body: new URLSearchParams(fields),
+    credentials: "same-origin",
+    headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+  });
+  if (response.status === 401) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    location.assign(`${document.body.dataset.loginUrl}?next=${next}`);
+    return { response, body: {} };
+  }
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    body = UNREADABLE;
+  }
+  return { response, body };
+}
+
+// An error answer in words: the field problems when there are any, else the message.
+export function describeErrors(body) {
+  const problems = Object.values(body.errors || {}).flat();
+  return problems.length ? problems.join(" ") : body.message;
+}
