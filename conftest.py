@@ -1,5 +1,6 @@
-"""Suite-wide set-up: a clean lock store per test, and the service check for the
-PostgreSQL + Redis part, which fails loudly instead of skipping."""
+"""Suite-wide set-up: a clean lock store per test, the teachers and room most tests
+start from, and the service check for the PostgreSQL + Redis part, which fails loudly
+instead of skipping."""
 
 import psycopg
 import pytest
@@ -7,6 +8,7 @@ import redis
 from django.conf import settings
 
 from bookings import locks
+from tests.factories import make_room, make_teacher
 
 
 def pytest_collection_finish(session):
@@ -72,3 +74,30 @@ def live_servers(django_db_setup, django_db_blocker):
     collectstatic(env)
     with DaphneServers(env, count=2) as servers:
         yield servers
+
+
+@pytest.fixture
+def alice():
+    return make_teacher("Alice Adams")
+
+
+@pytest.fixture
+def bob():
+    return make_teacher("Bob Brown")
+
+
+@pytest.fixture
+def room():
+    return make_room("Room 101", capacity=30)
+
+
+@pytest.fixture
+def as_alice(client, alice):
+    """A client logged in as Alice."""
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def people(alice, bob, room):
+    return alice, bob, room

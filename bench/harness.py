@@ -16,6 +16,7 @@ import psycopg
 import redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bookings.integrity import OVERLAPPING_PAIRS_SQL
 from tests.servers import DaphneServers, production_env
 from tests.servers import logged_in_client as _logged_in_client
 
@@ -67,12 +68,7 @@ def sql(query: str, *params) -> list[tuple]:
 
 
 def overlapping_pairs() -> int:
-    return sql(
-        """SELECT count(*) FROM bookings_booking a JOIN bookings_booking b
-             ON a.room_id = b.room_id AND a.id < b.id
-            AND a.status = 'confirmed' AND b.status = 'confirmed'
-            AND a.start < b."end" AND b.start < a."end" """
-    )[0][0]
+    return sql(OVERLAPPING_PAIRS_SQL)[0][0]
 
 
 class Servers(DaphneServers):

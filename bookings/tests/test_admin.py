@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking
-from bookings.tests.factories import at, make_booking, make_room, make_teacher
+from tests.factories import at, make_booking, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from bookings import services, waitlist
 from bookings.errors import BookingError
 from bookings.models import Conflict
-from bookings.tests.factories import at, make_room, make_teacher
+from tests.factories import at, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db
 

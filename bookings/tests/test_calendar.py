@@ -3,16 +3,9 @@
 import pytest
 from icalendar import Calendar
 
-from bookings.tests.factories import at, make_booking, make_room, make_teacher
+from tests.factories import at, make_booking, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice_client(client):
-    alice = make_teacher("Alice Adams")
-    client.force_login(alice)
-    return client, alice
 
 
 def feed_path(client):
@@ -21,8 +14,8 @@ def feed_path(client):
     return url.replace("http://testserver", "")
 
 
-def test_feed_lists_the_teachers_bookings(alice_client):
-    client, alice = alice_client
+def test_feed_lists_the_teachers_bookings(as_alice, alice):
+    client = as_alice
     room = make_room("Room 101", building="Science Wing")
     make_booking(room, alice, at(10), at(11), purpose="Chemistry")
     make_booking(room, alice, at(12), at(13), status="cancelled")
@@ -43,8 +36,8 @@ def test_feed_lists_the_teachers_bookings(alice_client):
     assert calendar["version"] == "2.0"
 
 
-def test_a_new_link_retires_the_old_and_revoking_ends_it(alice_client):
-    client, _ = alice_client
+def test_a_new_link_retires_the_old_and_revoking_ends_it(as_alice):
+    client = as_alice
     old = feed_path(client)
     new = feed_path(client)
     assert old != new

@@ -8,8 +8,8 @@ from django.test import Client
 
 from bookings import services, waitlist
 from bookings.errors import BookingError
-from bookings.tests.factories import at, make_room, make_teacher
 from config.asgi import application
+from tests.factories import at, make_teacher
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 ORIGIN = (b"origin", b"http://localhost")
@@ -29,11 +29,6 @@ async def connect(teacher=None) -> WebsocketCommunicator:
     connected, _ = await socket.connect()
     assert connected, "socket refused"
     return socket
-
-
-@pytest.fixture
-def people():
-    return make_teacher("Alice Adams"), make_teacher("Bob Brown"), make_room("Room 101")
 
 
 async def test_anonymous_socket_is_closed():

@@ -4,7 +4,7 @@ import pytest
 
 from bookings import events, services
 from bookings.models import Booking
-from bookings.tests.factories import at, make_room, make_teacher
+from tests.factories import at, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

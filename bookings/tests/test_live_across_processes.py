@@ -6,7 +6,7 @@ import json
 import pytest
 import websockets
 
-from bookings.tests.factories import PASSWORD, at, local, make_room, make_teacher
+from tests.factories import PASSWORD, at, local
 from tests.servers import logged_in_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -24,11 +24,6 @@ async def next_event(socket, name, timeout=5):
             frame = json.loads(await socket.recv())
             if frame["event"] == name:
                 return frame
-
-
-@pytest.fixture
-def people():
-    return make_teacher("Alice Adams"), make_teacher("Bob Brown"), make_room("Room 101")
 
 
 async def test_claim_on_one_process_reaches_sockets_on_the_other(live_servers, people):

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 
 from bookings import locks
-from bookings.tests.factories import at
+from tests.factories import at
 
 START, END = at(10), at(11)
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from bookings import notifications, services
 from bookings.models import Notification
-from bookings.tests.factories import at, make_booking, make_room, make_teacher
+from tests.factories import at, make_booking, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db
 
@@ -78,27 +78,3 @@ def test_a_broken_mail_server_is_retried_later(settings):
     assert "mail server down" in notification.last_error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert notifications.send_pending() == (1, 0)
-
-
-def test_settings_page_saves_preferences(client):
-    alice = make_teacher()
-    client.force_login(alice)
-    assert client.get("/account/notifications/").status_code == 200
-    response = client.post(
-        "/account/notifications/",
-        {"email": "alice@school.example", "notify_waitlist_offer": "on"},
-        follow=True,
-    )
-    assert "Notification settings saved" in response.content.decode()
-    alice.refresh_from_db()
-    assert alice.email == "alice@school.example"
-    assert (alice.notify_booking_confirmed, alice.notify_cancelled_by_admin, alice.notify_waitlist_offer) == (
-        False,
-        False,
-        True,
-    )
-    assert client.post("/account/notifications/", {"email": "not an address"}).status_code == 400
-
-
-def test_settings_page_is_for_teachers_only(client):
-    assert client.get("/account/notifications/").status_code == 302

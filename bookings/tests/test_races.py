@@ -5,53 +5,23 @@ PostgreSQL pass.
 """
 
 import random
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, transaction
 
 from bookings import services
 from bookings.errors import BOOKING_CONFLICT, ROOM_NOT_AVAILABLE, BookingError
+from bookings.integrity import overlapping_pairs
 from bookings.models import Booking
-from bookings.tests.factories import at, make_booking, make_room, make_teacher
+from tests.factories import at, make_booking, make_room, make_teacher
+from tests.races import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def race(attempts):
-    """Run every attempt at once on its own thread; return each result or error."""
-    barrier = threading.Barrier(len(attempts))
-
-    def run(attempt):
-        barrier.wait()
-        try:
-            return attempt()
-        except BookingError as error:
-            return error
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
-        return list(pool.map(run, attempts))
-
-
 def claim_by(teacher, room, start, end):
     return lambda: services.booking_create(teacher=teacher, room_id=room.pk, start=start, end=end)
-
-
-def overlaps_in_db():
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT count(*) FROM bookings_booking a JOIN bookings_booking b
-              ON a.room_id = b.room_id AND a.id < b.id
-             AND a.status = 'confirmed' AND b.status = 'confirmed'
-             AND a.start < b."end" AND b.start < a."end"
-            """
-        )
-        return cursor.fetchone()[0]
 
 
 def test_concurrent_claims_of_one_slot_have_exactly_one_winner():
@@ -84,7 +54,7 @@ def test_overlapping_periods_race_past_the_lock_and_the_row_lock_stops_them():
     winners = [result for result in results if isinstance(result, Booking)]
     assert len(winners) >= 1
     assert all(r.code == ROOM_NOT_AVAILABLE for r in results if isinstance(r, BookingError))
-    assert overlaps_in_db() == 0
+    assert overlapping_pairs() == 0
     assert Booking.objects.count() == len(winners)
 
 
@@ -113,7 +83,7 @@ def test_many_random_overlapping_claims_store_no_overlap():
     for batch in range(0, len(attempts), 24):
         results += race(attempts[batch : batch + 24])
     wins = sum(isinstance(result, Booking) for result in results)
-    assert overlaps_in_db() == 0
+    assert overlapping_pairs() == 0
     assert Booking.objects.count() == wins
     assert all(r.status == 409 for r in results if isinstance(r, BookingError))
 

@@ -7,8 +7,10 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.errors import ROOM_NOT_AVAILABLE, BookingError
+from bookings.integrity import overlapping_pairs
 from bookings.models import Booking, Series
-from bookings.tests.factories import at, local, make_booking, make_room, make_teacher
+from tests.factories import at, local, make_booking, make_room, make_teacher
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -137,7 +139,6 @@ def test_bad_repeat_input_names_the_field(client, extra, bad_field):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_series_and_a_single_booking_racing_for_one_date_never_overlap():
-    from bookings.tests.test_races import overlaps_in_db, race
 
     room, alice, bob = make_room(), make_teacher(), make_teacher()
     start = next_weekday(1, 10)
@@ -153,6 +154,6 @@ def test_a_series_and_a_single_booking_racing_for_one_date_never_overlap():
                 ),
             ]
         )
-        assert overlaps_in_db() == 0
+        assert overlapping_pairs() == 0
         won = [r for r in results if not isinstance(r, BookingError)]
         assert len(won) == 1  # all-or-nothing: either the series or the single booking

@@ -15,24 +15,9 @@ from bookings.errors import (
     BookingError,
 )
 from bookings.models import Booking
-from bookings.tests.factories import at, make_booking, make_room, make_teacher
+from tests.factories import at, make_booking, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice():
-    return make_teacher("Alice Adams")
-
-
-@pytest.fixture
-def bob():
-    return make_teacher("Bob Brown")
-
-
-@pytest.fixture
-def room():
-    return make_room("Room 101", capacity=30)
 
 
 def claim(teacher, room, start=None, end=None, **fields):

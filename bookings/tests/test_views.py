@@ -5,26 +5,10 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking
-from bookings.tests.factories import at, local, make_booking, make_room, make_teacher
+from tests.factories import at, local, make_booking, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-@pytest.fixture
-def alice():
-    return make_teacher("Alice Adams")
-
-
-@pytest.fixture
-def room():
-    return make_room("Room 101", capacity=30)
-
-
-@pytest.fixture
-def as_alice(client, alice):
-    client.force_login(alice)
-    return client
 
 
 def period(start=10, end=11, **extra):

@@ -8,7 +8,8 @@ from django.core import mail
 from bookings import notifications, services, waitlist
 from bookings.errors import BOOKING_CONFLICT, BookingError
 from bookings.models import Booking, Notification, WaitlistEntry
-from bookings.tests.factories import at, local, make_booking, make_room, make_teacher
+from tests.factories import at, local, make_booking, make_room, make_teacher
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)  # offers are made after commit
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -162,7 +163,6 @@ def test_waitlist_bad_input_and_strangers(client, taken):
 
 @pytest.mark.postgres
 def test_two_teachers_racing_for_an_offer_only_the_offered_one_wins(taken):
-    from bookings.tests.test_races import race
 
     room, alice, booking = taken
     bob, carol = make_teacher("Bob"), make_teacher("Carol")

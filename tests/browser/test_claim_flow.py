@@ -11,7 +11,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking
-from bookings.tests.factories import at, make_room, make_teacher
+from tests.factories import at, make_room, make_teacher
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

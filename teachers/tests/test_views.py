@@ -1,0 +1,31 @@
+"""The teacher's own pages: email notification settings."""
+
+import pytest
+
+from tests.factories import make_teacher
+
+pytestmark = pytest.mark.django_db
+
+
+def test_settings_page_saves_preferences(client):
+    alice = make_teacher()
+    client.force_login(alice)
+    assert client.get("/account/notifications/").status_code == 200
+    response = client.post(
+        "/account/notifications/",
+        {"email": "alice@school.example", "notify_waitlist_offer": "on"},
+        follow=True,
+    )
+    assert "Notification settings saved" in response.content.decode()
+    alice.refresh_from_db()
+    assert alice.email == "alice@school.example"
+    assert (alice.notify_booking_confirmed, alice.notify_cancelled_by_admin, alice.notify_waitlist_offer) == (
+        False,
+        False,
+        True,
+    )
+    assert client.post("/account/notifications/", {"email": "not an address"}).status_code == 400
+
+
+def test_settings_page_is_for_teachers_only(client):
+    assert client.get("/account/notifications/").status_code == 302
