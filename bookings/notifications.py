@@ -84,3 +84,13 @@ def send_pending(*, batch: int = 100) -> tuple[int, int]:
                 sent += 1
             notification.save(update_fields=["attempts", "last_error", "sent_at"])
     return sent, failed
+
+
+def send_all(*, batch: int = 100) -> tuple[int, int]:
+    """Send batches until the outbox has no more waiting mail. Returns (sent, failed)."""
+    sent = failed = 0
+    while True:
+        batch_sent, batch_failed = send_pending(batch=batch)
+        sent, failed = sent + batch_sent, failed + batch_failed
+        if batch_sent + batch_failed < batch:  # a full batch means there may be more
+            return sent, failed

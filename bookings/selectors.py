@@ -1,6 +1,8 @@
-"""Reads about bookings."""
+"""Reads about bookings, waitlists and holds."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -8,6 +10,7 @@ from django.utils import timezone
 from rooms.models import Room
 from teachers.models import Teacher
 
+from .locks import Lock, active_locks
 from .models import Booking, Series, WaitlistEntry
 
 PAST_SHOWN = 50
@@ -47,3 +50,26 @@ def series_for_teacher(teacher: Teacher, series_id: int) -> Series | None:
 
 def teacher_for_calendar_token(token: str) -> Teacher | None:
     return Teacher.objects.filter(calendar_token=token, is_active=True).first()
+
+
+@dataclass(frozen=True)
+class Hold:
+    """An active booking lock with the names an operator reads."""
+
+    lock: Lock
+    room_name: str
+    holder_name: str
+
+
+def active_holds() -> list[Hold]:
+    """The active booking locks, soonest to expire first, with room and holder names."""
+    held = active_locks()
+    rooms = dict(Room.objects.filter(pk__in={lock.room_id for lock in held}).values_list("pk", "name"))
+    teachers = {
+        teacher.pk: teacher.name
+        for teacher in Teacher.objects.filter(pk__in={lock.holder_id for lock in held})
+    }
+    return [
+        Hold(lock, rooms.get(lock.room_id, "unknown"), teachers.get(lock.holder_id, "unknown"))
+        for lock in held
+    ]

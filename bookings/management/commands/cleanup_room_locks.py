@@ -5,8 +5,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from bookings import locks, waitlist
-from rooms.models import Room
-from teachers.models import Teacher
+from bookings.selectors import active_holds
 
 
 class Command(BaseCommand):
@@ -30,7 +29,6 @@ class Command(BaseCommand):
             self.print_active()
         while True:
             self.stdout.write(f"Cleaned up {locks.cleanup_expired()} expired room locks")
-            # Offers not taken in time pass to the next teacher in line.
             closed = waitlist.expire_offers()
             if closed:
                 self.stdout.write(f"Closed {closed} waitlist entries")
@@ -39,21 +37,14 @@ class Command(BaseCommand):
             time.sleep(interval)
 
     def print_active(self):
-        active = locks.active_locks()
-        rooms = dict(Room.objects.filter(pk__in={lock.room_id for lock in active}).values_list("pk", "name"))
-        teachers = {
-            teacher.pk: teacher
-            for teacher in Teacher.objects.filter(pk__in={lock.holder_id for lock in active})
-        }
-        self.stdout.write(f"{len(active)} active room locks")
-        for lock in active:
+        holds = active_holds()
+        self.stdout.write(f"{len(holds)} active room locks")
+        for hold in holds:
+            lock = hold.lock
             start, end, expires = (
                 timezone.localtime(moment) for moment in (lock.start, lock.end, lock.expires_at)
             )
-            holder = teachers.get(lock.holder_id)
             self.stdout.write(
-                f"room {lock.room_id} ({rooms.get(lock.room_id, 'unknown')})  "
-                f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}  "
-                f"teacher {lock.holder_id} ({holder.name if holder else 'unknown'})  "
-                f"expires {expires:%H:%M:%S}"
+                f"room {lock.room_id} ({hold.room_name})  {start:%Y-%m-%d %H:%M}-{end:%H:%M}  "
+                f"teacher {lock.holder_id} ({hold.holder_name})  expires {expires:%H:%M:%S}"
             )

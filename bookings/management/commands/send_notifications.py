@@ -14,12 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval=None, batch=100, **options):
         while True:
-            sent = failed = 0
-            while True:  # drain: a full batch means there may be more
-                batch_sent, batch_failed = notifications.send_pending(batch=batch)
-                sent, failed = sent + batch_sent, failed + batch_failed
-                if batch_sent + batch_failed < batch:
-                    break
+            sent, failed = notifications.send_all(batch=batch)
             self.stdout.write(f"Sent {sent} notifications, {failed} failed")
             if not interval:
                 return
