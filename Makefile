@@ -45,10 +45,10 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench
 
 bench-quick: $(VENV)/.installed-dev
-	$(BIN)/python bench/run.py --quick
+	$(BIN)/python -m bench --quick
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 test-artifacts

@@ -3,7 +3,7 @@ last socket has its ``bookingCreated``.
 
 Times are measured from the claim's 201 (and, for reference, from sending the claim)
 to the last socket's frame, over several claims; printed as p50/p99 per N.
-Usage: python bench/fanout.py [--sockets 100 1000] [--rounds 20]
+Usage: python -m bench.fanout [--sockets 100 1000] [--rounds 20]
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ import asyncio
 import json
 import statistics
 import time
+from dataclasses import dataclass
 
 import websockets
-from harness import PASSWORD, Servers, fresh_database, fresh_slot, logged_in_client, manage, percentile, sql
+
+from .harness import PASSWORD, Servers, fresh_database, fresh_slot, logged_in_client, manage, percentile, sql
 
 TEACHERS = 50
 
@@ -43,7 +45,13 @@ async def wait_for_booking(socket, booking_ids: asyncio.Queue, arrivals: dict):
             arrivals.setdefault(frame["data"]["id"], []).append(time.perf_counter())
 
 
-async def measure(urls, clients, claimer, room_ids, count, rounds):
+@dataclass(frozen=True)
+class Fanout:
+    after_201: list[float]  # ms from the claim's answer to the last socket's event
+    after_send: list[float]  # ms from sending the claim to the last socket's event
+
+
+async def measure(urls, clients, claimer, room_ids, count, rounds) -> Fanout:
     sockets = await open_sockets(urls, clients, count)
     arrivals: dict[int, list[float]] = {}
     listeners = [asyncio.create_task(wait_for_booking(s, None, arrivals)) for s in sockets]
@@ -70,7 +78,7 @@ async def measure(urls, clients, claimer, room_ids, count, rounds):
         for listener in listeners:
             listener.cancel()
         await asyncio.gather(*(s.close() for s in sockets), return_exceptions=True)
-    return from_201, from_send
+    return Fanout(from_201, from_send)
 
 
 def summary(values):
@@ -90,8 +98,11 @@ async def run(socket_counts=(100, 1000), rounds=20, servers=None) -> dict:
         clients = [await logged_in_client(servers.urls[n % 2], f"teacher{n + 1}") for n in range(TEACHERS)]
         claimer = await logged_in_client(servers.urls[0], f"teacher{TEACHERS + 1}")
         for count in socket_counts:
-            from_201, from_send = await measure(servers.urls, clients, claimer, room_ids, count, rounds)
-            results[count] = {"from_201": summary(from_201), "from_send": summary(from_send)}
+            measured = await measure(servers.urls, clients, claimer, room_ids, count, rounds)
+            results[count] = {
+                "from_201": summary(measured.after_201),
+                "from_send": summary(measured.after_send),
+            }
             print(
                 f"{count:5d} sockets: last socket after the 201: {results[count]['from_201']} ms; "
                 f"after sending the claim: {results[count]['from_send']} ms"

@@ -15,7 +15,6 @@ from pathlib import Path
 import psycopg
 import redis
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bookings.integrity import OVERLAPPING_PAIRS_SQL
 from tests.servers import DaphneServers, production_env
 from tests.servers import logged_in_client as _logged_in_client

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 
-from harness import fresh_slot, overlapping_pairs
-from load import Run
+from .harness import fresh_slot, overlapping_pairs
+from .load import Run
 
 
 async def _attempt(client, go: asyncio.Event, room_id: int, start: str, end: str) -> tuple[int, float]:
@@ -17,7 +18,15 @@ async def _attempt(client, go: asyncio.Event, room_id: int, start: str, end: str
     return response.status_code, (time.perf_counter() - sent) * 1000
 
 
-async def hot_room(clients, room_id: int, rounds: int) -> tuple[Run, Run, int, int]:
+@dataclass(frozen=True)
+class HotRoom:
+    winners: Run
+    losers: Run
+    unexpected: int  # rounds without exactly one winner, and answers other than 201/409
+    double_bookings: int  # overlapping pairs stored, checked in SQL
+
+
+async def hot_room(clients, room_id: int, rounds: int) -> HotRoom:
     winners, losers = Run(), Run()
     unexpected = 0
     for _ in range(rounds):
@@ -32,4 +41,4 @@ async def hot_room(clients, room_id: int, rounds: int) -> tuple[Run, Run, int, i
         winners.latencies += wins
         losers.latencies += [ms for status, ms in answers if status == 409]
         unexpected += sum(status not in (201, 409) for status, _ in answers) + (len(wins) != 1)
-    return winners.stop(), losers.stop(), unexpected, overlapping_pairs()
+    return HotRoom(winners.stop(), losers.stop(), unexpected, overlapping_pairs())

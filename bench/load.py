@@ -7,7 +7,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from harness import percentile
+from .harness import percentile
 
 
 def cpu_seconds() -> float:

@@ -4,7 +4,7 @@
    exactly one 201, 39 409s, one row stored.
 2. 200 random overlapping claims: no overlap stored, and as many rows as 201 answers.
 
-Exits non-zero if either invariant breaks. Usage: python bench/race.py
+Exits non-zero if either invariant breaks. Usage: python -m bench.race
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import random
 import sys
 import time
 
-from harness import PASSWORD, Servers, fresh_database, logged_in_client, manage, overlapping_pairs, slot, sql
+from .harness import PASSWORD, Servers, fresh_database, logged_in_client, manage, overlapping_pairs, slot, sql
 
 TEACHERS = 40
 

@@ -1,8 +1,8 @@
 """The benchmark suite: two daphne processes on PostgreSQL + Redis with production
 settings, loaded by this asyncio client; writes docs/benchmarks.md and a plot.
 
-    python bench/run.py           # full run, several repetitions (make bench)
-    python bench/run.py --quick   # a smoke run under two minutes (make bench-quick)
+    python -m bench           # full run, several repetitions (make bench)
+    python -m bench --quick   # a smoke run under two minutes (make bench-quick)
 
 Exits non-zero on a correctness failure (an error answer, a double booking); missed speed
 targets are reported, not failed, since a shared machine is noisy.
@@ -18,16 +18,14 @@ import platform
 import statistics
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import django
-import fanout
-import hotroom
-import search
-import throughput
-from harness import (
+
+from . import fanout, hotroom, search, throughput
+from .harness import (
     PASSWORD,
     ROOT,
     Servers,
@@ -36,6 +34,7 @@ from harness import (
     manage,
     sql,
 )
+from .load import Run
 
 LEVELS = (1, 8, 32)
 
@@ -58,6 +57,21 @@ FULL = Plan(3, 8, 50, 2000, 250, 300, (100, 1000), 20, True, ROOT / "docs" / "be
 QUICK = Plan(1, 2, 5, 200, 50, 40, (100,), 5, False, ROOT / "bench" / "results" / "quick.md")
 
 
+@dataclass
+class Results:
+    """Every scenario's figures, one entry per repetition."""
+
+    claims: dict[int, list[Run]] = field(default_factory=dict)  # by client count
+    pgbench: dict[int, list[float]] = field(default_factory=dict)  # tps, by client count
+    hot: list[hotroom.HotRoom] = field(default_factory=list)
+    search_counts: tuple[int, int] = (0, 0)  # rooms, bookings
+    search: list[search.Searches] = field(default_factory=list)
+    bare_sql: list[search.BareSql] = field(default_factory=list)
+    fanout: dict[int, list[fanout.Fanout]] = field(default_factory=dict)  # by socket count
+    rss: list[float] = field(default_factory=list)  # MiB, per server process
+    servers: dict[str, dict[int, list[Run]]] = field(default_factory=dict)  # by server, client count
+
+
 def spread(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
@@ -69,8 +83,8 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
-async def run_suite(plan: Plan) -> dict:
-    results: dict = {"claims": {}, "pgbench": {}, "generator_cpu": {}}
+async def run_suite(plan: Plan) -> Results:
+    results = Results()
     fresh_database()
     manage("seed_demo", "--teachers", "42", "--rooms", "100", "--password", PASSWORD, "-v0")
     room_ids = [row[0] for row in sql("SELECT id FROM rooms_room ORDER BY id")]
@@ -89,8 +103,8 @@ async def run_suite(plan: Plan) -> dict:
             tps = [
                 throughput.pgbench(level, plan.claim_seconds, room_ids, teacher_id) for _ in range(plan.runs)
             ]
-            results["claims"][level] = runs
-            results["pgbench"][level] = tps
+            results.claims[level] = runs
+            results.pgbench[level] = tps
             rate, p99 = statistics.median(r.rate for r in runs), statistics.median(r.p(99) for r in runs)
             baseline = statistics.median(tps)
             print(
@@ -98,36 +112,35 @@ async def run_suite(plan: Plan) -> dict:
             )
 
         print("2. one hot room", flush=True)
-        results["hot"] = [
+        results.hot = [
             await hotroom.hot_room(clients[:40], room_ids[0], plan.hot_rounds) for _ in range(plan.runs)
         ]
 
         print("3. search at scale", flush=True)
         search.load(plan.search_rooms, plan.bookings_per_room, teacher_id)
         queries = search.search_queries(plan.search_queries)
-        results["search_counts"] = sql(
+        results.search_counts = sql(
             "SELECT (SELECT count(*) FROM rooms_room), (SELECT count(*) FROM bookings_booking)"
         )[0]
-        results["search"] = [await search.dashboard_searches(clients[40], queries) for _ in range(plan.runs)]
-        results["bare_sql"] = [search.bare_sql_times(queries) for _ in range(plan.runs)]
+        results.search = [await search.dashboard_searches(clients[40], queries) for _ in range(plan.runs)]
+        results.bare_sql = [search.bare_sql_times(queries) for _ in range(plan.runs)]
 
         print("4. fan-out", flush=True)
-        results["fanout"] = {}
         for count in plan.sockets:
-            results["fanout"][count] = [
+            results.fanout[count] = [
                 await fanout.measure(
                     servers.urls, clients[:40], clients[40], room_ids, count, plan.fanout_rounds
                 )
                 for _ in range(plan.runs)
             ]
 
-        results["rss"] = [peak_rss_mib(pid) for pid in servers.pids]
+        results.rss = [peak_rss_mib(pid) for pid in servers.pids]
         for client in clients:
             await client.aclose()
 
     if plan.compare_servers:
         print("6. daphne and uvicorn side by side", flush=True)
-        results["servers"] = {
+        results.servers = {
             name: await server_comparison(command, room_ids, plan) for name, command in SERVERS.items()
         }
     return results
@@ -201,133 +214,199 @@ def cells(*series: list[float], digits: int = 1) -> str:
     return " | ".join(fmt(spread(values), digits) for values in series)
 
 
-def report(plan: Plan, results: dict) -> tuple[str, bool]:
-    lines, ok = [], True
-    info = versions()
-    lines += [
-        "# Benchmarks",
-        "",
-        f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `bench/run.py{' --quick' if plan is QUICK else ''}`: "
-        "two daphne processes (DEBUG off, production settings) on PostgreSQL + Redis, loaded by "
-        "one asyncio/httpx client on the same machine. Each figure is the median of "
-        f"{plan.runs} runs, with the range in brackets; ratios are to a baseline measured in the same run. "
-        "What the figures mean against the targets, the profile and what would close the gaps: "
-        "[performance.md](performance.md).",
-        "",
-        f"- Machine: {info['machine']}",
-        f"- Python {info['python']}, Django {info['django']}, PostgreSQL {info['postgresql']}",
-        f"- {info['redis']}",
-        "",
-        "## 1. Claim throughput (distinct slots over 100 rooms)",
-        "",
-        "| clients | claims/s | p50 ms | p99 ms | errors | pgbench tps (same SQL) | claims/s ÷ pgbench "
-        "| generator CPU (cores) |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+@dataclass
+class Section:
+    """Lines of the report, and whether what they show is correct (no error answer, no
+    double booking)."""
+
+    lines: list[str]
+    ok: bool = True
+
+
+def report(plan: Plan, results: Results) -> tuple[str, bool]:
+    sections = [
+        header_section(plan),
+        claims_section(results),
+        hot_room_section(plan, results),
+        search_section(plan, results),
+        fanout_section(results),
+        memory_section(plan, results),
+        servers_section(results),
     ]
+    return "\n".join(line for section in sections for line in section.lines), all(s.ok for s in sections)
+
+
+def header_section(plan: Plan) -> Section:
+    info = versions()
+    return Section(
+        [
+            "# Benchmarks",
+            "",
+            f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by "
+            f"`python -m bench{' --quick' if plan is QUICK else ''}`: two daphne processes (DEBUG off, "
+            "production settings) on PostgreSQL + Redis, loaded by one asyncio/httpx client on the same "
+            f"machine. Each figure is the median of {plan.runs} runs, with the range in brackets; ratios "
+            "are to a baseline measured in the same run. What the figures mean against the targets, the "
+            "profile and what would close the gaps: [performance.md](performance.md).",
+            "",
+            f"- Machine: {info['machine']}",
+            f"- Python {info['python']}, Django {info['django']}, PostgreSQL {info['postgresql']}",
+            f"- {info['redis']}",
+        ]
+    )
+
+
+def claims_section(results: Results) -> Section:
+    section = Section(
+        [
+            "",
+            "## 1. Claim throughput (distinct slots over 100 rooms)",
+            "",
+            "| clients | claims/s | p50 ms | p99 ms | errors | pgbench tps (same SQL) | claims/s ÷ pgbench "
+            "| generator CPU (cores) |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+    )
     for level in LEVELS:
-        runs, tps = results["claims"][level], results["pgbench"][level]
+        runs, tps = results.claims[level], results.pgbench[level]
         rates = spread([r.rate for r in runs])
         ratio = spread([r.rate / t for r, t in zip(runs, tps, strict=True)])
         errors = sum(r.errors for r in runs)
-        ok = ok and errors == 0
-        lines.append(
+        section.ok = section.ok and errors == 0
+        section.lines.append(
             f"| {level} | {fmt(rates)} | {cells([r.p50 for r in runs], [r.p(99) for r in runs])} "
             f"| {errors} | {fmt(spread(tps))} | {fmt(ratio, 3)} "
             f"| {cells([r.generator_cpu_share for r in runs], digits=2)} |"
         )
-    hot = results["hot"]
-    double = sum(h[3] for h in hot)
-    unexpected = sum(h[2] for h in hot)
-    ok = ok and double == 0 and unexpected == 0
-    lines += [
-        "",
-        f"## 2. One hot room (40 teachers, same slot, {plan.hot_rounds} rounds, both processes)",
-        "",
-        "| who | p50 ms | p99 ms |",
-        "| --- | --- | --- |",
-        f"| winner | {cells([h[0].p50 for h in hot], [h[0].p(99) for h in hot])} |",
-        f"| losers | {cells([h[1].p50 for h in hot], [h[1].p(99) for h in hot])} |",
-        "",
-        f"Double bookings (checked in SQL): **{double}**. Rounds without exactly one winner or with an "
-        f"answer other than 201/409: **{unexpected}**.",
-    ]
-    rooms, bookings = results["search_counts"]
-    app_server = [search.summary(s[1]) for s in results["search"]]
-    app_whole = [s[0] for s in results["search"]]
-    bare = [search.summary(b[0]) for b in results["bare_sql"]]
-    indexed = min(b[2] for b in results["bare_sql"])
-    lines += [
-        "",
-        f"## 3. Search at scale ({rooms:,} rooms, {bookings:,} bookings, {plan.search_queries} searches)",
-        "",
-        "| measure | p50 ms | p99 ms |",
-        "| --- | --- | --- |",
-        "| dashboard, server time (`Server-Timing`) | "
-        + cells([s["p50"] for s in app_server], [s["p99"] for s in app_server], digits=2)
-        + " |",
-        "| dashboard, whole response at the client | "
-        + cells([r.p50 for r in app_whole], [r.p(99) for r in app_whole], digits=2)
-        + " |",
-        "| bare SQL, EXPLAIN ANALYZE (planning + execution) | "
-        + cells([b["p50"] for b in bare], [b["p99"] for b in bare], digits=2)
-        + " |",
-        "| server time ÷ bare SQL | "
-        + cells(
-            [a["p50"] / b["p50"] for a, b in zip(app_server, bare, strict=True)],
-            [a["p99"] / b["p99"] for a, b in zip(app_server, bare, strict=True)],
-            digits=2,
+    return section
+
+
+def hot_room_section(plan: Plan, results: Results) -> Section:
+    hot = results.hot
+    double = sum(h.double_bookings for h in hot)
+    unexpected = sum(h.unexpected for h in hot)
+    return Section(
+        [
+            "",
+            f"## 2. One hot room (40 teachers, same slot, {plan.hot_rounds} rounds, both processes)",
+            "",
+            "| who | p50 ms | p99 ms |",
+            "| --- | --- | --- |",
+            f"| winner | {cells([h.winners.p50 for h in hot], [h.winners.p(99) for h in hot])} |",
+            f"| losers | {cells([h.losers.p50 for h in hot], [h.losers.p(99) for h in hot])} |",
+            "",
+            f"Double bookings (checked in SQL): **{double}**. Rounds without exactly one winner or with an "
+            f"answer other than 201/409: **{unexpected}**.",
+        ],
+        ok=double == 0 and unexpected == 0,
+    )
+
+
+def search_section(plan: Plan, results: Results) -> Section:
+    rooms, bookings = results.search_counts
+    server = [search.summary(s.server_ms) for s in results.search]
+    whole = [s.whole for s in results.search]
+    bare = [search.summary(b.times) for b in results.bare_sql]
+    indexed = min(b.indexed_share for b in results.bare_sql)
+
+    def row(label: str, p50: list[float], p99: list[float]) -> str:
+        return f"| {label} | {cells(p50, p99, digits=2)} |"
+
+    return Section(
+        [
+            "",
+            f"## 3. Search at scale ({rooms:,} rooms, {bookings:,} bookings, {plan.search_queries} searches)",
+            "",
+            "| measure | p50 ms | p99 ms |",
+            "| --- | --- | --- |",
+            row(
+                "dashboard, server time (`Server-Timing`)",
+                [s["p50"] for s in server],
+                [s["p99"] for s in server],
+            ),
+            row("dashboard, whole response at the client", [r.p50 for r in whole], [r.p(99) for r in whole]),
+            row(
+                "bare SQL, EXPLAIN ANALYZE (planning + execution)",
+                [b["p50"] for b in bare],
+                [b["p99"] for b in bare],
+            ),
+            row(
+                "server time ÷ bare SQL",
+                [a["p50"] / b["p50"] for a, b in zip(server, bare, strict=True)],
+                [a["p99"] / b["p99"] for a, b in zip(server, bare, strict=True)],
+            ),
+            "",
+            f"Share of the bare-SQL plans whose overlap check reads an index: **{indexed:.0%}**. One plan:",
+            "",
+            "```",
+            results.bare_sql[0].plan,
+            "```",
+        ],
+        ok=all(s.whole.errors == 0 for s in results.search),
+    )
+
+
+def fanout_section(results: Results) -> Section:
+    section = Section(
+        [
+            "",
+            "## 4. Fan-out (sockets spread over both processes)",
+            "",
+            "| sockets | last socket after the 201: p50 ms | p99 ms "
+            "| after sending the claim: p50 ms | p99 ms |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+    )
+    for count, runs in results.fanout.items():
+        after_201 = [fanout.summary(r.after_201) for r in runs]
+        after_send = [fanout.summary(r.after_send) for r in runs]
+        section.lines.append(
+            f"| {count} | {cells([f['p50'] for f in after_201], [f['p99'] for f in after_201])} "
+            f"| {cells([f['p50'] for f in after_send], [f['p99'] for f in after_send])} |"
         )
-        + " |",
-        "",
-        f"Share of the bare-SQL plans whose overlap check reads an index: **{indexed:.0%}**. One plan:",
-        "",
-        "```",
-        results["bare_sql"][0][1],
-        "```",
-        "",
-        "## 4. Fan-out (sockets spread over both processes)",
-        "",
-        "| sockets | last socket after the 201: p50 ms | p99 ms | after sending the claim: p50 ms | p99 ms |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for count, runs in results["fanout"].items():
-        f201 = [fanout.summary(r[0]) for r in runs]
-        fsend = [fanout.summary(r[1]) for r in runs]
-        lines.append(
-            f"| {count} | {cells([f['p50'] for f in f201], [f['p99'] for f in f201])} "
-            f"| {cells([f['p50'] for f in fsend], [f['p99'] for f in fsend])} |"
-        )
-    lines += [
-        "",
-        "## 5. Memory",
-        "",
-        "Peak RSS (VmHWM) of each server process over the whole run: "
-        + ", ".join(f"{rss:.0f} MiB" for rss in results["rss"])
-        + ".",
-        "",
-        "![Claim latency against concurrent clients](claim-latency.png)" if plan is FULL else "",
-        "",
-    ]
-    if "servers" in results:
-        lines += [
+    return section
+
+
+def memory_section(plan: Plan, results: Results) -> Section:
+    return Section(
+        [
+            "",
+            "## 5. Memory",
+            "",
+            "Peak RSS (VmHWM) of each server process over the whole run: "
+            + ", ".join(f"{rss:.0f} MiB" for rss in results.rss)
+            + ".",
+            "",
+            "![Claim latency against concurrent clients](claim-latency.png)" if plan is FULL else "",
+            "",
+        ]
+    )
+
+
+def servers_section(results: Results) -> Section:
+    if not results.servers:
+        return Section([])
+    section = Section(
+        [
             "",
             "## 6. daphne and uvicorn, same load (two processes each, claims)",
             "",
             "| server | 1 client: claims/s | p99 ms | 32 clients: claims/s | p99 ms | errors |",
             "| --- | --- | --- | --- | --- | --- |",
         ]
-        for name, figures in results["servers"].items():
-            one, many = figures[1], figures[32]
-            errors = sum(r.errors for r in one + many)
-            ok = ok and errors == 0
-            lines.append(
-                f"| {name} | {cells([r.rate for r in one], [r.p(99) for r in one])} "
-                f"| {cells([r.rate for r in many], [r.p(99) for r in many])} | {errors} |"
-            )
-    return "\n".join(lines), ok
+    )
+    for name, figures in results.servers.items():
+        one, many = figures[1], figures[32]
+        errors = sum(r.errors for r in one + many)
+        section.ok = section.ok and errors == 0
+        section.lines.append(
+            f"| {name} | {cells([r.rate for r in one], [r.p(99) for r in one])} "
+            f"| {cells([r.rate for r in many], [r.p(99) for r in many])} | {errors} |"
+        )
+    return section
 
 
-def plot(results: dict, path: Path) -> None:
+def plot(results: Results, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -336,7 +415,7 @@ def plot(results: dict, path: Path) -> None:
     figure, axis = plt.subplots(figsize=(7, 4))
     for label, pct in (("p50", 50), ("p99", 99)):
         values = [
-            statistics.median(r.p50 if pct == 50 else r.p(99) for r in results["claims"][level])
+            statistics.median(r.p50 if pct == 50 else r.p(99) for r in results.claims[level])
             for level in LEVELS
         ]
         axis.plot(LEVELS, values, marker="o", label=label)

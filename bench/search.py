@@ -8,11 +8,13 @@ import random
 import re
 import statistics
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from harness import database_url, percentile
-from load import Run
+
+from .harness import database_url, percentile
+from .load import Run
 
 DAYS = 300
 
@@ -68,7 +70,20 @@ def search_queries(count: int, seed: int = 7) -> list[dict]:
     return queries
 
 
-async def dashboard_searches(client, queries) -> tuple[Run, list[float]]:
+@dataclass(frozen=True)
+class Searches:
+    whole: Run  # each response as the client saw it
+    server_ms: list[float]  # the app's own time, from Server-Timing
+
+
+@dataclass(frozen=True)
+class BareSql:
+    times: list[float]  # EXPLAIN ANALYZE planning + execution, ms
+    plan: str  # one plan, as text
+    indexed_share: float  # plans whose overlap check reads an index
+
+
+async def dashboard_searches(client, queries) -> Searches:
     run, server_ms = Run(), []
     for query in queries:
         sent = time.perf_counter()
@@ -77,7 +92,7 @@ async def dashboard_searches(client, queries) -> tuple[Run, list[float]]:
         if response.status_code != 200:
             run.errors += 1
         server_ms.append(float(re.search(r"app;dur=([\d.]+)", response.headers["server-timing"]).group(1)))
-    return run.stop(), server_ms
+    return Searches(run.stop(), server_ms)
 
 
 BARE_SQL = """
@@ -92,7 +107,7 @@ SELECT r.id, r.name, r.capacity, b.name
 """
 
 
-def bare_sql_times(queries) -> tuple[list[float], str, float]:
+def bare_sql_times(queries) -> BareSql:
     """EXPLAIN ANALYZE times (ms) of the bare free-rooms query, one plan, and the share of
     plans whose overlap check reads an index."""
     times, plan_text, indexed = [], "", 0
@@ -111,7 +126,7 @@ def bare_sql_times(queries) -> tuple[list[float], str, float]:
         plan_text = "\n".join(
             row[0] for row in conn.execute("EXPLAIN ANALYZE " + BARE_SQL, params).fetchall()
         )
-    return times, plan_text, indexed / len(queries)
+    return BareSql(times, plan_text, indexed / len(queries))
 
 
 def summary(values: list[float]) -> dict:

@@ -10,8 +10,8 @@ import subprocess
 import tempfile
 import time
 
-from harness import database_url, slot, sql
-from load import Run
+from .harness import database_url, slot, sql
+from .load import Run
 
 PGBENCH_SCRIPT = """
 \\set room random(:first_room, :last_room)

@@ -1,0 +1,2 @@
+"""The benchmark suite (``python -m bench``); ``bench.race`` and ``bench.fanout`` also run
+on their own (``python -m bench.race``)."""
