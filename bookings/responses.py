@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -29,6 +30,15 @@ def error_response(
     if page is None:
         return not_found(request)
     return page()
+
+
+def done(request: HttpRequest, body: dict, *, message: str, status: int = 200) -> HttpResponse:
+    """A change that worked: JSON with ``body`` and the ``message`` the page shows, or, for
+    a form post, My bookings with the message (303)."""
+    if wants_json(request):
+        return JsonResponse({**body, "message": message}, status=status)
+    messages.success(request, message)
+    return see_other("bookings:my-bookings")
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from .errors import INVALID_INPUT, BookingError
 
 if TYPE_CHECKING:
-    from .models import Booking
+    from .models import Booking, WaitlistEntry
 
 
 def iso(moment: datetime) -> str:
@@ -19,15 +19,20 @@ def iso(moment: datetime) -> str:
     return timezone.localtime(moment).isoformat()
 
 
+def _period(item: Booking | WaitlistEntry) -> dict[str, str]:
+    return {"startTime": iso(item.start), "endTime": iso(item.end)}
+
+
+def _room_and_period(item: Booking | WaitlistEntry) -> dict[str, Any]:
+    return {"roomId": item.room_id, "roomName": item.room.name, **_period(item)}
+
+
 def booking_payload(booking: Booking) -> dict[str, Any]:
     return {
         "id": booking.pk,
-        "roomId": booking.room_id,
-        "roomName": booking.room.name,
+        **_room_and_period(booking),
         "teacherId": booking.teacher_id,
         "teacherName": booking.teacher.name,
-        "startTime": iso(booking.start),
-        "endTime": iso(booking.end),
         "status": booking.status,
     }
 
@@ -35,12 +40,7 @@ def booking_payload(booking: Booking) -> dict[str, Any]:
 def conflicting_booking_payload(booking: Booking | None) -> dict[str, Any] | None:
     if booking is None:
         return None
-    return {
-        "id": booking.pk,
-        "teacherName": booking.teacher.name,
-        "startTime": iso(booking.start),
-        "endTime": iso(booking.end),
-    }
+    return {"id": booking.pk, "teacherName": booking.teacher.name, **_period(booking)}
 
 
 def error_payload(error: BookingError) -> dict[str, Any]:
@@ -71,25 +71,19 @@ def conflict_payload(
     }
 
 
-def room_available_payload(entry) -> dict[str, Any]:
+def room_available_payload(entry: WaitlistEntry) -> dict[str, Any]:
     return {
         "entryId": entry.pk,
-        "roomId": entry.room_id,
-        "roomName": entry.room.name,
-        "startTime": iso(entry.start),
-        "endTime": iso(entry.end),
+        **_room_and_period(entry),
         "expiresAt": iso(entry.offer_expires_at),
         "claimUrl": entry.claim_path,
     }
 
 
-def waitlist_entry_payload(entry) -> dict[str, Any]:
+def waitlist_entry_payload(entry: WaitlistEntry) -> dict[str, Any]:
     return {
         "id": entry.pk,
-        "roomId": entry.room_id,
-        "roomName": entry.room.name,
-        "startTime": iso(entry.start),
-        "endTime": iso(entry.end),
+        **_room_and_period(entry),
         "status": entry.status,
         "offerExpiresAt": iso(entry.offer_expires_at) if entry.offer_expires_at else None,
         "claimUrl": entry.claim_path if entry.status == entry.Status.OFFERED else None,

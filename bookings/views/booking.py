@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -12,7 +14,7 @@ from .. import services
 from ..calendar import calendar_url
 from ..errors import INVALID_INPUT, BookingError
 from ..forms import ClaimForm, HoldForm, first_errors
-from ..responses import error_response, not_found, see_other, teacher_required, wants_json
+from ..responses import done, error_response, not_found, see_other, teacher_required, wants_json
 from ..selectors import (
     bookings_for_teacher,
     room_for_claim_page,
@@ -86,13 +88,10 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
     message = f"Room booked successfully: {booking.room.name}"
     if series is not None:
         message += f", {len(bookings)} dates" + (f", {len(skipped)} taken dates skipped" if skipped else "")
-    if wants_json(request):
-        body = {"booking": booking_payload(booking), "message": message}
-        if series is not None:
-            body["series"] = series_payload(series, bookings, skipped)
-        return JsonResponse(body, status=201)
-    messages.success(request, f"{message}.")
-    return see_other("bookings:my-bookings")
+    body = {"booking": booking_payload(booking)}
+    if series is not None:
+        body["series"] = series_payload(series, bookings, skipped)
+    return done(request, body, message=message, status=201)
 
 
 @require_http_methods(["GET", "POST"])
@@ -101,11 +100,7 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     """GET asks first (the page that works without JavaScript); POST cancels."""
     if request.method == "GET":
         booking = upcoming_booking_for_teacher(request.user, booking_id)
-        if booking is None:
-            return not_found(request)
-        when = timezone.localtime(booking.start)
-        question = f"Cancel your booking of {booking.room.name} on {when:%a} {when.day} {when:%b, %H:%M}?"
-        return _confirm_page(request, question=question, button="Cancel booking")
+        return _ask_first(request, booking, question=_cancel_question, button="Cancel booking")
     try:
         booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
     except BookingError as error:
@@ -115,10 +110,7 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         messages.error(request, " ".join(problems) or error.message)
         return see_other("bookings:my-bookings")
     message = f"Booking cancelled: {booking.room.name}"
-    if wants_json(request):
-        return JsonResponse({"booking": booking_payload(booking), "message": message})
-    messages.success(request, f"{message}.")
-    return see_other("bookings:my-bookings")
+    return done(request, {"booking": booking_payload(booking)}, message=message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -126,21 +118,13 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
 def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
     if request.method == "GET":
         series = series_for_teacher(request.user, series_id)
-        if series is None:
-            return not_found(request)
-        question = f"Cancel every upcoming date of {series.room.name}, {series.get_rule_display().lower()}?"
-        return _confirm_page(request, question=question, button="Cancel series")
+        return _ask_first(request, series, question=_series_cancel_question, button="Cancel series")
     try:
         cancelled = services.series_cancel(series_id=series_id, teacher=request.user)
     except BookingError as error:
         return error_response(request, error)
-    message = f"Series cancelled: {len(cancelled)} upcoming bookings"
-    if wants_json(request):
-        return JsonResponse(
-            {"cancelled": [booking_payload(booking) for booking in cancelled], "message": message}
-        )
-    messages.success(request, f"{message}.")
-    return see_other("bookings:my-bookings")
+    body = {"cancelled": [booking_payload(booking) for booking in cancelled]}
+    return done(request, body, message=f"Series cancelled: {len(cancelled)} upcoming bookings")
 
 
 @require_GET
@@ -210,5 +194,18 @@ def _initial(request: HttpRequest, period: dict) -> dict:
     }
 
 
-def _confirm_page(request: HttpRequest, *, question: str, button: str) -> HttpResponse:
-    return render(request, "bookings/confirm_cancel.html", {"question": question, "button": button})
+def _ask_first(request: HttpRequest, item, *, question: Callable, button: str) -> HttpResponse:
+    """The page asking to confirm a cancellation (the path without JavaScript); its form
+    posts to the same URL. Not found when the item is not the teacher's."""
+    if item is None:
+        return not_found(request)
+    return render(request, "bookings/confirm_cancel.html", {"question": question(item), "button": button})
+
+
+def _cancel_question(booking) -> str:
+    when = timezone.localtime(booking.start)
+    return f"Cancel your booking of {booking.room.name} on {when:%a} {when.day} {when:%b, %H:%M}?"
+
+
+def _series_cancel_question(series) -> str:
+    return f"Cancel every upcoming date of {series.room.name}, {series.get_rule_display().lower()}?"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import calendar
 from ..calendar import calendar_url
-from ..responses import see_other, teacher_required, wants_json
+from ..responses import done, teacher_required
 from ..selectors import teacher_for_calendar_token
 
 
@@ -29,17 +28,12 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 @teacher_required
 def link(request: HttpRequest) -> HttpResponse:
     calendar.rotate_token(request.user)
-    if wants_json(request):
-        return JsonResponse({"url": calendar_url(request)})
-    messages.success(request, "Your private calendar link is ready; any older link no longer works.")
-    return see_other("bookings:my-bookings")
+    message = "Your private calendar link is ready; any older link no longer works."
+    return done(request, {"url": calendar_url(request)}, message=message)
 
 
 @require_POST
 @teacher_required
 def revoke(request: HttpRequest) -> HttpResponse:
     calendar.revoke_token(request.user)
-    if wants_json(request):
-        return JsonResponse({"url": None})
-    messages.success(request, "Your calendar link no longer works.")
-    return see_other("bookings:my-bookings")
+    return done(request, {"url": None}, message="Your calendar link no longer works.")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
 from .. import waitlist
 from ..errors import BookingError
 from ..forms import ClaimForm, HoldForm
-from ..responses import error_response, see_other, teacher_required, wants_json
+from ..responses import done, error_response, teacher_required
 from ..serializers import waitlist_entry_payload
 from .booking import claim_error, valid_period
 
@@ -23,10 +22,7 @@ def join(request: HttpRequest, room_id: int) -> HttpResponse:
     except BookingError as error:
         return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
     message = f"You are on the waitlist for {entry.room.name}; we will tell you if it frees up."
-    if wants_json(request):
-        return JsonResponse({"entry": waitlist_entry_payload(entry), "message": message}, status=201)
-    messages.success(request, message)
-    return see_other("bookings:my-bookings")
+    return done(request, {"entry": waitlist_entry_payload(entry)}, message=message, status=201)
 
 
 @require_POST
@@ -37,7 +33,4 @@ def leave(request: HttpRequest, entry_id: int) -> HttpResponse:
     except BookingError as error:
         return error_response(request, error)
     message = f"You left the waitlist for {entry.room.name}."
-    if wants_json(request):
-        return JsonResponse({"entry": waitlist_entry_payload(entry), "message": message})
-    messages.success(request, message)
-    return see_other("bookings:my-bookings")
+    return done(request, {"entry": waitlist_entry_payload(entry)}, message=message)
