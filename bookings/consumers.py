@@ -1,24 +1,71 @@
 """The live channel: every teacher page keeps one socket open here."""
 
+import asyncio
+import contextlib
+import logging
+
+import redis
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import InMemoryChannelLayer
+from django.conf import settings
 
 from .events import ALL_TEACHERS, teacher_group
+from .livewatch import LIVE_UNAVAILABLE, watch
+
+logger = logging.getLogger(__name__)
+
+
+# What a channel layer on Redis raises when Redis is down or frozen.
+LAYER_DOWN = (redis.RedisError, OSError, asyncio.TimeoutError)
 
 
 class BookingConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_DOWN as error:
+            # The layer failed before the handshake (a socket needs its own channel on
+            # it): finish the handshake and close with 4503, never a 500.
+            logger.warning("Live channel unavailable for a new socket: %s", error)
+            if (await receive())["type"] == "websocket.connect":
+                await send({"type": "websocket.accept"})
+                await send({"type": "websocket.close", "code": LIVE_UNAVAILABLE})
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=4401)
             return
+        watched = not isinstance(self.channel_layer, InMemoryChannelLayer)
+        if watched and not watch.healthy:
+            await self._unavailable()
+            return
         self.groups_joined = [ALL_TEACHERS, teacher_group(user.pk)]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            for group in self.groups_joined:
+                await asyncio.wait_for(
+                    self.channel_layer.group_add(group, self.channel_name), settings.EVENT_PUBLISH_TIMEOUT
+                )
+        except Exception as error:  # the layer is down: no live news, and the page must know
+            logger.warning("Could not join the live channel: %s", error)
+            await self._unavailable()
+            return
         await self.accept()
+        if watched:
+            watch.watch(self)
+
+    async def _unavailable(self):
+        """Accepted, then closed with 4503, so the page sees why and tries again later."""
+        await self.accept()
+        await self.close(code=LIVE_UNAVAILABLE)
 
     async def disconnect(self, code):
+        watch.forget(self)
         for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    self.channel_layer.group_discard(group, self.channel_name), settings.EVENT_PUBLISH_TIMEOUT
+                )
 
     async def receive_json(self, content, **kwargs):
         if content.get("event") == "ping":
@@ -35,3 +82,6 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
 
     async def room_available(self, message):
         await self.send_json({"event": "roomAvailable", "data": message["data"]})
+
+    async def live_resync(self, message):
+        await self.send_json({"event": "resync"})

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db import InterfaceError, OperationalError
+
 if TYPE_CHECKING:
     from .models import Booking
 
@@ -19,6 +21,9 @@ ROOM_NOT_FOUND = "ROOM_NOT_FOUND"
 BOOKING_NOT_FOUND = "BOOKING_NOT_FOUND"
 INVALID_INPUT = "INVALID_INPUT"
 NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
+SERVICE_BUSY = "SERVICE_BUSY"
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+SERVER_ERROR = "SERVER_ERROR"
 
 MESSAGES = {
     BOOKING_CONFLICT: "Another teacher is currently booking this room",
@@ -27,6 +32,12 @@ MESSAGES = {
     BOOKING_NOT_FOUND: "Booking not found",
     INVALID_INPUT: "Please correct the highlighted fields",
     NOT_AUTHENTICATED: "Log in to continue.",
+    SERVICE_BUSY: "Booking is briefly unavailable, please try again",
+    OUTCOME_UNKNOWN: (
+        "Booking is briefly unavailable and we could not confirm whether your request was "
+        "saved; check My bookings before you try again"
+    ),
+    SERVER_ERROR: "Something went wrong and nothing was booked; please try again",
 }
 
 STATUS = {
@@ -36,7 +47,17 @@ STATUS = {
     BOOKING_NOT_FOUND: 404,
     INVALID_INPUT: 400,
     NOT_AUTHENTICATED: 401,
+    SERVICE_BUSY: 503,
+    OUTCOME_UNKNOWN: 503,
+    SERVER_ERROR: 500,
 }
+
+# How long a client should wait before trying again after a 503.
+RETRY_AFTER_SECONDS = 2
+
+# What the database raises when it cannot be reached or refuses a statement past its time
+# limits (lock, statement, idle transaction, pool checkout): not a bug, a 503.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 CONFLICT_CODES = frozenset({BOOKING_CONFLICT, ROOM_NOT_AVAILABLE})
 

@@ -61,7 +61,12 @@ def publish_conflict(
 
 
 def _send_on_commit(group: str, kind: str, payload: Callable[[], dict[str, Any]]) -> None:
-    transaction.on_commit(lambda: _send(group, kind, payload()))
+    # robust: an event that cannot be built or sent is logged, never raised into the
+    # answer of a write that has committed.
+    def send() -> None:  # a named function: Django's robust on_commit logs its name
+        _send(group, kind, payload())
+
+    transaction.on_commit(send, robust=True)
 
 
 def _send(group: str, kind: str, payload: dict[str, Any]) -> None:
@@ -82,24 +87,33 @@ def _send_now(layer, group: str, message: dict[str, Any]) -> None:
     async_to_sync(_deliver)(layer, group, message)
 
 
-async def _deliver(layer, group: str, message: dict[str, Any]) -> None:
+async def _deliver(layer, group: str, message: dict[str, Any]) -> bool:
     """Send one event within the time allowed; a failure is logged, never raised."""
     try:
         await asyncio.wait_for(layer.group_send(group, message), settings.EVENT_PUBLISH_TIMEOUT)
-    except Exception:
-        logger.exception(
-            "Could not publish %s to %s; the booking itself is unaffected", message["type"], group
+    except Exception as error:
+        logger.warning(
+            "Could not publish %s to %s (%r); the booking itself is unaffected", message["type"], group, error
         )
+        return False
+    return True
+
+
+RESYNC = {"type": "live.resync"}
 
 
 class Publisher:
-    """One daemon thread with its own event loop, sending queued events in order."""
+    """One daemon thread with its own event loop, sending queued events in order.
+
+    An event that could not be sent (or was dropped) means some pages missed news: once
+    sending works again, every page is told to resync."""
 
     MAX_QUEUED = 10_000
 
     def __init__(self) -> None:
         self._queue: queue.Queue = queue.Queue(maxsize=self.MAX_QUEUED)
         self._loop = asyncio.new_event_loop()
+        self._missed = False
         self._thread = threading.Thread(target=self._run, name="event-publisher", daemon=True)
         self._thread.start()
 
@@ -108,6 +122,7 @@ class Publisher:
             self._queue.put_nowait((layer, group, message))
         except queue.Full:
             logger.error("Event queue full; dropped %s to %s", message["type"], group)
+            self._missed = True
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every queued event has been sent or given up on."""
@@ -122,7 +137,12 @@ class Publisher:
             if layer is None:
                 message.set()
                 continue
-            self._loop.run_until_complete(_deliver(layer, group, message))
+            sent = self._loop.run_until_complete(_deliver(layer, group, message))
+            if not sent:
+                self._missed = True
+            elif self._missed and self._loop.run_until_complete(_deliver(layer, ALL_TEACHERS, RESYNC)):
+                logger.warning("Events flow again; told every page to resync")
+                self._missed = False
 
 
 _publisher_lock = threading.Lock()

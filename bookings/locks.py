@@ -13,8 +13,15 @@ Rules:
 
 With ``REDIS_URL`` the locks live in Redis, so every server process sees them, and each
 of acquire and release is one Lua script: one round trip, atomic. Without it they live in
-this process's memory, which is right for a single process (``make run``). Either way a
-lock store that cannot be reached raises: it is never taken as "no lock".
+this process's memory, which is right for a single process (``make run``).
+
+Redis is an accelerator, not what keeps bookings correct (the room's row lock, the
+re-check and the exclusion constraint do that). So a lock store that cannot be reached
+is a decision made here, never taken silently as "no lock": ``acquire`` answers
+``degraded`` (no hold is kept; the claim goes on under the database's guarantee),
+``release`` gives up quietly (the lock expires by itself), one warning is logged per
+outage, and for ``LOCK_STORE_RETRY_SECONDS`` after a failure the store is not asked at
+all, so an outage costs each request nothing.
 """
 
 from __future__ import annotations
@@ -46,10 +53,68 @@ class Lock:
 
 @dataclass(frozen=True)
 class Attempt:
-    """What ``acquire`` found: the lock is ours, or someone else's."""
+    """What ``acquire`` found: the lock is ours, or someone else's. ``degraded``: the
+    lock store could not be reached, so nothing is held (the claim is still safe)."""
 
     acquired: bool
     lock: Lock
+    degraded: bool = False
+
+
+UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+class Outage:
+    """Whether the lock store is thought to be down, with one log line per outage."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._down_since: float | None = None
+        self._retry_at = 0.0
+
+    def skip(self) -> bool:
+        """True while the store failed recently: do not ask it again yet."""
+        return self._down_since is not None and time.monotonic() < self._retry_at
+
+    def failed(self, error: Exception) -> None:
+        with self._mutex:
+            now = time.monotonic()
+            self._retry_at = now + settings.LOCK_STORE_RETRY_SECONDS
+            if self._down_since is None:
+                self._down_since = now
+                logger.warning(
+                    "Lock store unreachable (%s); holds are off and claims go on under the "
+                    "database's guarantee until it is back",
+                    error,
+                )
+
+    def succeeded(self) -> None:
+        if self._down_since is None:
+            return
+        with self._mutex:
+            if self._down_since is not None:
+                logger.warning("Lock store reachable again after %.1f s", time.monotonic() - self._down_since)
+                self._down_since = None
+
+    @property
+    def down(self) -> bool:
+        return self._down_since is not None
+
+
+outage = Outage()
+
+
+def _call(operation, *args):
+    """Run one lock store operation; ``None`` if the store is down (or was just now)."""
+    if outage.skip():
+        return None
+    try:
+        answer = operation(*args)
+    except UNREACHABLE as error:
+        outage.failed(error)
+        return None
+    outage.succeeded()
+    return answer
 
 
 def lock_key(room_id: int, start: datetime, end: datetime) -> str:
@@ -140,7 +205,9 @@ class RedisLockStore:
     """Locks in Redis, shared by every server process; expiry is Redis's own TTL."""
 
     def __init__(self, url: str) -> None:
-        self._redis = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._redis = redis.Redis.from_url(
+            url, socket_timeout=settings.REDIS_TIMEOUT, socket_connect_timeout=settings.REDIS_TIMEOUT
+        )
         self._acquire = self._redis.register_script(_ACQUIRE)
         self._release = self._redis.register_script(_RELEASE)
 
@@ -185,27 +252,33 @@ def store() -> LocalLockStore | RedisLockStore:
 def acquire(
     *, room_id: int, start: datetime, end: datetime, teacher_id: int, ttl: float | None = None
 ) -> Attempt:
-    """Take the lock for this room and period, or renew it if ``teacher_id`` holds it."""
+    """Take the lock for this room and period, or renew it if ``teacher_id`` holds it.
+    With the store unreachable: ``degraded``, as if acquired, holding nothing."""
     ttl = settings.BOOKING_LOCK_SECONDS if ttl is None else ttl
     key = lock_key(room_id, start, end)
-    acquired, holder, expires_at = store().acquire(key, teacher_id, ttl)
+    answer = _call(store().acquire, key, teacher_id, ttl)
+    if answer is None:
+        return Attempt(True, _lock(key, teacher_id, time.time() + ttl), degraded=True)
+    acquired, holder, expires_at = answer
     return Attempt(acquired, _lock(key, holder, expires_at))
 
 
 def release(*, room_id: int, start: datetime, end: datetime, teacher_id: int) -> bool:
-    """Release the lock if ``teacher_id`` holds it; anyone else's lock is left alone."""
-    return store().release(lock_key(room_id, start, end), teacher_id)
+    """Release the lock if ``teacher_id`` holds it; anyone else's lock is left alone.
+    Never raises: a lock that cannot be released now expires by itself."""
+    return bool(_call(store().release, lock_key(room_id, start, end), teacher_id))
 
 
 def active_locks() -> list[Lock]:
+    """The active locks (none known while the store is unreachable)."""
     return sorted(
-        (_lock(key, holder, exp) for key, holder, exp in store().active()),
+        (_lock(key, holder, exp) for key, holder, exp in _call(store().active) or []),
         key=lambda lock: lock.expires_at,
     )
 
 
 def cleanup_expired() -> int:
     """Remove the registry entries of locks that have expired; return how many."""
-    cleaned = store().sweep()
+    cleaned = _call(store().sweep) or 0
     logger.info("Cleaned up %d expired room locks", cleaned)
     return cleaned

@@ -187,9 +187,16 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # When a sender may next try it (later after each failure), and until when a sender
+    # that took it has it to itself (a sender that crashed gives it up by this time).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    # Not sent, and never will be: what it announced no longer holds, or it kept failing.
+    dropped_at = models.DateTimeField(null=True, blank=True)
+    dropped_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["sent_at", "created_at"], name="notification_outbox_idx")]
+        indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="notification_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.teacher}"

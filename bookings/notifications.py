@@ -2,8 +2,11 @@
 
 ``enqueue`` adds a row in the caller's transaction (so a rolled-back booking sends
 nothing) and costs one INSERT; ``send_pending``, run by ``send_notifications``, renders
-and sends. A slow or broken mail server never holds a request up, and a failed send is
-tried again. Teachers without an address, or who turned a kind off, get nothing.
+and sends. A slow or broken mail server never holds a request up (nor a transaction:
+``EMAIL_TIMEOUT`` bounds each send); a failed send is tried again with a growing pause
+(30 s, doubling, at most an hour apart) for ``EMAIL_RETRY_HOURS``; a mail whose news no
+longer holds when its turn comes (the booking was cancelled, the offer ended) is dropped,
+not sent. Teachers without an address, or who turned a kind off, get nothing.
 
 Why an outbox and not a task library: it needs no broker or worker beyond a management
 command, and it is atomic with the booking it announces.
@@ -12,10 +15,12 @@ command, and it is atomic with the booking it announces.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -31,7 +36,8 @@ PREFERENCE = {
     Kind.CANCELLED_BY_ADMIN: "notify_cancelled_by_admin",
     Kind.WAITLIST_OFFER: "notify_waitlist_offer",
 }
-MAX_ATTEMPTS = 5
+MAX_BACKOFF = timedelta(hours=1)
+FIRST_BACKOFF = timedelta(seconds=30)
 
 
 def enqueue(
@@ -61,33 +67,88 @@ def render(notification: Notification) -> EmailMultiAlternatives:
 
 
 def send_pending(*, batch: int = 100) -> tuple[int, int]:
-    """Send up to ``batch`` waiting mails; several senders may run at once. Returns
-    (sent, failed)."""
+    """Send up to ``batch`` due mails; several senders may run at once. Returns (sent,
+    failed); mails dropped as no longer true count as neither.
+
+    Each mail is leased first (in a short transaction of its own), then sent outside any
+    transaction, and marked sent at once: a slow mail server holds no lock, and a sender
+    that crashes mid-batch loses only its lease (the mails it had not sent go out after
+    ``EMAIL_LEASE_SECONDS``), not the record of the ones it sent."""
     sent = failed = 0
-    with transaction.atomic():
-        pending = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-            .select_related("teacher", "booking__room__building", "booking__teacher", "entry__room")
-            .order_by("created_at")[:batch]
-        )
-        for notification in pending:
-            notification.attempts += 1
-            try:
-                render(notification).send()
-            except Exception as exc:  # the mail server's problem, not ours: try again later
-                notification.last_error = f"{type(exc).__name__}: {exc}"
-                failed += 1
-                logger.warning("Could not send notification %s: %s", notification.pk, exc)
-            else:
-                notification.sent_at = timezone.now()
-                sent += 1
-            notification.save(update_fields=["attempts", "last_error", "sent_at"])
+    for notification in _lease(batch):
+        reason = _no_longer_true(notification)
+        if reason:
+            _drop(notification, reason)
+            continue
+        try:
+            render(notification).send()
+        except Exception as exc:  # the mail server's problem, not ours: try again later
+            failed += 1
+            _failed(notification, exc)
+        else:
+            sent += 1
+            notification.sent_at = timezone.now()
+            notification.leased_until = None
+            notification.save(update_fields=["sent_at", "leased_until"])
     return sent, failed
 
 
+def _lease(batch: int) -> list[Notification]:
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(sent_at__isnull=True, dropped_at__isnull=True, next_attempt_at__lte=now)
+            .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
+            .select_related("teacher", "booking__room__building", "booking__teacher", "entry__room")
+            .order_by("next_attempt_at")[:batch]
+        )
+        for notification in due:
+            notification.attempts += 1
+            notification.leased_until = now + timedelta(seconds=settings.EMAIL_LEASE_SECONDS)
+        Notification.objects.bulk_update(due, ["attempts", "leased_until"])
+    return due
+
+
+def _no_longer_true(notification: Notification) -> str:
+    """Why the news in this mail no longer holds, or "" if it still does."""
+    if notification.kind == Kind.BOOKING_CONFIRMED and not notification.booking.is_confirmed:
+        return "the booking was cancelled before the mail went out"
+    if notification.kind == Kind.WAITLIST_OFFER:
+        entry = notification.entry
+        if entry.status != WaitlistEntry.Status.OFFERED or entry.offer_expires_at <= timezone.now():
+            return "the offer ended before the mail went out"
+    return ""
+
+
+def _failed(notification: Notification, exc: Exception) -> None:
+    now = timezone.now()
+    notification.last_error = f"{type(exc).__name__}: {exc}"
+    backoff = min(FIRST_BACKOFF * 2 ** (notification.attempts - 1), MAX_BACKOFF)
+    notification.next_attempt_at = now + backoff
+    notification.leased_until = None
+    if notification.next_attempt_at > notification.created_at + timedelta(hours=settings.EMAIL_RETRY_HOURS):
+        logger.error(
+            "Gave up on notification %s after %d attempts: %s", notification.pk, notification.attempts, exc
+        )
+        _drop(notification, f"gave up after {notification.attempts} attempts")
+        return
+    logger.warning(
+        "Could not send notification %s (attempt %d): %s", notification.pk, notification.attempts, exc
+    )
+    notification.save(update_fields=["last_error", "next_attempt_at", "leased_until"])
+
+
+def _drop(notification: Notification, reason: str) -> None:
+    notification.dropped_at = timezone.now()
+    notification.dropped_reason = reason
+    notification.leased_until = None
+    notification.save(update_fields=["dropped_at", "dropped_reason", "leased_until", "last_error"])
+    logger.info("Dropped notification %s: %s", notification.pk, reason)
+
+
 def send_all(*, batch: int = 100) -> tuple[int, int]:
-    """Send batches until the outbox has no more waiting mail. Returns (sent, failed)."""
+    """Send batches until no more mail is due. Returns (sent, failed)."""
     sent = failed = 0
     while True:
         batch_sent, batch_failed = send_pending(batch=batch)

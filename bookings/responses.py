@@ -4,6 +4,7 @@ plain form post (no JavaScript)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 
@@ -12,8 +13,17 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
-from .errors import NOT_AUTHENTICATED, BookingError
+from .errors import (
+    DATABASE_UNAVAILABLE,
+    NOT_AUTHENTICATED,
+    RETRY_AFTER_SECONDS,
+    SERVER_ERROR,
+    SERVICE_BUSY,
+    BookingError,
+)
 from .serializers import error_payload
+
+logger = logging.getLogger(__name__)
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -26,10 +36,16 @@ def error_response(
     """JSON with the error's own status; for a page, ``page()`` (the form again with the
     message) or, without one, the not-found page."""
     if wants_json(request):
-        return JsonResponse(error_payload(error), status=error.status)
-    if page is None:
-        return not_found(request)
-    return page()
+        response = JsonResponse(error_payload(error), status=error.status)
+    elif page is not None:
+        response = page()
+    elif error.status == 404:
+        response = not_found(request)
+    else:
+        response = render(request, "error.html", {"error": error}, status=error.status)
+    if error.status == 503:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def done(request: HttpRequest, body: dict, *, message: str, status: int = 200) -> HttpResponse:
@@ -64,3 +80,28 @@ def teacher_required(view):
         return redirect_to_login(request.get_full_path())
 
     return guarded
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's last resort (``handler500``): JSON clients get JSON too."""
+    return error_response(request, BookingError(SERVER_ERROR))
+
+
+class ServiceBusyMiddleware:
+    """A database that cannot be reached, or that refuses a statement past its time
+    limits (lock, statement, idle transaction, pool checkout), is answered 503
+    ``SERVICE_BUSY`` with ``Retry-After``: nothing was written, and trying again later
+    will work. Never a 500. (The claim path tells a failed commit apart itself, see
+    ``bookings.services``.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, DATABASE_UNAVAILABLE):
+            return None
+        logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exception)
+        return error_response(request, BookingError(SERVICE_BUSY))

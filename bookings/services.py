@@ -6,36 +6,100 @@ transaction lock the room row, check room and seats, re-check for overlaps (else
 commit. On PostgreSQL the exclusion constraint stands behind all of it. A series does
 the same for every date at once. Every conflict is recorded (for the analytics) and sent
 to the teacher who met it; a cancellation offers the freed period to the waitlist.
+
+Answers tell the truth whatever fails: a lock store that is down leaves the database's
+guarantee in charge (``bookings.locks``); a database that fails before COMMIT means
+nothing was written (``SERVICE_BUSY``); one that fails during COMMIT is asked again what
+happened before answering (``_write``); and nothing that runs after commit (lock
+release, events, waitlist offers) can turn a success into an error.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from functools import partial
+from typing import TypeVar
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from rooms.models import Room
 from teachers.models import Teacher
 
 from . import events, locks, notifications
-from .errors import BOOKING_CONFLICT, BOOKING_NOT_FOUND, ROOM_NOT_AVAILABLE, ROOM_NOT_FOUND, BookingError
+from .errors import (
+    BOOKING_CONFLICT,
+    BOOKING_NOT_FOUND,
+    DATABASE_UNAVAILABLE,
+    OUTCOME_UNKNOWN,
+    ROOM_NOT_AVAILABLE,
+    ROOM_NOT_FOUND,
+    SERVICE_BUSY,
+    BookingError,
+)
 from .models import Booking, Conflict, Notification, Series
 from .rules import MAX_OCCURRENCES
-from .waitlist import offer_freed
+from .waitlist import offer_after_commit
 
 logger = logging.getLogger(__name__)
 
 EXCLUSION_VIOLATION = "23P01"
+T = TypeVar("T")
 
 
-def booking_hold(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> locks.Lock:
-    """Take the booking lock while the teacher confirms; fail early if the room is taken."""
-    lock = _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
+class _Commit:
+    """Set ``started`` as the last step inside the transaction: a database failure after
+    it hit the COMMIT itself, which may or may not have happened."""
+
+    started = False
+
+
+def _write(
+    transact: Callable[[_Commit], T], *, find: Callable[[], T | None], on_found: Callable[[T], None]
+) -> T:
+    """Run one write transaction so that its answer is true whatever the database does.
+
+    A failure before COMMIT: nothing was written, ``SERVICE_BUSY``. A failure during
+    COMMIT: look again (``find``) once the database answers; what is found is the result
+    (``on_found`` then does what the lost after-commit work would have done), nothing found
+    is ``SERVICE_BUSY``, and no answer within ``CLAIM_VERIFY_SECONDS`` is
+    ``OUTCOME_UNKNOWN``, which claims neither."""
+    commit = _Commit()
+    try:
+        return transact(commit)
+    except DATABASE_UNAVAILABLE as exc:
+        if not commit.started:
+            raise BookingError(SERVICE_BUSY) from exc
+        logger.warning("The database failed during COMMIT (%s); looking for the outcome", exc)
+        found = _look_again(find)
+        if found is None:
+            raise BookingError(SERVICE_BUSY) from exc
+        on_found(found)
+        return found
+
+
+def _look_again(find: Callable[[], T | None]) -> T | None:
+    deadline = time.monotonic() + settings.CLAIM_VERIFY_SECONDS
+    while True:
+        try:
+            connection.close()  # the broken connection; the next query takes a fresh one
+            return find()
+        except DATABASE_UNAVAILABLE as exc:
+            if time.monotonic() >= deadline:
+                logger.error("Outcome of a write unknown: the database did not answer (%s)", exc)
+                raise BookingError(OUTCOME_UNKNOWN) from exc
+            time.sleep(0.25)
+
+
+def booking_hold(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> locks.Attempt:
+    """Take the booking lock while the teacher confirms; fail early if the room is taken.
+    ``degraded`` in the answer: the lock store is unreachable, so nothing is held, and the
+    claim will be decided by the database alone."""
+    attempt = _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
     try:
         room = Room.objects.filter(pk=room_id).first()
         _check_room(room, start=start, end=end)
@@ -44,7 +108,7 @@ def booking_hold(*, teacher: Teacher, room_id: int, start: datetime, end: dateti
         locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
         _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
         raise
-    return lock
+    return attempt
 
 
 def booking_release(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> bool:
@@ -65,15 +129,26 @@ def booking_create(
     with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
         if not teacher.is_active:
             raise BookingError.invalid("teacher", "This account is disabled.")
-        with transaction.atomic():
-            # Lock the room row: concurrent claims on this room (other periods, other
-            # processes) queue here, so the overlap check below sees every commit.
-            room = Room.objects.select_for_update().filter(pk=room_id).first()
-            _check_room(room, start=start, end=end, attendees=attendees)
-            _check_free(room, start=start, end=end)
-            return _do_create(
-                room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
-            )
+
+        def claim(commit: _Commit) -> Booking:
+            with transaction.atomic():
+                # Lock the room row: concurrent claims on this room (other periods, other
+                # processes) queue here, so the overlap check below sees every commit.
+                room = Room.objects.select_for_update().filter(pk=room_id).first()
+                _check_room(room, start=start, end=end, attendees=attendees)
+                _check_free(room, start=start, end=end)
+                booking = _do_create(
+                    room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
+                )
+                commit.started = True
+            return booking
+
+        mine = Booking.objects.confirmed().select_related("room", "teacher")
+        return _write(
+            claim,
+            find=lambda: mine.filter(teacher=teacher, room_id=room_id, start=start, end=end).first(),
+            on_found=events.publish_booking_created,
+        )
 
 
 @contextmanager
@@ -137,34 +212,57 @@ def series_create(
         raise BookingError.invalid("until", "No school day falls between the start and this date.")
     _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
     with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
-        with transaction.atomic():
-            room = Room.objects.select_for_update().filter(pk=room_id).first()
-            _check_room(room, start=start, end=end, attendees=attendees)
-            taken = _taken(room, periods)
-            if (taken and not free_dates_only) or len(taken) == len(periods):
-                raise _series_refused(taken, total=len(periods))
-            series = Series.objects.create(
-                room=room, teacher=teacher, rule=rule, until=until, purpose=purpose
-            )
-            bookings = Booking.objects.bulk_create(
-                Booking(
-                    room=room,
-                    teacher=teacher,
-                    start=begins,
-                    end=ends,
-                    attendees=attendees,
-                    purpose=purpose,
-                    series=series,
+
+        def claim(commit: _Commit) -> tuple[Series, list[Booking], list[date]]:
+            with transaction.atomic():
+                room = Room.objects.select_for_update().filter(pk=room_id).first()
+                _check_room(room, start=start, end=end, attendees=attendees)
+                taken = _taken(room, periods)
+                if (taken and not free_dates_only) or len(taken) == len(periods):
+                    raise _series_refused(taken, total=len(periods))
+                series = Series.objects.create(
+                    room=room, teacher=teacher, rule=rule, until=until, purpose=purpose
                 )
-                for begins, ends in periods
-                if timezone.localtime(begins).date() not in taken
+                bookings = Booking.objects.bulk_create(
+                    Booking(
+                        room=room,
+                        teacher=teacher,
+                        start=begins,
+                        end=ends,
+                        attendees=attendees,
+                        purpose=purpose,
+                        series=series,
+                    )
+                    for begins, ends in periods
+                    if timezone.localtime(begins).date() not in taken
+                )
+                for booking in bookings:
+                    events.publish_booking_created(booking)
+                notifications.enqueue(
+                    teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=bookings[0]
+                )
+                commit.started = True
+            return series, bookings, sorted(taken)
+
+        def find() -> tuple[Series, list[Booking], list[date]] | None:
+            series = (
+                Series.objects.filter(teacher=teacher, room_id=room_id, rule=rule, until=until)
+                .filter(bookings__start=start)
+                .order_by("-pk")
+                .first()
             )
-            for booking in bookings:
+            if series is None:
+                return None
+            bookings = list(series.bookings.select_related("room", "teacher").order_by("start"))
+            booked = {timezone.localtime(booking.start).date() for booking in bookings}
+            skipped = [timezone.localtime(begins).date() for begins, _ in periods]
+            return series, bookings, [day for day in skipped if day not in booked]
+
+        def on_found(found: tuple[Series, list[Booking], list[date]]) -> None:
+            for booking in found[1]:
                 events.publish_booking_created(booking)
-            notifications.enqueue(
-                teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=bookings[0]
-            )
-        return series, bookings, sorted(taken)
+
+        return _write(claim, find=find, on_found=on_found)
 
 
 def _taken(room: Room, periods: list[tuple[datetime, datetime]]) -> dict[date, Booking]:
@@ -194,59 +292,83 @@ def _series_refused(taken: dict[date, Booking], *, total: int) -> BookingError:
 
 def series_cancel(*, series_id: int, teacher: Teacher) -> list[Booking]:
     """Cancel the series' bookings that have not begun; past ones stay as they were."""
-    with transaction.atomic():
-        series = Series.objects.filter(pk=series_id, teacher=teacher).first()
-        if series is None:
-            raise BookingError(BOOKING_NOT_FOUND, "Series not found")
-        upcoming = list(
-            series.bookings.confirmed()
-            .filter(start__gt=timezone.now())
-            .select_for_update(of=("self",))
-            .select_related("room", "teacher")
-        )
-        for booking in upcoming:
-            _do_cancel(booking)
-    return upcoming
+    asked_at = timezone.now()
+
+    def cancel(commit: _Commit) -> list[Booking]:
+        with transaction.atomic():
+            series = Series.objects.filter(pk=series_id, teacher=teacher).first()
+            if series is None:
+                raise BookingError(BOOKING_NOT_FOUND, "Series not found")
+            upcoming = list(
+                series.bookings.confirmed()
+                .filter(start__gt=timezone.now())
+                .select_for_update(of=("self",))
+                .select_related("room", "teacher")
+            )
+            for booking in upcoming:
+                _do_cancel(booking)
+            commit.started = True
+        return upcoming
+
+    def find() -> list[Booking] | None:
+        cancelled = Booking.objects.filter(
+            series_id=series_id, series__teacher=teacher, cancelled_at__gte=asked_at
+        ).select_related("room", "teacher")
+        return list(cancelled) or None
+
+    return _write(cancel, find=find, on_found=lambda cancelled: [_after_cancel(b) for b in cancelled])
 
 
 def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False) -> Booking:
     """Cancel a booking and free its slot; teachers may cancel only their own."""
-    with transaction.atomic():
-        bookings = Booking.objects.select_for_update(of=("self",)).select_related("room", "teacher")
-        if not as_admin:
-            bookings = bookings.filter(teacher=teacher)
-        booking = bookings.filter(pk=booking_id).first()
-        if booking is None:
-            raise BookingError(BOOKING_NOT_FOUND)
-        if not booking.is_confirmed:
-            return booking
-        if booking.end <= timezone.now() and not as_admin:
-            raise BookingError.invalid("booking", "A booking that has ended cannot be cancelled.")
-        _do_cancel(booking)
-        if as_admin and booking.teacher_id != teacher.pk:
-            notifications.enqueue(
-                teacher=booking.teacher, kind=Notification.Kind.CANCELLED_BY_ADMIN, booking=booking
-            )
-    return booking
+
+    def cancel(commit: _Commit) -> Booking:
+        with transaction.atomic():
+            bookings = Booking.objects.select_for_update(of=("self",)).select_related("room", "teacher")
+            if not as_admin:
+                bookings = bookings.filter(teacher=teacher)
+            booking = bookings.filter(pk=booking_id).first()
+            if booking is None:
+                raise BookingError(BOOKING_NOT_FOUND)
+            if not booking.is_confirmed:
+                return booking
+            if booking.end <= timezone.now() and not as_admin:
+                raise BookingError.invalid("booking", "A booking that has ended cannot be cancelled.")
+            _do_cancel(booking)
+            if as_admin and booking.teacher_id != teacher.pk:
+                notifications.enqueue(
+                    teacher=booking.teacher, kind=Notification.Kind.CANCELLED_BY_ADMIN, booking=booking
+                )
+            commit.started = True
+        return booking
+
+    cancelled = Booking.objects.filter(pk=booking_id, status=Booking.Status.CANCELLED)
+    return _write(
+        cancel, find=lambda: cancelled.select_related("room", "teacher").first(), on_found=_after_cancel
+    )
 
 
 def _do_cancel(booking: Booking) -> None:
-    """Cancel and announce; then offer the freed period to the waitlist. The caller
-    holds the booking's row lock."""
+    """Cancel; after commit, announce it and offer the freed period to the waitlist. The
+    caller holds the booking's row lock."""
     booking.status = Booking.Status.CANCELLED
     booking.cancelled_at = timezone.now()
     booking.save(update_fields=["status", "cancelled_at"])
+    _after_cancel(booking)
+
+
+def _after_cancel(booking: Booking) -> None:
     events.publish_booking_cancelled(booking)
-    transaction.on_commit(partial(offer_freed, room_id=booking.room_id, start=booking.start, end=booking.end))
+    offer_after_commit(room_id=booking.room_id, start=booking.start, end=booking.end)
 
 
-def _acquire_or_conflict(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> locks.Lock:
+def _acquire_or_conflict(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> locks.Attempt:
     attempt = locks.acquire(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
     if not attempt.acquired:
         error = BookingError(BOOKING_CONFLICT)
         _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
         raise error
-    return attempt.lock
+    return attempt
 
 
 def _check_room(room: Room | None, *, start: datetime, end: datetime, attendees: int | None = None) -> None:
@@ -293,7 +415,12 @@ def _not_available(room_id: int, *, start: datetime, end: datetime) -> BookingEr
 def _announce_conflict(
     error: BookingError, *, teacher: Teacher, room_id: int, start: datetime, end: datetime
 ) -> None:
-    """Record the conflict (for the analytics) and tell the teacher."""
-    if error.is_conflict:
+    """Record the conflict (for the analytics) and tell the teacher. Recording is best
+    effort: a database that fails here must not change the answer."""
+    if not error.is_conflict:
+        return
+    try:
         Conflict.objects.create(room_id=room_id, teacher=teacher, start=start, end=end, code=error.code)
-        events.publish_conflict(error, room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
+    except DATABASE_UNAVAILABLE as exc:
+        logger.warning("Could not record a conflict on room %s: %s", room_id, exc)
+    events.publish_conflict(error, room_id=room_id, start=start, end=end, teacher_id=teacher.pk)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from rooms.models import Room
@@ -58,8 +58,19 @@ def waitlist_leave(*, teacher: Teacher, entry_id: int) -> WaitlistEntry:
         entry.save(update_fields=["status"])
     if was_offered:
         locks.release(room_id=entry.room_id, start=entry.start, end=entry.end, teacher_id=teacher.pk)
-        offer_freed(room_id=entry.room_id, start=entry.start, end=entry.end)
+        offer_after_commit(room_id=entry.room_id, start=entry.start, end=entry.end)
     return entry
+
+
+def offer_after_commit(*, room_id: int, start: datetime, end: datetime) -> None:
+    """Offer a freed period once the transaction that freed it commits (at once outside
+    one). A failure is logged, never raised into the answer of what has committed; the
+    next ``offer_missed`` sweep makes the offer instead."""
+
+    def offer() -> None:  # a named function: Django's robust on_commit logs its name
+        offer_freed(room_id=room_id, start=start, end=end)
+
+    transaction.on_commit(offer, robust=True)
 
 
 def offer_freed(*, room_id: int, start: datetime, end: datetime) -> WaitlistEntry | None:
@@ -115,7 +126,39 @@ def expire_offers() -> int:
             entry.status = Status.BOOKED if taken.exists() else Status.EXPIRED
             entry.save(update_fields=["status"])
             if entry.status == Status.EXPIRED:
-                transaction.on_commit(
-                    partial(offer_freed, room_id=entry.room_id, start=entry.start, end=entry.end)
-                )
+                offer_after_commit(room_id=entry.room_id, start=entry.start, end=entry.end)
     return closed + len(due)
+
+
+def offer_missed() -> int:
+    """Offer the periods whose waiting teachers got no offer although the room is free
+    (an offer that failed after a cancellation committed). Returns how many offers."""
+    now = timezone.now()
+    free_waits = (
+        WaitlistEntry.objects.filter(status=Status.WAITING, start__gt=now)
+        .exclude(
+            Exists(
+                Booking.objects.confirmed().filter(
+                    room=OuterRef("room"), start__lt=OuterRef("end"), end__gt=OuterRef("start")
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                WaitlistEntry.objects.filter(
+                    room=OuterRef("room"),
+                    status=Status.OFFERED,
+                    start__lt=OuterRef("end"),
+                    end__gt=OuterRef("start"),
+                )
+            )
+        )
+        .values_list("room_id", "start", "end")
+        .distinct()
+    )
+    offered = 0
+    for room_id, start, end in free_waits:
+        offered += offer_freed(room_id=room_id, start=start, end=end) is not None
+    if offered:
+        logger.warning("Waitlist: made %d offers that were missed after a cancellation", offered)
+    return offered

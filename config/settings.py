@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "bookings.responses.ServiceBusyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -84,16 +85,42 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
-elif env.bool("DB_POOL", default=True):
-    # Under ASGI every request runs its sync code on a thread of its own, so connections
-    # per thread would grow with the load until PostgreSQL refuses clients. A pool per
-    # process caps them; a request waits for a free connection instead.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN", default=2),
-        "max_size": env.int("DB_POOL_MAX", default=10),
-        "timeout": env.float("DB_POOL_TIMEOUT", default=10),
+else:
+    # Time limits, so that one stuck process (or a network that drops packets) cannot
+    # stall the others: a claim waits at most DB_LOCK_TIMEOUT for a room's row lock, a
+    # statement runs at most DB_STATEMENT_TIMEOUT, a transaction left open by a frozen
+    # process is ended after DB_IDLE_IN_TRANSACTION_TIMEOUT, and a dead peer is noticed
+    # within seconds (TCP keepalives and user timeout), not after two hours.
+    milliseconds = {
+        "lock_timeout": env.float("DB_LOCK_TIMEOUT", default=3),
+        "statement_timeout": env.float("DB_STATEMENT_TIMEOUT", default=5),
+        "idle_in_transaction_session_timeout": env.float("DB_IDLE_IN_TRANSACTION_TIMEOUT", default=5),
     }
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": env.int("DB_CONNECT_TIMEOUT", default=3),
+            "options": " ".join(f"-c {name}={int(seconds * 1000)}" for name, seconds in milliseconds.items()),
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": int(env.float("DB_TCP_USER_TIMEOUT", default=10) * 1000),
+            "application_name": env.str("DB_APPLICATION_NAME", default="roomclaim"),
+        }
+    )
+    if env.bool("DB_POOL", default=True):
+        # Under ASGI every request runs its sync code on a thread of its own, so connections
+        # per thread would grow with the load until PostgreSQL refuses clients. A pool per
+        # process caps them; a request waits for a free connection instead, for at most
+        # DB_POOL_TIMEOUT, and a connection is checked before it is handed out, so one
+        # broken by an outage is replaced instead of failing a request.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # the pool checks on checkout
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": env.int("DB_POOL_MIN", default=2),
+            "max_size": env.int("DB_POOL_MAX", default=10),
+            "timeout": env.float("DB_POOL_TIMEOUT", default=5),
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "teachers.Teacher"
@@ -116,7 +143,17 @@ if REDIS_URL:
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             # Several installations (or a benchmark) may share one Redis: pub/sub ignores
             # the database number, so each keeps to its own prefix.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="roomclaim")},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": env.float("REDIS_TIMEOUT", default=0.25),
+                        # A frozen Redis fails a subscribe or publish instead of hanging it.
+                        "socket_timeout": env.float("EVENT_PUBLISH_TIMEOUT", default=1.0),
+                    }
+                ],
+                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="roomclaim"),
+            },
         }
     }
 else:
@@ -124,6 +161,19 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 BOOKING_LOCK_SECONDS = env.int("BOOKING_LOCK_SECONDS", default=30)
+# Redis is an accelerator: an unreachable Redis must cost milliseconds. Past this many
+# seconds a lock store or live-channel operation counts as failed, and for
+# LOCK_STORE_RETRY_SECONDS after a failure the lock store is not asked again (holds and
+# claims go on under the database's guarantee meanwhile).
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
+LOCK_STORE_RETRY_SECONDS = env.float("LOCK_STORE_RETRY_SECONDS", default=2)
+# How often each process checks that its live channel (Redis) is there and unchanged.
+LIVE_PROBE_SECONDS = env.float("LIVE_PROBE_SECONDS", default=1)
+# When the database fails while a claim commits, how long to look for the booking
+# before answering that the outcome is unknown.
+CLAIM_VERIFY_SECONDS = env.float("CLAIM_VERIFY_SECONDS", default=5)
+# Requests handled at once by one process; past it, 503 with Retry-After at once.
+MAX_REQUESTS_IN_FLIGHT = env.int("MAX_REQUESTS_IN_FLIGHT", default=64)
 LOCK_CLEANUP_INTERVAL = env.int("LOCK_CLEANUP_INTERVAL", default=60)
 # Publishing an event must never hold a booking up for longer than this.
 EVENT_PUBLISH_TIMEOUT = env.float("EVENT_PUBLISH_TIMEOUT", default=1.0)
@@ -170,6 +220,11 @@ vars().update(EMAIL_CONFIG)
 # The address links in emails point to.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Roomclaim <roomclaim@localhost>")
+# A send that takes longer fails (and is tried again later) rather than stalling the sender.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
+# How long failed mails are retried, and how long a sender has a mail to itself.
+EMAIL_RETRY_HOURS = env.float("EMAIL_RETRY_HOURS", default=24)
+EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=300)
 
 # --- Security ---------------------------------------------------------------------------
 

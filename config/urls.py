@@ -9,3 +9,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# JSON clients get JSON even from Django's last resort.
+handler500 = "bookings.responses.server_error"

@@ -4,31 +4,18 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
-from django.test import Client
 
 from bookings import services, waitlist
 from bookings.errors import BookingError
 from config.asgi import application
 from tests.factories import at, make_teacher
+from tests.live import ORIGIN, connect_socket, session_cookie
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-ORIGIN = (b"origin", b"http://localhost")
-
-
-def session_cookie(teacher) -> bytes:
-    client = Client()
-    client.force_login(teacher)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
 async def connect(teacher=None) -> WebsocketCommunicator:
-    headers = [ORIGIN]
-    if teacher is not None:
-        headers.append((b"cookie", await sync_to_async(session_cookie)(teacher)))
-    socket = WebsocketCommunicator(application, "/ws/bookings/", headers=headers)
-    connected, _ = await socket.connect()
-    assert connected, "socket refused"
-    return socket
+    return await connect_socket(teacher)
 
 
 async def test_anonymous_socket_is_closed():

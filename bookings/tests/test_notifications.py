@@ -1,10 +1,12 @@
 """Email through the outbox: sent after commit by send_notifications, never in the request."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from bookings import notifications, services
 from bookings.models import Notification
@@ -77,4 +79,49 @@ def test_a_broken_mail_server_is_retried_later(settings):
     assert notification.attempts == 1
     assert "mail server down" in notification.last_error
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notifications.send_pending() == (0, 0)  # not before its pause is over
+    assert notification.next_attempt_at - timezone.now() > timedelta(seconds=20)
+    Notification.objects.update(next_attempt_at=timezone.now())  # the pause is over
     assert notifications.send_pending() == (1, 0)
+
+
+def test_failures_pause_longer_each_time_and_give_up_after_the_retry_window(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.BrokenMailServer"
+    settings.EMAIL_RETRY_HOURS = 2
+    claim(make_teacher(email="alice@school.example"), make_room())
+    pauses = []
+    for _ in range(5):
+        notifications.send_pending()
+        notification = Notification.objects.get()
+        pauses.append(round((notification.next_attempt_at - timezone.now()).total_seconds() / 30))
+        Notification.objects.update(next_attempt_at=timezone.now())
+    assert pauses == [1, 2, 4, 8, 16]  # 30 s, doubling
+    Notification.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    notifications.send_pending()
+    notification = Notification.objects.get()
+    assert notification.dropped_at is not None
+    assert notification.dropped_reason == "gave up after 6 attempts"
+    assert notifications.send_pending() == (0, 0)
+
+
+def test_a_mail_about_a_booking_cancelled_before_it_went_out_is_dropped():
+    alice = make_teacher(email="alice@school.example")
+    booking = claim(alice, make_room())
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    assert notifications.send_pending() == (0, 0)
+    assert mail.outbox == []
+    assert Notification.objects.get().dropped_reason == "the booking was cancelled before the mail went out"
+
+
+def test_a_crashed_senders_mails_are_sent_once_its_lease_ends(settings):
+    alice = make_teacher(email="alice@school.example")
+    room = make_room()
+    for hour in (9, 10, 11):
+        services.booking_create(teacher=alice, room_id=room.pk, start=at(hour), end=at(hour + 1))
+    leased = notifications._lease(batch=3)  # a sender took all three, sent one, then died
+    leased[0].sent_at = timezone.now()
+    leased[0].save(update_fields=["sent_at"])
+    assert notifications.send_pending() == (0, 0)  # the others are still leased
+    Notification.objects.update(leased_until=timezone.now())  # the lease runs out
+    assert notifications.send_pending() == (2, 0)
+    assert len(mail.outbox) == 2  # the one already sent is not sent again

@@ -33,19 +33,22 @@ def hold(request: HttpRequest, room_id: int) -> HttpResponse:
     form = HoldForm(request.POST)
     try:
         period = valid_period(form)
-        lock = services.booking_hold(teacher=request.user, room_id=room_id, **period)
+        attempt = services.booking_hold(teacher=request.user, room_id=room_id, **period)
     except BookingError as error:
         return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    lock = attempt.lock
     if wants_json(request):
         body = {
             "roomId": room_id,
             "startTime": iso(lock.start),
             "endTime": iso(lock.end),
             "expiresAt": iso(lock.expires_at),
+            "degraded": attempt.degraded,
         }
         return JsonResponse({"hold": body})
     form = ClaimForm(initial=_initial(request, period))
-    return _claim_page(request, room=room_for_claim_page(room_id), form=form, expires_at=lock.expires_at)
+    room = room_for_claim_page(room_id)
+    return _claim_page(request, room=room, form=form, expires_at=lock.expires_at, degraded=attempt.degraded)
 
 
 @require_POST
@@ -173,6 +176,7 @@ def _claim_page(
     form: ClaimForm,
     error: BookingError | None = None,
     expires_at=None,
+    degraded: bool = False,
     status: int = 200,
 ) -> HttpResponse:
     if error is not None:
@@ -181,7 +185,7 @@ def _claim_page(
             for problem in problems:
                 if field in form.fields and problem not in form.errors.get(field, []):
                     form.add_error(field, problem)
-    context = {"room": room, "form": form, "error": error, "expires_at": expires_at}
+    context = {"room": room, "form": form, "error": error, "expires_at": expires_at, "degraded": degraded}
     return render(request, "bookings/claim.html", context, status=status)
 
 

@@ -89,7 +89,9 @@ async function open(cardForm, opener) {
 
   const { response, body } = await postForm(urls.hold, fields);
   if (current?.roomId !== roomId) return;
-  if (response.ok) {
+  if (response.ok && body.hold.degraded) {
+    slot("hold").textContent = "The room cannot be held for you just now; it is checked again when you confirm.";
+  } else if (response.ok) {
     current.held = true;
     showHold(body.hold.expiresAt);
   } else {

@@ -8,7 +8,7 @@ const MAX_DELAY_MS = 15000;
 const url = document.body.dataset.liveUrl;
 const indicator = document.getElementById("live-indicator");
 let delay = MIN_DELAY_MS;
-let connectedBefore = false;
+let interrupted = false; // a socket closed since the page loaded: news may have been missed
 
 function setState(state) {
   if (!indicator) return;
@@ -16,6 +16,8 @@ function setState(state) {
   indicator.querySelector(".live-label").textContent = state === "live" ? "Live" : "Offline";
   indicator.title = state === "live" ? "Live updates are on" : "Live updates are off; reconnecting";
 }
+
+const resync = () => document.dispatchEvent(new CustomEvent("roomclaim:resync"));
 
 // A room we wait for is held for us: say so, with a way straight to it.
 function announceOffer(offer) {
@@ -33,8 +35,8 @@ function connect() {
   socket.addEventListener("open", () => {
     delay = MIN_DELAY_MS;
     setState("live");
-    if (connectedBefore) document.dispatchEvent(new CustomEvent("roomclaim:resync"));
-    connectedBefore = true;
+    if (interrupted) resync();
+    interrupted = false;
   });
   socket.addEventListener("message", (message) => {
     let frame;
@@ -43,13 +45,17 @@ function connect() {
     } catch {
       return;
     }
+    if (frame.event === "resync") return resync(); // the server may have missed sending us news
     if (frame.event === "bookingConflict") showToast(frame.data.message, { kind: "error" });
     if (frame.event === "roomAvailable") announceOffer(frame.data);
     document.dispatchEvent(new CustomEvent("roomclaim:live", { detail: frame }));
   });
   socket.addEventListener("close", (closed) => {
     setState("offline");
+    interrupted = true;
     if (closed.code === 4401) return; // logged out: do not knock again
+    // Anything else (4503: the live channel is interrupted on the server) means news may
+    // be missed until we are back: stay "Offline" and try again with backoff.
     const jitter = Math.random() * delay * 0.3;
     setTimeout(connect, delay + jitter);
     delay = Math.min(delay * 2, MAX_DELAY_MS);

@@ -1,3 +1,4 @@
+import logging
 import time
 
 from django.conf import settings
@@ -5,7 +6,10 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from bookings import locks, waitlist
+from bookings.errors import DATABASE_UNAVAILABLE
 from bookings.selectors import active_holds
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -28,13 +32,24 @@ class Command(BaseCommand):
         if list:
             self.print_active()
         while True:
-            self.stdout.write(f"Cleaned up {locks.cleanup_expired()} expired room locks")
-            closed = waitlist.expire_offers()
-            if closed:
-                self.stdout.write(f"Closed {closed} waitlist entries")
+            try:
+                self.sweep()
+            except DATABASE_UNAVAILABLE as exc:
+                if not interval:
+                    raise
+                logger.warning("Sweep skipped, the database is unavailable: %s", exc)
             if not interval:
                 return
             time.sleep(interval)
+
+    def sweep(self):
+        self.stdout.write(f"Cleaned up {locks.cleanup_expired()} expired room locks")
+        closed = waitlist.expire_offers()
+        if closed:
+            self.stdout.write(f"Closed {closed} waitlist entries")
+        offered = waitlist.offer_missed()
+        if offered:
+            self.stdout.write(f"Offered {offered} freed periods to waiting teachers")
 
     def print_active(self):
         holds = active_holds()

@@ -1,8 +1,12 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand
 
 from bookings import notifications
+from bookings.errors import DATABASE_UNAVAILABLE
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -14,8 +18,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval=None, batch=100, **options):
         while True:
-            sent, failed = notifications.send_all(batch=batch)
-            self.stdout.write(f"Sent {sent} notifications, {failed} failed")
+            try:
+                sent, failed = notifications.send_all(batch=batch)
+                self.stdout.write(f"Sent {sent} notifications, {failed} failed")
+            except DATABASE_UNAVAILABLE as exc:
+                if not interval:
+                    raise
+                logger.warning("Outbox not drained, the database is unavailable: %s", exc)
             if not interval:
                 return
             time.sleep(interval)
