@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/roomclaim
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-sqlite test-postgres lint bench bench-quick clean
+.PHONY: run test test-sqlite test-postgres test-faults lint bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ test: test-sqlite test-postgres
 
 # The SQLite defaults (what `make run` uses): everything but the real-concurrency tests.
 test-sqlite: $(VENV)/.installed-dev
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not postgres"
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not postgres" --ignore=tests/faults
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -38,7 +38,13 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 # PostgreSQL + Redis: the whole suite again, races and browsers included.
 test-postgres: $(VENV)/.installed-dev node_modules/axe-core/axe.min.js
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
-		$(BIN)/pytest
+		$(BIN)/pytest --ignore=tests/faults
+
+# Faults on purpose: its own Redis, a proxy in front of PostgreSQL, two servers under
+# load; Redis killed and frozen, PostgreSQL cut, a server killed and one frozen.
+test-faults: $(VENV)/.installed-dev
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		$(BIN)/pytest tests/faults
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -1,25 +1,14 @@
 """Debian's Chromium, driven by Playwright, against the two live daphne processes."""
 
 import os
-import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
 
-from tests.factories import PASSWORD
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS, log_in
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -48,11 +37,7 @@ def open_page(browser, request):
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(5000)
-        page.goto("/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(re.compile(r"/$"))
+        log_in(page, username)
         return page
 
     yield open_one

@@ -38,9 +38,17 @@ class Command(BaseCommand):
         parser.add_argument("--teachers", type=int, default=8)
         parser.add_argument("--rooms", type=int, default=24)
         parser.add_argument("--password", default="demo-pass-123")
+        parser.add_argument(
+            "--bare",
+            action="store_true",
+            help="Buildings, rooms, features and teachers only: no school calendar or booking rules, "
+            "so any date and time within the built-in limits can be booked (for scripts).",
+        )
 
     @transaction.atomic
-    def handle(self, *args, teachers, rooms, password, **options):
+    def handle(self, *args, teachers, rooms, password, bare=False, **options):
+        # A school calendar and booking rules are not seeded yet, so --bare changes nothing
+        # today; scripts may pass it already.
         Teacher = get_user_model()
         created_teachers = 0
         for number in range(1, teachers + 1):
