@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, InternalError, OperationalError
+from psycopg.errors import IdleInTransactionSessionTimeout, TransactionTimeout
 
 if TYPE_CHECKING:
     from .models import Booking
@@ -24,6 +25,8 @@ NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
 SERVICE_BUSY = "SERVICE_BUSY"
 OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
 SERVER_ERROR = "SERVER_ERROR"
+NOT_FOUND = "NOT_FOUND"
+CSRF_FAILED = "CSRF_FAILED"
 
 MESSAGES = {
     BOOKING_CONFLICT: "Another teacher is currently booking this room",
@@ -38,6 +41,8 @@ MESSAGES = {
         "saved; check My bookings before you try again"
     ),
     SERVER_ERROR: "Something went wrong and nothing was booked; please try again",
+    NOT_FOUND: "Not found",
+    CSRF_FAILED: "Your page is out of date; reload it and try again",
 }
 
 STATUS = {
@@ -50,14 +55,23 @@ STATUS = {
     SERVICE_BUSY: 503,
     OUTCOME_UNKNOWN: 503,
     SERVER_ERROR: 500,
+    NOT_FOUND: 404,
+    CSRF_FAILED: 403,
 }
 
 # How long a client should wait before trying again after a 503.
 RETRY_AFTER_SECONDS = 2
 
-# What the database raises when it cannot be reached or refuses a statement past its time
-# limits (lock, statement, idle transaction, pool checkout): not a bug, a 503.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be reached or refused in time (a
+    lock, a statement, an idle transaction ended, no pooled connection free): a 503 and
+    nothing written, not a bug."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    timed_out = (IdleInTransactionSessionTimeout, TransactionTimeout)
+    return isinstance(error, InternalError) and isinstance(error.__cause__, timed_out)
+
 
 CONFLICT_CODES = frozenset({BOOKING_CONFLICT, ROOM_NOT_AVAILABLE})
 

@@ -14,12 +14,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from .errors import (
-    DATABASE_UNAVAILABLE,
+    CSRF_FAILED,
     NOT_AUTHENTICATED,
+    NOT_FOUND,
     RETRY_AFTER_SECONDS,
     SERVER_ERROR,
     SERVICE_BUSY,
     BookingError,
+    database_unavailable,
 )
 from .serializers import error_payload
 
@@ -87,6 +89,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return error_response(request, BookingError(SERVER_ERROR))
 
 
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler404``: an unknown address, as JSON or as the not-found page."""
+    return error_response(request, BookingError(NOT_FOUND))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a form or fetch without a valid token (403)."""
+    return error_response(request, BookingError(CSRF_FAILED))
+
+
 class ServiceBusyMiddleware:
     """A database that cannot be reached, or that refuses a statement past its time
     limits (lock, statement, idle transaction, pool checkout), is answered 503
@@ -101,7 +113,7 @@ class ServiceBusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, DATABASE_UNAVAILABLE):
+        if not database_unavailable(exception):
             return None
         logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exception)
         return error_response(request, BookingError(SERVICE_BUSY))

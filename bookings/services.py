@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from rooms.models import Room
@@ -34,12 +34,12 @@ from . import events, locks, notifications
 from .errors import (
     BOOKING_CONFLICT,
     BOOKING_NOT_FOUND,
-    DATABASE_UNAVAILABLE,
     OUTCOME_UNKNOWN,
     ROOM_NOT_AVAILABLE,
     ROOM_NOT_FOUND,
     SERVICE_BUSY,
     BookingError,
+    database_unavailable,
 )
 from .models import Booking, Conflict, Notification, Series
 from .rules import MAX_OCCURRENCES
@@ -71,7 +71,9 @@ def _write(
     commit = _Commit()
     try:
         return transact(commit)
-    except DATABASE_UNAVAILABLE as exc:
+    except DatabaseError as exc:
+        if not database_unavailable(exc):
+            raise
         if not commit.started:
             raise BookingError(SERVICE_BUSY) from exc
         logger.warning("The database failed during COMMIT (%s); looking for the outcome", exc)
@@ -88,7 +90,9 @@ def _look_again(find: Callable[[], T | None]) -> T | None:
         try:
             connection.close()  # the broken connection; the next query takes a fresh one
             return find()
-        except DATABASE_UNAVAILABLE as exc:
+        except DatabaseError as exc:
+            if not database_unavailable(exc):
+                raise
             if time.monotonic() >= deadline:
                 logger.error("Outcome of a write unknown: the database did not answer (%s)", exc)
                 raise BookingError(OUTCOME_UNKNOWN) from exc
@@ -107,6 +111,9 @@ def booking_hold(*, teacher: Teacher, room_id: int, start: datetime, end: dateti
     except BookingError as error:
         locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
         _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
+        raise
+    except Exception:  # the database failed: hold nothing for an answer that is an error
+        locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
         raise
     return attempt
 
@@ -421,6 +428,8 @@ def _announce_conflict(
         return
     try:
         Conflict.objects.create(room_id=room_id, teacher=teacher, start=start, end=end, code=error.code)
-    except DATABASE_UNAVAILABLE as exc:
+    except DatabaseError as exc:
+        if not database_unavailable(exc):
+            raise
         logger.warning("Could not record a conflict on room %s: %s", room_id, exc)
     events.publish_conflict(error, room_id=room_id, start=start, end=end, teacher_id=teacher.pk)

@@ -229,6 +229,7 @@ EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=300)
 # --- Security ---------------------------------------------------------------------------
 
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "bookings.responses.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

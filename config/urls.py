@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# JSON clients get JSON even from Django's last resort.
+# JSON clients get JSON from Django's own error answers too.
+handler404 = "bookings.responses.page_not_found"
 handler500 = "bookings.responses.server_error"

@@ -9,15 +9,16 @@ The whole system under faults (two servers, a proxy in front of PostgreSQL) is
 import asyncio
 import json
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
-from django.db import connection
-from django.test import RequestFactory
+from django.db import DatabaseError, connection, transaction
+from django.test import Client, RequestFactory
 
 from bookings import locks, services, waitlist
-from bookings.errors import ROOM_NOT_AVAILABLE, BookingError
+from bookings.errors import ROOM_NOT_AVAILABLE, BookingError, database_unavailable
 from bookings.integrity import overlapping_pairs
 from bookings.models import Booking, WaitlistEntry
 from bookings.responses import server_error
@@ -241,3 +242,26 @@ async def test_sockets_are_closed_while_the_live_channel_is_down_and_welcome_onc
             assert await again.receive_output() == {"type": "websocket.close", "code": 4503}
             assert asyncio.get_running_loop().time() < deadline, "the live channel did not come back"
         await again.disconnect()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_transaction_ended_by_postgresql_for_idling_counts_as_unavailable_not_as_a_bug():
+    with pytest.raises(DatabaseError) as raised, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 100")
+        time.sleep(0.5)  # a frozen process, as PostgreSQL sees it: five times the limit
+        cursor.execute("SELECT 1")
+    assert database_unavailable(raised.value)
+    connection.close()
+
+
+@pytest.mark.django_db
+def test_json_clients_get_json_from_djangos_own_refusals(as_alice, room):
+    missing = as_alice.get("/no/such/page/", **JSON)
+    assert (missing.status_code, missing.json()["code"]) == (404, "NOT_FOUND")
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(make_teacher())
+    refused = strict.post(f"/rooms/{room.pk}/claim/", period(), **JSON)
+    assert (refused.status_code, refused.json()["code"]) == (403, "CSRF_FAILED")
+    page = strict.post(f"/rooms/{room.pk}/claim/", period())
+    assert page.status_code == 403 and b"reload it and try again" in page.content

@@ -128,6 +128,15 @@ class System(contextlib.AbstractContextManager):
         )
         return rows[0][0] > 0
 
+    def log_tails(self) -> dict[str, str]:
+        """The end of each server's log, for a failure's message."""
+        tails = {}
+        for name, servers in self.servers.items():
+            log = servers.logs[0]
+            log.seek(0)
+            tails[name] = log.read().decode(errors="replace")[-3000:]
+        return tails
+
     def __exit__(self, *exc) -> None:
         for name in list(self.servers):
             with contextlib.suppress(ProcessLookupError):

@@ -60,7 +60,7 @@ def far_day(days: int) -> str:
     return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
 
 
-def judge(name: str, answers, *, recovered: float, healthy: str | None = None) -> Verdict:
+def judge(system: System, name: str, answers, *, recovered: float, healthy: str | None = None) -> Verdict:
     verdict = Verdict.of(answers)
     slowest = max((a.took for a in answers if a.server == healthy and a.status), default=0.0)
     statuses = ", ".join(f"{label}: {count}" for label, count in sorted(verdict.statuses.items()))
@@ -71,7 +71,7 @@ def judge(name: str, answers, *, recovered: float, healthy: str | None = None) -
     assert verdict.double_bookings == 0
     assert verdict.missing == [], "a 201 whose booking is not stored"
     assert verdict.ghosts == [], "an error answer whose booking is stored"
-    assert verdict.server_errors == 0, verdict.statuses
+    assert verdict.server_errors == 0, (verdict.statuses, system.log_tails())
     return verdict
 
 
@@ -82,7 +82,7 @@ def test_redis_killed_then_restarted(system, load, loop):
     system.redis.start()
     recovered = loop.run(load.until_recovered())
     after = loop.run(load.run(2))
-    verdict = judge("Redis killed for 6 s, then restarted", during + after, recovered=recovered)
+    verdict = judge(system, "Redis killed for 6 s, then restarted", during + after, recovered=recovered)
     # Booking goes on without Redis, on both servers.
     assert {a.server for a in during if a.status == 201} == {"a", "b"}, verdict.statuses
 
@@ -94,7 +94,7 @@ def test_redis_frozen(system, load, loop):
     finally:
         system.redis.thaw()
     recovered = loop.run(load.until_recovered())
-    verdict = judge("Redis frozen (SIGSTOP) for 6 s", during, recovered=recovered)
+    verdict = judge(system, "Redis frozen (SIGSTOP) for 6 s", during, recovered=recovered)
     assert {a.server for a in during if a.status == 201} == {"a", "b"}, verdict.statuses
 
 
@@ -111,7 +111,7 @@ def test_postgresql_cut(system, load, loop):
 
     during = loop.run(scenario())
     recovered = loop.run(load.until_recovered())
-    verdict = judge("PostgreSQL cut for 4 s (proxy drops and refuses)", during, recovered=recovered)
+    verdict = judge(system, "PostgreSQL cut for 4 s (proxy drops and refuses)", during, recovered=recovered)
     assert any(label.startswith("503") for label in verdict.statuses), verdict.statuses
 
 
@@ -125,7 +125,7 @@ def test_one_server_killed(system, load, loop):
         return answers
 
     during = loop.run(scenario())
-    judge("server b killed (SIGKILL)", during, recovered=0.0, healthy="a")
+    judge(system, "server b killed (SIGKILL)", during, recovered=0.0, healthy="a")
     late = [a for a in during if a.server == "a" and a.sent > min(x.sent for x in during) + 2]
     assert any(a.status == 201 for a in late), "server a stopped booking"
     assert max(a.took for a in during if a.server == "a") < 5
@@ -160,7 +160,11 @@ def test_one_server_frozen_while_it_holds_a_room_row_lock(system, load, loop):
     assert caught, "never caught server b inside a claim"
     recovered = loop.run(load.until_recovered())
     verdict = judge(
-        "server b frozen for 6 s while holding a room's row lock", during, recovered=recovered, healthy="a"
+        system,
+        "server b frozen for 6 s while holding a room's row lock",
+        during,
+        recovered=recovered,
+        healthy="a",
     )
     while_frozen = [a for a in during if a.server == "a" and a.sent >= frozen_at]
     assert any(a.status == 201 for a in while_frozen), "server a stopped booking"
@@ -180,7 +184,9 @@ def test_with_redis_stopped_forty_teachers_racing_for_one_slot_store_one_booking
         answers = loop.run(all_at_once())
     finally:
         system.redis.start()
-    verdict = judge(f"Redis down, {len(everyone)} teachers claim one slot at once", answers, recovered=0.0)
+    verdict = judge(
+        system, f"Redis down, {len(everyone)} teachers claim one slot at once", answers, recovered=0.0
+    )
     assert len(everyone) == 40
     assert verdict.statuses == {"201": 1, "409 ROOM_NOT_AVAILABLE": 39}
 
@@ -209,7 +215,7 @@ def test_overload_is_refused_at_once_not_queued(system, load, loop):
         return answers, max(sampled)
 
     answers, most_threads = loop.run(burst())
-    verdict = judge(f"{len(answers)} claims at once on one server", answers, recovered=0.0)
+    verdict = judge(system, f"{len(answers)} claims at once on one server", answers, recovered=0.0)
     assert "503 SERVICE_BUSY" in verdict.statuses, verdict.statuses  # refused past the cap
     assert most_threads < 32 + 40, most_threads  # the cap (32) and daphne's own, not one per request
 

@@ -3,10 +3,11 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 from django.utils import timezone
 
 from bookings import locks, waitlist
-from bookings.errors import DATABASE_UNAVAILABLE
+from bookings.errors import database_unavailable
 from bookings.selectors import active_holds
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,8 @@ class Command(BaseCommand):
         while True:
             try:
                 self.sweep()
-            except DATABASE_UNAVAILABLE as exc:
-                if not interval:
+            except DatabaseError as exc:
+                if not interval or not database_unavailable(exc):
                     raise
                 logger.warning("Sweep skipped, the database is unavailable: %s", exc)
             if not interval:

@@ -2,9 +2,10 @@ import logging
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError
 
 from bookings import notifications
-from bookings.errors import DATABASE_UNAVAILABLE
+from bookings.errors import database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +22,8 @@ class Command(BaseCommand):
             try:
                 sent, failed = notifications.send_all(batch=batch)
                 self.stdout.write(f"Sent {sent} notifications, {failed} failed")
-            except DATABASE_UNAVAILABLE as exc:
-                if not interval:
+            except DatabaseError as exc:
+                if not interval or not database_unavailable(exc):
                     raise
                 logger.warning("Outbox not drained, the database is unavailable: %s", exc)
             if not interval:
