@@ -2,19 +2,51 @@ from django.contrib import admin, messages
 
 from . import services
 from .errors import BookingError
+from .forms import BookingAddForm, BookingChangeForm
 from .models import Booking, Conflict, Notification, Series, WaitlistEntry
 
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
+    """Adding a booking goes through the same service as a teacher's claim (lock, row
+    lock, re-check, exclusion constraint): an overlap is a form error naming who has the
+    room. A booking's room, teacher and period are not edited here; cancel it instead."""
+
     list_display = ("room", "teacher", "start", "end", "status", "attendees", "purpose", "created_at")
     list_filter = ("status", "start", "room__building", "room", "teacher")
     search_fields = ("room__name", "teacher__username", "teacher__display_name", "purpose")
     date_hierarchy = "start"
     list_select_related = ("room", "teacher")
     autocomplete_fields = ("room", "teacher")
-    readonly_fields = ("created_at", "cancelled_at")
     actions = ("cancel_bookings",)
+    add_fieldsets = (
+        (None, {"fields": ("teacher", "room", "start", "end", "attendees", "purpose")}),
+        ("Repeat", {"fields": ("repeat", "until", "free_dates_only"), "classes": ("collapse",)}),
+    )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = BookingChangeForm if obj else BookingAddForm
+        if obj is None:
+            kwargs["fields"] = [field for _, options in self.add_fieldsets for field in options["fields"]]
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        return super().get_fieldsets(request, obj) if obj else self.add_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("room", "teacher", "start", "end", "status", "series", "created_at", "cancelled_at")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["attendees", "purpose"])
+        elif form.series is not None:
+            booked, skipped = len(form.bookings), len(form.skipped)
+            self.message_user(
+                request, f"A series of {booked} dates was booked; {skipped} taken dates skipped."
+            )
+        # A new booking was made by the service while the form was checked.
 
     @admin.action(description="Cancel the selected bookings (frees the slots, tells teachers)")
     def cancel_bookings(self, request, queryset):

@@ -7,7 +7,9 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from .models import Series
+from . import services
+from .errors import ROOM_NOT_AVAILABLE, BookingError
+from .models import Booking, Series
 from .rules import MAX_ATTENDEES, period_errors, series_errors
 
 
@@ -82,3 +84,92 @@ class AnalyticsForm(forms.Form):
         if self.is_bound and self.is_valid():
             return self.cleaned_data["start"], self.cleaned_data["end"]
         return self.fields["start"].initial, self.fields["end"].initial
+
+
+class BookingAddForm(forms.ModelForm):
+    """The admin's "Add booking": who, which room, when, and the teacher's own options
+    (attendees, purpose, repeat). Checking it books through ``bookings.services``, so the
+    admin gets the same guard as a claim and every refusal as a form error."""
+
+    repeat = ClaimForm.base_fields["repeat"]
+    until = ClaimForm.base_fields["until"]
+    free_dates_only = ClaimForm.base_fields["free_dates_only"]
+
+    class Meta:
+        model = Booking
+        fields = ("teacher", "room", "start", "end", "attendees", "purpose")
+
+    series = None
+    bookings: list = []
+    skipped: list = []
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            for field, message in period_errors(start, end).items():
+                self.add_error(field, message)
+        if cleaned.get("repeat") and start:
+            for field, message in series_errors(
+                timezone.localtime(start).date(), cleaned.get("until")
+            ).items():
+                self.add_error(field, message)
+        if not self.errors:
+            self._book(cleaned)
+        return cleaned
+
+    def _validate_unique(self):  # the service and the database decide, not a model check
+        pass
+
+    def _post_clean(self):
+        # The instance is the booking the service made; the model's own checks (the end
+        # after the start) ran as the form's rules above, with a message naming the field.
+        pass
+
+    def _book(self, cleaned) -> None:
+        details = {
+            "teacher": cleaned["teacher"],
+            "room_id": cleaned["room"].pk,
+            "start": cleaned["start"],
+            "end": cleaned["end"],
+            "attendees": cleaned.get("attendees"),
+            "purpose": cleaned.get("purpose", ""),
+        }
+        try:
+            if cleaned.get("repeat"):
+                self.series, self.bookings, self.skipped = services.series_create(
+                    rule=cleaned["repeat"],
+                    until=cleaned["until"],
+                    free_dates_only=cleaned.get("free_dates_only", False),
+                    **details,
+                )
+                self.instance = self.bookings[0]
+            else:
+                self.instance = services.booking_create(**details)
+        except BookingError as error:
+            for field, problems in error.errors.items():
+                for problem in problems:
+                    self.add_error(field if field in self.fields else None, problem)
+            if not error.errors:
+                message = error.message
+                if error.code == ROOM_NOT_AVAILABLE and error.conflicting_dates:
+                    message += ". Tick the repeat option to book the free dates only."
+                self.add_error(None, message)
+
+
+class BookingChangeForm(forms.ModelForm):
+    """An existing booking: attendees and purpose may change; the period and room are
+    the guard's business (cancel and book again)."""
+
+    class Meta:
+        model = Booking
+        fields = ("attendees", "purpose")
+
+    def clean_attendees(self):
+        attendees = self.cleaned_data["attendees"]
+        room = self.instance.room
+        if attendees is not None and attendees > room.capacity:
+            raise forms.ValidationError(
+                f"{room.name} seats {room.capacity}; {attendees} attendees will not fit."
+            )
+        return attendees

@@ -1,11 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from teachers.views import LoginView, PasswordResetView
+
 urlpatterns = [
     path("", include("rooms.urls")),
     path("", include("bookings.urls")),
     path("", include("teachers.urls")),
-    # Django's own log in, log out and password pages (their names are not namespaced).
+    # Django's own log in, log out and password pages (their names are not namespaced);
+    # log in and password reset with limits on tries.
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

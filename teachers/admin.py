@@ -1,4 +1,5 @@
-from django.contrib import admin
+from axes.utils import reset as axes_reset
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from .models import Teacher
@@ -17,3 +18,10 @@ class TeacherAdmin(UserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "display_name", "password1", "password2")}),
     )
+
+    actions = ("unlock_sign_in",)
+
+    @admin.action(description="Unlock sign-in for the selected teachers (after too many failed logins)")
+    def unlock_sign_in(self, request, queryset):
+        unlocked = sum(axes_reset(username=teacher.username) for teacher in queryset)
+        self.message_user(request, f"Cleared {unlocked} failed-login records.", messages.SUCCESS)

@@ -23,3 +23,18 @@ class Teacher(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+
+class ThrottleEvent(models.Model):
+    """One try counted by ``teachers.throttle``: a failed login from an address, a password
+    reset asked for an account or from an address."""
+
+    kind = models.CharField(max_length=20)
+    key = models.CharField(max_length=254)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key", "created_at"], name="throttle_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,11 +1,54 @@
+"""The teacher's account: logging in (with limits), password reset (with limits), and
+email notification settings."""
+
 from django.contrib import messages
+from django.contrib.auth import signals
+from django.contrib.auth import views as auth_views
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from bookings.responses import teacher_required
 
+from . import throttle
 from .forms import NotificationSettingsForm
+
+TOO_MANY_LOGINS = "Too many failed logins from your network. Please wait a few minutes and try again."
+TOO_MANY_RESETS = "Too many password reset requests. Please wait an hour, or ask your school's admin."
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login; axes locks an account after repeated failures, and this refuses an
+    address that keeps failing (429) before the password is even checked."""
+
+    def post(self, request, *args, **kwargs):
+        if throttle.exceeded(throttle.LOGIN_FAILED, throttle.address(request)):
+            return render(request, "registration/locked_out.html", {"message": TOO_MANY_LOGINS}, status=429)
+        return super().post(request, *args, **kwargs)
+
+
+@receiver(signals.user_login_failed)
+def count_failed_login(sender, credentials, request=None, **kwargs):
+    if request is not None:
+        throttle.record(throttle.LOGIN_FAILED, throttle.address(request))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset by email, at most a few requests an hour per account and per address.
+    The answer does not say whether the address belongs to anyone."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"].lower()
+        where = throttle.address(self.request)
+        if throttle.exceeded(throttle.RESET_ACCOUNT, email) or throttle.exceeded(
+            throttle.RESET_ADDRESS, where
+        ):
+            form.add_error(None, TOO_MANY_RESETS)
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        throttle.record(throttle.RESET_ACCOUNT, email)
+        throttle.record(throttle.RESET_ADDRESS, where)
+        return super().form_valid(form)
 
 
 @require_http_methods(["GET", "POST"])

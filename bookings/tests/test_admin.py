@@ -77,3 +77,69 @@ def test_teacher_admin_pages_load(as_admin):
     assert as_admin.get("/admin/teachers/teacher/add/").status_code == 200
     assert as_admin.get("/admin/rooms/room/add/").status_code == 200
     assert as_admin.get("/admin/bookings/booking/add/").status_code == 200
+
+
+def admin_add(client, teacher, room, start, end, **extra):
+    """Post the admin's add form as a person fills it (date and time boxes, local time)."""
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    fields = {
+        "teacher": teacher.pk,
+        "room": room.pk,
+        "attendees": "",
+        "purpose": "",
+        "repeat": "",
+        "until": "",
+    }
+    for name, moment in (("start", start), ("end", end)):
+        fields[f"{name}_0"], fields[f"{name}_1"] = f"{moment:%Y-%m-%d}", f"{moment:%H:%M}"
+    return client.post("/admin/bookings/booking/add/", {**fields, **extra})
+
+
+def test_admin_adds_a_booking_through_the_guard(as_admin):
+    room, teacher = make_room("Room 101"), make_teacher("Alice Adams")
+    response = admin_add(as_admin, teacher, room, at(10), at(11), purpose="Parents' evening")
+    assert response.status_code == 302
+    booking = Booking.objects.get()
+    assert (booking.teacher, booking.room, booking.start, booking.purpose) == (
+        teacher,
+        room,
+        at(10),
+        "Parents' evening",
+    )
+
+
+def test_an_overlap_in_the_admin_is_a_form_error_naming_the_holder(as_admin):
+    room = make_room("Room 101")
+    make_booking(room, make_teacher("Bob Brown"), at(10), at(11))
+    response = admin_add(as_admin, make_teacher(), room, at(10.5), at(11.5))
+    assert response.status_code == 200
+    assert "Room already booked by Bob Brown" in response.content.decode()
+    assert Booking.objects.count() == 1
+
+
+def test_an_end_before_the_start_in_the_admin_names_the_field(as_admin):
+    response = admin_add(as_admin, make_teacher(), make_room(), at(11), at(10))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["end"] == ["The end must be after the start."]
+    assert not Booking.objects.exists()
+
+
+def test_admin_books_a_weekly_series_for_a_teacher(as_admin):
+    room, teacher = make_room("Room 101"), make_teacher()
+    until = (timezone.localtime(at(10)) + timezone.timedelta(weeks=2)).date().isoformat()
+    response = admin_add(as_admin, teacher, room, at(10), at(11), repeat="weekly", until=until)
+    assert response.status_code == 302
+    assert Booking.objects.filter(teacher=teacher, series__isnull=False).count() == 3
+
+
+def test_admin_changes_purpose_but_not_the_period(as_admin):
+    booking = make_booking(make_room("Room 101", capacity=20), make_teacher(), at(10), at(11))
+    page = as_admin.get(f"/admin/bookings/booking/{booking.pk}/change/")
+    assert set(page.context["adminform"].form.fields) == {"attendees", "purpose"}
+    too_many = as_admin.post(
+        f"/admin/bookings/booking/{booking.pk}/change/", {"attendees": "30", "purpose": "x"}
+    )
+    assert "Room 101 seats 20" in too_many.content.decode()
+    as_admin.post(f"/admin/bookings/booking/{booking.pk}/change/", {"attendees": "12", "purpose": "Drama"})
+    booking.refresh_from_db()
+    assert (booking.attendees, booking.purpose, booking.start) == (12, "Drama", at(10))

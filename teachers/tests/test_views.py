@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import make_teacher
+from tests.factories import PASSWORD, make_teacher
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ def test_settings_page_saves_preferences(client):
     assert client.get("/account/notifications/").status_code == 200
     response = client.post(
         "/account/notifications/",
-        {"email": "alice@school.example", "notify_waitlist_offer": "on"},
+        {"email": "alice@school.example", "notify_waitlist_offer": "on", "current_password": PASSWORD},
         follow=True,
     )
     assert "Notification settings saved" in response.content.decode()

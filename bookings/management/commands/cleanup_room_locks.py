@@ -9,6 +9,7 @@ from django.utils import timezone
 from bookings import locks, waitlist
 from bookings.errors import database_unavailable
 from bookings.selectors import active_holds
+from teachers import throttle
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
         offered = waitlist.offer_missed()
         if offered:
             self.stdout.write(f"Offered {offered} freed periods to waiting teachers")
+        throttle.forget_old()
 
     def print_active(self):
         holds = active_holds()
