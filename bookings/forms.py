@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -13,9 +14,21 @@ from .models import Booking, Series
 from .rules import MAX_ATTENDEES, period_errors, series_errors
 
 
+class LocalDateTimeField(forms.DateTimeField):
+    """An ISO 8601 local time, and nothing else: Python's parser lets stray characters
+    (a trailing NUL, say) through, so anything but digits and separators is refused."""
+
+    ALLOWED = re.compile(r"[0-9T :.\-]+")
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not self.ALLOWED.fullmatch(value.strip()):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 class PeriodForm(forms.Form):
-    start = forms.DateTimeField(help_text="Local time, e.g. 2026-12-01T10:00")
-    end = forms.DateTimeField(help_text="Local time, e.g. 2026-12-01T11:00")
+    start = LocalDateTimeField(help_text="Local time, e.g. 2026-12-01T10:00")
+    end = LocalDateTimeField(help_text="Local time, e.g. 2026-12-01T11:00")
 
     def clean(self):
         cleaned = super().clean()
@@ -60,12 +73,18 @@ class AnalyticsForm(forms.Form):
 
     DEFAULT_SPAN = timedelta(days=30)
     MAX_SPAN = timedelta(days=400)
+    EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
     start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        for name, day in (("start", start), ("end", end)):
+            if day and not self.EARLIEST <= day <= self.LATEST:
+                self.add_error(name, f"Choose a date from {self.EARLIEST:%Y} to {self.LATEST:%Y}.")
+                cleaned[name] = None
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if end < start:

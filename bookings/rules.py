@@ -14,8 +14,12 @@ from django.utils import timezone
 MAX_LENGTH = timedelta(hours=12)
 MAX_AHEAD = timedelta(days=366)
 MAX_ATTENDEES = 10_000
-# A series stops here whatever its end date: a school year of school days.
-MAX_OCCURRENCES = 260
+# What one request and one teacher may create: a series of at most a term of school days,
+# at most this many rooms waited for at once, and one recorded conflict per teacher and
+# period in CONFLICT_RECORD_WINDOW (so spamming holds cannot inflate the analytics).
+MAX_OCCURRENCES = 70
+MAX_WAITING_PER_TEACHER = 10
+CONFLICT_RECORD_WINDOW = timedelta(minutes=10)
 
 
 def period_errors(start: datetime, end: datetime) -> dict[str, str]:

@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from django.conf import settings
@@ -42,7 +42,7 @@ from .errors import (
     database_unavailable,
 )
 from .models import Booking, Conflict, Notification, Series
-from .rules import MAX_OCCURRENCES
+from .rules import CONFLICT_RECORD_WINDOW, MAX_OCCURRENCES
 from .waitlist import offer_after_commit
 
 logger = logging.getLogger(__name__)
@@ -184,16 +184,20 @@ def _claiming(*, teacher: Teacher, room_id: int, start: datetime, end: datetime)
 def series_periods(
     start: datetime, end: datetime, *, rule: str, until: date
 ) -> list[tuple[datetime, datetime]]:
-    """Every occurrence from ``start`` until ``until``, at the same local wall-clock times
-    (so a series keeps its hour across a change of daylight saving time)."""
+    """Every occurrence from ``start`` until ``until``: each starts at the first date's
+    local wall-clock time and lasts as long as the first, so a series keeps its hour across
+    a change of daylight saving time. A start that falls in the spring gap moves on by the
+    gap (02:30 becomes 03:30); one in the autumn fold is the first of the two. Stops one
+    past ``MAX_OCCURRENCES`` (the caller refuses so long a series)."""
     tz = timezone.get_current_timezone()
-    local_start, local_end = timezone.localtime(start, tz), timezone.localtime(end, tz)
-    length = local_end - local_start
+    local_start = timezone.localtime(start, tz)
+    wall_time, length = local_start.time().replace(tzinfo=None), end - start
     step = 7 if rule == Series.Rule.WEEKLY else 1
     periods, day = [], local_start.date()
-    while day <= until and len(periods) < MAX_OCCURRENCES:
+    while day <= until and len(periods) <= MAX_OCCURRENCES:
         if rule == Series.Rule.WEEKLY or day.weekday() < 5:
-            begins = datetime.combine(day, local_start.timetz().replace(tzinfo=None), tz)
+            # fold=0: the offset in force before a change, which moves a gap's time on.
+            begins = datetime.combine(day, wall_time, tz).astimezone(UTC)
             periods.append((begins, begins + length))
         day += timedelta(days=step)
     return periods
@@ -217,6 +221,10 @@ def series_create(
     periods = series_periods(start, end, rule=rule, until=until)
     if not periods:
         raise BookingError.invalid("until", "No school day falls between the start and this date.")
+    if len(periods) > MAX_OCCURRENCES:
+        raise BookingError.invalid(
+            "until", f"A series may have at most {MAX_OCCURRENCES} dates; choose an earlier last date."
+        )
     _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
     with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
 
@@ -427,7 +435,16 @@ def _announce_conflict(
     if not error.is_conflict:
         return
     try:
-        Conflict.objects.create(room_id=room_id, teacher=teacher, start=start, end=end, code=error.code)
+        # Once per teacher and period in a while: demand, not the number of clicks.
+        recent = Conflict.objects.filter(
+            room_id=room_id,
+            teacher=teacher,
+            start=start,
+            end=end,
+            created_at__gt=timezone.now() - CONFLICT_RECORD_WINDOW,
+        )
+        if not recent.exists():
+            Conflict.objects.create(room_id=room_id, teacher=teacher, start=start, end=end, code=error.code)
     except DatabaseError as exc:
         if not database_unavailable(exc):
             raise

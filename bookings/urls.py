@@ -1,7 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from .views import analytics, booking, calendar, waitlist
 
+
+class CalendarToken:
+    """A calendar feed's secret as ``secrets.token_urlsafe`` makes it; anything else is a 404."""
+
+    regex = "[A-Za-z0-9_-]{20,100}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(CalendarToken, "token")
 app_name = "bookings"
 
 urlpatterns = [
@@ -15,6 +29,6 @@ urlpatterns = [
     path("waitlist/<int:entry_id>/leave/", waitlist.leave, name="waitlist-leave"),
     path("calendar/link/", calendar.link, name="calendar-link"),
     path("calendar/link/revoke/", calendar.revoke, name="calendar-link-revoke"),
-    path("calendar/<str:token>.ics", calendar.feed, name="calendar-feed"),
+    path("calendar/<token:token>.ics", calendar.feed, name="calendar-feed"),
     path("analytics/", analytics.report, name="analytics"),
 ]

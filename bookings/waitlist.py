@@ -23,6 +23,7 @@ from teachers.models import Teacher
 from . import events, locks, notifications
 from .errors import BOOKING_NOT_FOUND, ROOM_NOT_FOUND, BookingError
 from .models import Booking, Notification, WaitlistEntry
+from .rules import MAX_WAITING_PER_TEACHER
 
 logger = logging.getLogger(__name__)
 Status = WaitlistEntry.Status
@@ -35,6 +36,11 @@ def waitlist_join(*, teacher: Teacher, room_id: int, start: datetime, end: datet
         raise BookingError(ROOM_NOT_FOUND)
     if not room.bookings.overlapping(start, end).exclude(teacher=teacher).exists():
         raise BookingError.invalid("start", "The room is free for this period: claim it instead.")
+    waiting = teacher.waitlist.filter(status__in=WaitlistEntry.ACTIVE, end__gt=timezone.now())
+    if waiting.exclude(room=room, start=start, end=end).count() >= MAX_WAITING_PER_TEACHER:
+        raise BookingError.invalid(
+            "start", f"You are waiting for {MAX_WAITING_PER_TEACHER} rooms already; leave one first."
+        )
     try:
         with transaction.atomic():
             return WaitlistEntry.objects.create(teacher=teacher, room=room, start=start, end=end)

@@ -17,11 +17,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def busy_room():
     room = make_room("Room 101")
-    alice, bob = make_teacher("Alice"), make_teacher("Bob")
+    alice, bob, carol = make_teacher("Alice"), make_teacher("Bob"), make_teacher("Carol")
     services.booking_create(teacher=alice, room_id=room.pk, start=at(10), end=at(12))
-    for _ in range(2):
+    for teacher in (bob, carol):
         with pytest.raises(BookingError):
-            services.booking_create(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+            services.booking_create(teacher=teacher, room_id=room.pk, start=at(10), end=at(11))
     waitlist.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
     make_room("Room 102")
     return room
@@ -29,6 +29,14 @@ def busy_room():
 
 def test_conflicts_are_recorded_when_they_happen(busy_room):
     assert Conflict.objects.filter(room=busy_room, code="ROOM_NOT_AVAILABLE").count() == 2
+
+
+def test_one_teacher_trying_one_period_again_and_again_counts_once(busy_room):
+    dave = make_teacher("Dave")
+    for _ in range(20):
+        with pytest.raises(BookingError):
+            services.booking_hold(teacher=dave, room_id=busy_room.pk, start=at(10), end=at(11))
+    assert Conflict.objects.filter(teacher=dave).count() == 1
 
 
 def test_analytics_page_shows_the_figures(admin_client, busy_room):
