@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 import logging
 
 import redis
@@ -15,6 +16,7 @@ from .livewatch import LIVE_UNAVAILABLE, watch
 logger = logging.getLogger(__name__)
 
 
+BAD_FRAME = 'Frames are JSON objects, e.g. {"event": "ping"}'
 # What a channel layer on Redis raises when Redis is down or frozen.
 LAYER_DOWN = (redis.RedisError, OSError, asyncio.TimeoutError)
 
@@ -66,6 +68,17 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
                 await asyncio.wait_for(
                     self.channel_layer.group_discard(group, self.channel_name), settings.EVENT_PUBLISH_TIMEOUT
                 )
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """A frame that is not a JSON object gets an error frame; the socket stays open."""
+        try:
+            content = json.loads(text_data) if text_data is not None else None
+        except ValueError:
+            content = None
+        if not isinstance(content, dict):
+            await self.send_json({"event": "error", "data": {"message": BAD_FRAME}})
+            return
+        await self.receive_json(content, **kwargs)
 
     async def receive_json(self, content, **kwargs):
         if content.get("event") == "ping":

@@ -9,15 +9,14 @@ django_http = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from bookings.routing import websocket_urlpatterns  # noqa: E402
+from bookings.routing import SameOriginValidator, websocket_urlpatterns  # noqa: E402
 from config.overload import InFlightLimit  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": InFlightLimit(django_http, limit=settings.MAX_REQUESTS_IN_FLIGHT),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -9,6 +9,7 @@ from django.test import Client
 from config.asgi import application
 
 ORIGIN = (b"origin", b"http://localhost")
+HOST = (b"host", b"localhost")
 
 
 def session_cookie(teacher) -> bytes:
@@ -18,7 +19,7 @@ def session_cookie(teacher) -> bytes:
 
 
 async def connect_socket(teacher=None, *, expect_open: bool = True) -> WebsocketCommunicator:
-    headers = [ORIGIN]
+    headers = [ORIGIN, HOST]
     if teacher is not None:
         headers.append((b"cookie", await sync_to_async(session_cookie)(teacher)))
     socket = WebsocketCommunicator(application, "/ws/bookings/", headers=headers)

@@ -9,7 +9,7 @@ from bookings import services, waitlist
 from bookings.errors import BookingError
 from config.asgi import application
 from tests.factories import at, make_teacher
-from tests.live import ORIGIN, connect_socket, session_cookie
+from tests.live import HOST, ORIGIN, connect_socket, session_cookie
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -19,21 +19,36 @@ async def connect(teacher=None) -> WebsocketCommunicator:
 
 
 async def test_anonymous_socket_is_closed():
-    socket = WebsocketCommunicator(application, "/ws/bookings/", headers=[ORIGIN])
+    socket = WebsocketCommunicator(application, "/ws/bookings/", headers=[ORIGIN, HOST])
     connected, code = await socket.connect()
     assert not connected
     assert code == 4401
     await socket.disconnect()
 
 
-async def test_socket_from_a_foreign_origin_is_refused(people):
+@pytest.mark.parametrize(
+    "origin", [b"http://evil.example", b"http://localhost:9999", b"https://localhost", b"null"]
+)
+async def test_socket_from_another_origin_is_refused(people, origin):
     alice, _, _ = people
     cookie = await sync_to_async(session_cookie)(alice)
-    socket = WebsocketCommunicator(
-        application, "/ws/bookings/", headers=[(b"origin", b"http://evil.example"), (b"cookie", cookie)]
-    )
+    headers = [(b"origin", origin), HOST, (b"cookie", cookie)]
+    socket = WebsocketCommunicator(application, "/ws/bookings/", headers=headers)
     connected, _ = await socket.connect()
     assert not connected
+    await socket.disconnect()
+
+
+async def test_frames_that_are_not_json_objects_get_an_error_and_the_socket_stays(people):
+    alice, _, _ = people
+    socket = await connect(alice)
+    for frame in ("null", "[]", "not json", '"text"'):
+        await socket.send_to(text_data=frame)
+        assert (await socket.receive_json_from(timeout=2))["event"] == "error"
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await socket.receive_json_from(timeout=2))["event"] == "error"
+    await socket.send_json_to({"event": "ping"})
+    assert await socket.receive_json_from(timeout=2) == {"event": "pong"}
     await socket.disconnect()
 
 
