@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/roomclaim
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-sqlite test-postgres test-faults lint bench bench-quick clean
+.PHONY: run test test-sqlite test-postgres test-faults lint audit bench bench-quick clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/daphne -b 127.0.0.1 -p 8000 config.asgi:application
+	$(BIN)/daphne --no-server-name -b 127.0.0.1 -p 8000 config.asgi:application
 
 test: test-sqlite test-postgres
 
@@ -49,6 +49,11 @@ test-faults: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Known vulnerabilities in requirements.txt (pip-audit); says so plainly when the
+# advisory database cannot be reached (exit 2), rather than reporting none.
+audit: $(VENV)/.installed-dev
+	bash .ci/audit
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench

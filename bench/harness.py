@@ -34,7 +34,11 @@ def database_url() -> str:
 
 def server_env(**extra: str) -> dict[str, str]:
     return production_env(
-        database_url=database_url(), redis_url=REDIS_URL, CHANNEL_LAYER_PREFIX="roomclaim-bench", **extra
+        database_url=database_url(),
+        redis_url=REDIS_URL,
+        CHANNEL_LAYER_PREFIX="roomclaim-bench",
+        SERVER_TIMING="true",  # the search scenario reads the app's own time
+        **extra,
     )
 
 

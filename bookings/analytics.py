@@ -166,6 +166,15 @@ def charts(report: Report) -> list[dict]:
     ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Free text for a CSV cell that a spreadsheet must show, never run: a cell starting
+    like a formula gets a leading apostrophe (OWASP's rule against CSV injection)."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
 def write_csv(report: Report, out) -> None:
     writer = csv.writer(out)
     writer.writerow(
@@ -183,7 +192,7 @@ def write_csv(report: Report, out) -> None:
     for room in report.rooms:
         writer.writerow(
             [
-                room.name,
+                spreadsheet_text(room.name),
                 room.bookings,
                 f"{room.booked_hours:.2f}",
                 f"{room.available_hours:.0f}",

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -117,3 +118,15 @@ class ServiceBusyMiddleware:
             return None
         logger.warning("Database unavailable for %s %s: %s", request.method, request.path, exception)
         return error_response(request, BookingError(SERVICE_BUSY))
+
+
+class PermissionsPolicyMiddleware:
+    """Turns off browser features no page uses (``PERMISSIONS_POLICY``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "servestatic.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
     "axes",
     "teachers",
     "rooms",
@@ -46,6 +48,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "bookings.responses.PermissionsPolicyMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -202,8 +206,11 @@ LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username"]
+# Per address, axes would lock a whole school behind one address at the account limit;
+# teachers.throttle keeps a separate, higher per-address limit instead.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "teachers.views.locked_out"
 # Behind N proxies (nginx: 1), the client's address is the Nth from the right of
 # X-Forwarded-For; with none, the connection's own address.
 AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
@@ -257,6 +264,26 @@ EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=300)
 # --- Security ---------------------------------------------------------------------------
 
 X_FRAME_OPTIONS = "DENY"
+# Pages carry no inline script or style: everything comes from this site's own files.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],  # fetch and the live socket, same origin
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+# Features no page of Roomclaim uses, turned off for every page.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Server-Timing headers (time spent in the app) only when asked for: they tell strangers
+# how long things take.
+SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
 CSRF_FAILURE_VIEW = "bookings.responses.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 if HTTPS:

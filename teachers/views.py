@@ -1,6 +1,7 @@
 """The teacher's account: logging in (with limits), password reset (with limits), and
 email notification settings."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import signals
 from django.contrib.auth import views as auth_views
@@ -16,6 +17,15 @@ from .forms import NotificationSettingsForm
 
 TOO_MANY_LOGINS = "Too many failed logins from your network. Please wait a few minutes and try again."
 TOO_MANY_RESETS = "Too many password reset requests. Please wait an hour, or ask your school's admin."
+
+
+def locked_out(request, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer for a locked account (``AXES_LOCKOUT_CALLABLE``): 429, in words."""
+    message = (
+        f"Too many failed logins for this account. Please wait {settings.LOGIN_LOCKOUT_MINUTES} minutes "
+        "and try again, or ask your school's admin to unlock it."
+    )
+    return render(request, "registration/locked_out.html", {"message": message}, status=429)
 
 
 class LoginView(auth_views.LoginView):

@@ -64,6 +64,7 @@ class DaphneServers(contextlib.AbstractContextManager):
         self.ports = ports or [free_port() for _ in range(count)]
         self.command = command or [
             str(Path(sys.executable).parent / "daphne"),
+            "--no-server-name",
             "-b",
             "127.0.0.1",
             "-p",

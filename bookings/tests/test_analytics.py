@@ -83,3 +83,10 @@ def test_teachers_and_strangers_get_nothing(client):
     response = client.get("/analytics/")
     assert response.status_code == 302
     assert "/admin/login/" in response.url
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://evil")', "+1", "-1+2", "@SUM(A1)", "\tTab", "\rCR"])
+def test_csv_cells_that_look_like_formulas_are_written_as_text(admin_client, name):
+    make_room(name)
+    rows = list(csv.reader(io.StringIO(admin_client.get("/analytics/", {"format": "csv"}).content.decode())))
+    assert [row[0] for row in rows[1:]] == [f"'{name}"]

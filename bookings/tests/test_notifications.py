@@ -125,3 +125,15 @@ def test_a_crashed_senders_mails_are_sent_once_its_lease_ends(settings):
     Notification.objects.update(leased_until=timezone.now())  # the lease runs out
     assert notifications.send_pending() == (2, 0)
     assert len(mail.outbox) == 2  # the one already sent is not sent again
+
+
+def test_plain_text_mails_are_not_html_escaped():
+    alice = make_teacher('Zoë "Z" O\'Neil & co', email="zoe@school.example")
+    room = make_room("Lab <1>")
+    services.booking_create(teacher=alice, room_id=room.pk, start=at(10), end=at(11), purpose='Rock & "roll"')
+    notifications.send_pending()
+    message = mail.outbox[0]
+    assert "Lab <1>" in message.subject
+    assert 'Zoë "Z" O\'Neil & co' in message.body and 'Rock & "roll"' in message.body
+    assert "&amp;" not in message.body and "&quot;" not in message.body and "&#x27;" not in message.body
+    assert "Lab &lt;1&gt;" in message.alternatives[0][0]  # the HTML part stays escaped

@@ -1,18 +1,26 @@
 // Posting a form with fetch, as the pages do: JSON back, the CSRF token in a header, and a
 // 401 sends the browser to the login page (its address comes from the server).
 const UNREADABLE = { message: "Something went wrong. Please try again." };
+const OFFLINE = { message: "No answer came back (a network problem). Check My bookings before you try again." };
 
 export function csrfToken() {
   return document.querySelector("[name=csrfmiddlewaretoken]")?.value;
 }
 
+// Never throws: a network failure is an answer too ({ok: false, status: 0}), so callers
+// always get their buttons back.
 export async function postForm(url, fields = new URLSearchParams()) {
-  const response = await fetch(url, {
-    method: "POST",
-    body: new URLSearchParams(fields),
-    credentials: "same-origin",
-    headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-  });
+  let response;
+  try {
+    response = await fetch(url, {
+      method: "POST",
+      body: new URLSearchParams(fields),
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+    });
+  } catch {
+    return { response: { ok: false, status: 0 }, body: OFFLINE };
+  }
   if (response.status === 401) {
     const next = encodeURIComponent(location.pathname + location.search);
     location.assign(`${document.body.dataset.loginUrl}?next=${next}`);

@@ -32,8 +32,10 @@ def open_page(browser, request):
     """Pages in their own browser contexts (separate cookies: separate teachers)."""
     contexts = []
 
-    def open_one(base_url: str, username: str) -> Page:
-        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900})
+    def open_one(base_url: str, username: str, *, bypass_csp: bool = False) -> Page:
+        context = browser.new_context(
+            base_url=base_url, viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(5000)
