@@ -26,16 +26,24 @@ class LocalDateTimeField(forms.DateTimeField):
         return super().to_python(value)
 
 
+def add_rule_errors(form: forms.Form, cleaned: dict) -> None:
+    """The period's rules, and with a repeat the series' rules, as errors on ``form``."""
+    start, end = cleaned.get("start"), cleaned.get("end")
+    if start and end:
+        for field, message in period_errors(start, end).items():
+            form.add_error(field, message)
+    if cleaned.get("repeat") and start:
+        for field, message in series_errors(timezone.localtime(start).date(), cleaned.get("until")).items():
+            form.add_error(field, message)
+
+
 class PeriodForm(forms.Form):
     start = LocalDateTimeField(help_text="Local time, e.g. 2026-12-01T10:00")
     end = LocalDateTimeField(help_text="Local time, e.g. 2026-12-01T11:00")
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end:
-            for field, message in period_errors(start, end).items():
-                self.add_error(field, message)
+        add_rule_errors(self, cleaned)
         return cleaned
 
 
@@ -53,14 +61,6 @@ class ClaimForm(PeriodForm):
     )
     until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"}))
     free_dates_only = forms.BooleanField(required=False, label="If some dates are taken, book the free ones")
-
-    def clean(self):
-        cleaned = super().clean()
-        start, until = cleaned.get("start"), cleaned.get("until")
-        if cleaned.get("repeat") and start:
-            for field, message in series_errors(timezone.localtime(start).date(), until).items():
-                self.add_error(field, message)
-        return cleaned
 
 
 def first_errors(form: forms.Form) -> dict[str, list[str]]:
@@ -118,21 +118,13 @@ class BookingAddForm(forms.ModelForm):
         model = Booking
         fields = ("teacher", "room", "start", "end", "attendees", "purpose")
 
-    series = None
-    bookings: list = []
-    skipped: list = []
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.series, self.bookings, self.skipped = None, [], []  # what the service made
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end:
-            for field, message in period_errors(start, end).items():
-                self.add_error(field, message)
-        if cleaned.get("repeat") and start:
-            for field, message in series_errors(
-                timezone.localtime(start).date(), cleaned.get("until")
-            ).items():
-                self.add_error(field, message)
+        add_rule_errors(self, cleaned)
         if not self.errors:
             self._book(cleaned)
         return cleaned

@@ -4,6 +4,7 @@ network failure, and every page keeps to its Content-Security-Policy."""
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import expect
 
@@ -75,6 +76,7 @@ def test_five_wrong_passwords_lock_the_account_with_a_clear_message(live_servers
     page.get_by_role("button", name="Log in").click()
     expect(page.locator(".form-error")).to_contain_text("Too many failed logins for this account")
     context.close()
+    assert "server" not in httpx.get(f"{live_servers.urls[1]}/accounts/login/").headers  # no banner
 
 
 def test_the_claim_dialog_recovers_from_a_network_failure(live_servers, open_page, screenshot):
