@@ -24,7 +24,8 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/daphne --no-server-name -b 127.0.0.1 -p 8000 config.asgi:application
+	@echo "Serving on http://127.0.0.1:8000; the sweeper and the outbox run inside it, mail prints here."
+	EMBEDDED_WORKERS=true $(BIN)/daphne --no-server-name -b 127.0.0.1 -p 8000 config.asgi:application
 
 test: test-sqlite test-postgres
 

@@ -14,6 +14,11 @@ from django.conf import settings  # noqa: E402
 from bookings.routing import SameOriginValidator, websocket_urlpatterns  # noqa: E402
 from config.overload import InFlightLimit  # noqa: E402
 
+if settings.EMBEDDED_WORKERS:
+    from bookings.maintenance import start_embedded
+
+    start_embedded()
+
 application = ProtocolTypeRouter(
     {
         "http": InFlightLimit(django_http, limit=settings.MAX_REQUESTS_IN_FLIGHT),

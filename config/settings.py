@@ -180,6 +180,10 @@ LIVE_PROBE_SECONDS = env.float("LIVE_PROBE_SECONDS", default=1)
 # When the database fails while a claim commits, how long to look for the booking
 # before answering that the outcome is unknown.
 CLAIM_VERIFY_SECONDS = env.float("CLAIM_VERIFY_SECONDS", default=5)
+# One process with nothing shared (make run sets it): the sweep and the outbox run as
+# threads of the server, the only place that sees its in-process locks and live channel.
+EMBEDDED_WORKERS = env.bool("EMBEDDED_WORKERS", default=False)
+EMBEDDED_SWEEP_SECONDS = env.float("EMBEDDED_SWEEP_SECONDS", default=5)
 # Requests handled at once by one process; past it, 503 with Retry-After at once.
 MAX_REQUESTS_IN_FLIGHT = env.int("MAX_REQUESTS_IN_FLIGHT", default=64)
 LOCK_CLEANUP_INTERVAL = env.int("LOCK_CLEANUP_INTERVAL", default=60)

@@ -39,3 +39,29 @@ def test_cleanup_list_shows_room_period_holder_and_expiry():
     assert "10:00-11:00" in line
     assert f"teacher {teacher.pk} (Alice Adams)" in line
     assert "expires" in line
+
+
+@pytest.mark.django_db(transaction=True)
+def test_embedded_workers_send_mail_and_pass_lapsed_offers_on_inside_the_server(settings):
+    from django.core import mail
+
+    from bookings import maintenance, services, waitlist
+    from bookings.models import WaitlistEntry
+
+    settings.EMBEDDED_SWEEP_SECONDS = 0.05
+    settings.BOOKING_LOCK_SECONDS = 0.2
+    room = make_room()
+    alice, bob = make_teacher(email="alice@school.example"), make_teacher()
+    services.booking_create(teacher=alice, room_id=room.pk, start=at(12), end=at(13))  # a mail to send
+    booking = services.booking_create(teacher=alice, room_id=room.pk, start=at(10), end=at(11))
+    entry = waitlist.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)  # bob's offer, which lapses
+    workers = maintenance.start_embedded()
+    try:
+        deadline = time.monotonic() + 10
+        while not (mail.outbox and WaitlistEntry.objects.get(pk=entry.pk).status == "expired"):
+            assert time.monotonic() < deadline, "the embedded workers did not run"
+            time.sleep(0.05)
+    finally:
+        workers.stop()
+    assert [message.to for message in mail.outbox] == [["alice@school.example"]]  # the cancelled one: dropped

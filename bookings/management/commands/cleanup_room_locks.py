@@ -6,10 +6,9 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 from django.utils import timezone
 
-from bookings import locks, waitlist
+from bookings import maintenance
 from bookings.errors import database_unavailable
 from bookings.selectors import active_holds
-from teachers import throttle
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +44,12 @@ class Command(BaseCommand):
             time.sleep(interval)
 
     def sweep(self):
-        self.stdout.write(f"Cleaned up {locks.cleanup_expired()} expired room locks")
-        closed = waitlist.expire_offers()
-        if closed:
-            self.stdout.write(f"Closed {closed} waitlist entries")
-        offered = waitlist.offer_missed()
-        if offered:
-            self.stdout.write(f"Offered {offered} freed periods to waiting teachers")
-        throttle.forget_old()
+        swept = maintenance.sweep()
+        self.stdout.write(f"Cleaned up {swept.locks_cleaned} expired room locks")
+        if swept.entries_closed:
+            self.stdout.write(f"Closed {swept.entries_closed} waitlist entries")
+        if swept.offers_made:
+            self.stdout.write(f"Offered {swept.offers_made} freed periods to waiting teachers")
 
     def print_active(self):
         holds = active_holds()

@@ -52,8 +52,13 @@ class Command(BaseCommand):
         Teacher = get_user_model()
         created_teachers = 0
         for number in range(1, teachers + 1):
+            # Demo addresses, so the notification emails show (on the console by default).
             _, created = self.ensure_user(
-                Teacher, f"teacher{number}", password, display_name=f"Teacher {number}"
+                Teacher,
+                f"teacher{number}",
+                password,
+                display_name=f"Teacher {number}",
+                email=f"teacher{number}@school.example",
             )
             created_teachers += created
         self.ensure_user(Teacher, "admin", password, display_name="Admin", is_staff=True, is_superuser=True)
