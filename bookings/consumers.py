@@ -96,5 +96,8 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
     async def room_available(self, message):
         await self.send_json({"event": "roomAvailable", "data": message["data"]})
 
+    async def offer_ended(self, message):
+        await self.send_json({"event": "offerEnded", "data": message["data"]})
+
     async def live_resync(self, message):
         await self.send_json({"event": "resync"})

@@ -25,7 +25,7 @@ from django.db import transaction
 
 from .errors import BookingError
 from .models import Booking
-from .serializers import booking_payload, conflict_payload, room_available_payload
+from .serializers import booking_payload, conflict_payload, room_available_payload, waitlist_entry_payload
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,11 @@ def publish_booking_cancelled(booking: Booking) -> None:
 def publish_room_available(entry) -> None:
     """Tell the first teacher in line that the room they wait for is held for them."""
     _send_on_commit(teacher_group(entry.teacher_id), "room.available", lambda: room_available_payload(entry))
+
+
+def publish_offer_ended(entry) -> None:
+    """Tell the teacher whose offer lapsed (their My bookings stops showing it)."""
+    _send_on_commit(teacher_group(entry.teacher_id), "offer.ended", lambda: waitlist_entry_payload(entry))
 
 
 def publish_conflict(

@@ -157,11 +157,11 @@ class WaitlistEntry(models.Model):
 
     @property
     def claim_path(self) -> str:
-        """Where the teacher claims an offer: the search for the entry's period."""
+        """Where the teacher claims an offer: the search for the entry's period, which
+        shows the room first and opens its dialog."""
         start, end = timezone.localtime(self.start), timezone.localtime(self.end)
-        query = urlencode(
-            {"date": f"{start:%Y-%m-%d}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}, safe=":"
-        )
+        period = {"date": f"{start:%Y-%m-%d}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+        query = urlencode({**period, "room": self.room_id}, safe=":")
         return f"{reverse('rooms:dashboard')}?{query}"
 
 

@@ -54,6 +54,7 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "booking": notification.booking,
         "entry": notification.entry,
         "site_url": settings.SITE_URL,
+        "offer_minutes": max(1, round(settings.WAITLIST_OFFER_SECONDS / 60)),
     }
     name = f"email/{notification.kind}"
     message = EmailMultiAlternatives(

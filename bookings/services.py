@@ -43,7 +43,7 @@ from .errors import (
 )
 from .models import Booking, Conflict, Notification, Series
 from .rules import CONFLICT_RECORD_WINDOW, MAX_OCCURRENCES
-from .waitlist import offer_after_commit
+from .waitlist import mark_booked, offer_after_commit, with_offers
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ def booking_hold(*, teacher: Teacher, room_id: int, start: datetime, end: dateti
     claim will be decided by the database alone."""
     attempt = _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
     try:
-        room = Room.objects.filter(pk=room_id).first()
+        room = with_offers(Room.objects.filter(pk=room_id), teacher=teacher, start=start, end=end).first()
         _check_room(room, start=start, end=end)
         _check_free(room, start=start, end=end)
     except BookingError as error:
@@ -139,9 +139,7 @@ def booking_create(
 
         def claim(commit: _Commit) -> Booking:
             with transaction.atomic():
-                # Lock the room row: concurrent claims on this room (other periods, other
-                # processes) queue here, so the overlap check below sees every commit.
-                room = Room.objects.select_for_update().filter(pk=room_id).first()
+                room = _locked_room(room_id, teacher=teacher, start=start, end=end)
                 _check_room(room, start=start, end=end, attendees=attendees)
                 _check_free(room, start=start, end=end)
                 booking = _do_create(
@@ -230,7 +228,7 @@ def series_create(
 
         def claim(commit: _Commit) -> tuple[Series, list[Booking], list[date]]:
             with transaction.atomic():
-                room = Room.objects.select_for_update().filter(pk=room_id).first()
+                room = _locked_room(room_id, teacher=teacher, start=start, end=end)
                 _check_room(room, start=start, end=end, attendees=attendees)
                 taken = _taken(room, periods)
                 if (taken and not free_dates_only) or len(taken) == len(periods):
@@ -386,11 +384,23 @@ def _acquire_or_conflict(*, teacher: Teacher, room_id: int, start: datetime, end
     return attempt
 
 
+def _locked_room(room_id: int, *, teacher: Teacher, start: datetime, end: datetime) -> Room | None:
+    """The room, its row locked: concurrent claims on this room (other periods, other
+    processes) queue here, so the checks after it see every commit. With its offers."""
+    rooms = Room.objects.select_for_update(of=("self",)).filter(pk=room_id)
+    return with_offers(rooms, teacher=teacher, start=start, end=end).first()
+
+
 def _check_room(room: Room | None, *, start: datetime, end: datetime, attendees: int | None = None) -> None:
     if room is None:
         raise BookingError(ROOM_NOT_FOUND)
     if not room.is_active:
         raise BookingError(ROOM_NOT_AVAILABLE)
+    if room.held_until is not None:
+        until = timezone.localtime(room.held_until)
+        raise BookingError(
+            ROOM_NOT_AVAILABLE, f"Room is held for a teacher on the waitlist until {until:%H:%M}"
+        )
     if attendees is not None and attendees > room.capacity:
         raise BookingError.invalid(
             "attendees", f"{room.name} seats {room.capacity}; {attendees} attendees will not fit."
@@ -410,6 +420,8 @@ def _do_create(
     booking = Booking.objects.create(
         room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
     )
+    if room.offered_to_me:
+        mark_booked(teacher=teacher, room=room, start=start, end=end)
     notifications.enqueue(teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=booking)
     events.publish_booking_created(booking)
     logger.info("Booking %s: %s booked %s %s-%s", booking.pk, teacher.username, room.name, start, end)

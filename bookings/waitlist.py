@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from rooms.models import Room
@@ -79,6 +80,30 @@ def offer_after_commit(*, room_id: int, start: datetime, end: datetime) -> None:
     transaction.on_commit(offer, robust=True)
 
 
+def with_offers(rooms: QuerySet[Room], *, teacher: Teacher, start: datetime, end: datetime) -> QuerySet[Room]:
+    """Rooms annotated with the offers touching ``[start, end)``: ``held_until`` (the end of
+    an open offer to another teacher, which holds the room against them), and
+    ``offered_to_me`` (the teacher's own open offer). No extra query: subqueries."""
+    open_offers = WaitlistEntry.objects.filter(
+        room=OuterRef("pk"),
+        status=Status.OFFERED,
+        offer_expires_at__gt=timezone.now(),
+        start__lt=end,
+        end__gt=start,
+    )
+    others = open_offers.exclude(teacher=teacher).order_by("offer_expires_at").values("offer_expires_at")[:1]
+    return rooms.annotate(
+        held_until=Subquery(others), offered_to_me=Exists(open_offers.filter(teacher=teacher))
+    )
+
+
+def mark_booked(*, teacher: Teacher, room: Room, start: datetime, end: datetime) -> None:
+    """The teacher booked the room they were offered: the offer is taken."""
+    room.waitlist.filter(teacher=teacher, status=Status.OFFERED, start__lt=end, end__gt=start).update(
+        status=Status.BOOKED
+    )
+
+
 def offer_freed(*, room_id: int, start: datetime, end: datetime) -> WaitlistEntry | None:
     """Offer a freed period to the first teacher in line for whom it is now free."""
     with transaction.atomic():
@@ -93,7 +118,11 @@ def offer_freed(*, room_id: int, start: datetime, end: datetime) -> WaitlistEntr
             if room.bookings.overlapping(entry.start, entry.end).exists():
                 continue
             attempt = locks.acquire(
-                room_id=room.pk, start=entry.start, end=entry.end, teacher_id=entry.teacher_id
+                room_id=room.pk,
+                start=entry.start,
+                end=entry.end,
+                teacher_id=entry.teacher_id,
+                ttl=settings.WAITLIST_OFFER_SECONDS,
             )
             if not attempt.acquired:  # someone is booking exactly this right now
                 continue
@@ -132,6 +161,7 @@ def expire_offers() -> int:
             entry.status = Status.BOOKED if taken.exists() else Status.EXPIRED
             entry.save(update_fields=["status"])
             if entry.status == Status.EXPIRED:
+                events.publish_offer_ended(entry)
                 offer_after_commit(room_id=entry.room_id, start=entry.start, end=entry.end)
     return closed + len(due)
 

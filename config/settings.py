@@ -169,6 +169,9 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 BOOKING_LOCK_SECONDS = env.int("BOOKING_LOCK_SECONDS", default=30)
+# How long a room freed by a cancellation is held for the first teacher on its waitlist:
+# against any overlapping claim by anyone else, for the whole window.
+WAITLIST_OFFER_SECONDS = env.int("WAITLIST_OFFER_SECONDS", default=300)
 # Redis is an accelerator: an unreachable Redis must cost milliseconds. Past this many
 # seconds a lock store or live-channel operation counts as failed, and for
 # LOCK_STORE_RETRY_SECONDS after a failure the lock store is not asked again (holds and

@@ -40,6 +40,8 @@ class SearchForm(forms.Form):
         error_messages={"invalid_choice": "Unknown feature: %(value)s."},
     )
 
+    room = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
     @classmethod
     def for_query(cls, query) -> SearchForm:
         """Bound to the query string, or to sensible defaults when it is empty."""

@@ -14,15 +14,23 @@ from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, 
 from django.db.models.functions import Coalesce
 
 from bookings.models import Booking
+from bookings.waitlist import with_offers
+from teachers.models import Teacher
 
 from .models import Feature, Room
 
 
 def rooms_free_between(
-    start: datetime, end: datetime, *, seats: int = 1, features: Sequence[Feature] = ()
+    start: datetime,
+    end: datetime,
+    *,
+    seats: int = 1,
+    features: Sequence[Feature] = (),
+    teacher: Teacher | None = None,
 ) -> QuerySet[Room]:
     """Active rooms that seat ``seats``, offer every feature asked for, and have no
-    confirmed booking sharing any instant with ``[start, end)``.
+    confirmed booking sharing any instant with ``[start, end)``, nor an open waitlist offer
+    to a teacher other than ``teacher`` (it holds the room for them).
 
     Best fit first: the smallest room that seats the group (fewest empty seats), then
     the one with fewest features nobody asked for (keep the lab free for a lab lesson),
@@ -30,6 +38,8 @@ def rooms_free_between(
     """
     busy = Booking.objects.overlapping(start, end).filter(room=OuterRef("pk"))
     rooms = Room.objects.filter(is_active=True, capacity__gte=seats).exclude(Exists(busy))
+    if teacher is not None:
+        rooms = with_offers(rooms, teacher=teacher, start=start, end=end).filter(held_until__isnull=True)
     for feature in features:
         rooms = rooms.filter(
             Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))

@@ -34,9 +34,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             form.cleaned_data["period_end"],
             seats=search["seats"],
             features=list(form.cleaned_data["feature"]),
+            teacher=request.user,
         )
         rooms = list(found[: RESULTS_SHOWN + 1])
         rooms, more = rooms[:RESULTS_SHOWN], len(rooms) > RESULTS_SHOWN
+        # A link to one room (a waitlist offer's "Claim it") shows it first, and the page
+        # opens its dialog.
+        wanted = form.cleaned_data["room"]
+        if wanted is not None:
+            pinned = [room for room in rooms if room.pk == wanted] or list(found.filter(pk=wanted))
+            rooms = pinned + [room for room in rooms if room.pk != wanted][: RESULTS_SHOWN - len(pinned)]
+            search["open_room"] = wanted if pinned else None
     context = {"form": form, "rooms": rooms, "more": more, "search": search}
     status = 200 if form.is_valid() else 400
     template = (

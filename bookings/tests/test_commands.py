@@ -49,7 +49,7 @@ def test_embedded_workers_send_mail_and_pass_lapsed_offers_on_inside_the_server(
     from bookings.models import WaitlistEntry
 
     settings.EMBEDDED_SWEEP_SECONDS = 0.05
-    settings.BOOKING_LOCK_SECONDS = 0.2
+    settings.WAITLIST_OFFER_SECONDS = 0.2
     room = make_room()
     alice, bob = make_teacher(email="alice@school.example"), make_teacher()
     services.booking_create(teacher=alice, room_id=room.pk, start=at(12), end=at(13))  # a mail to send

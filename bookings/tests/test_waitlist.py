@@ -4,9 +4,11 @@ import time
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from bookings import notifications, services, waitlist
 from bookings.errors import BOOKING_CONFLICT, BookingError
+from bookings.integrity import overlapping_pairs
 from bookings.models import Booking, Notification, WaitlistEntry
 from tests.factories import at, local, make_booking, make_room, make_teacher
 from tests.races import race
@@ -72,12 +74,12 @@ def test_entries_whose_period_is_still_taken_are_passed_over(taken):
 
 
 def test_an_offer_not_taken_in_time_passes_to_the_next(taken, settings):
-    settings.BOOKING_LOCK_SECONDS = 0.2
+    settings.WAITLIST_OFFER_SECONDS = 0.2
     room, alice, booking = taken
     bob, carol = make_teacher("Bob"), make_teacher("Carol")
     first, second = join(bob, room), join(carol, room)
     services.booking_cancel(booking_id=booking.pk, teacher=alice)
-    time.sleep(0.3)  # past the offer's lifetime, which is the lock's
+    time.sleep(0.3)  # past the offer's window
     assert waitlist.expire_offers() == 1
     first.refresh_from_db()
     second.refresh_from_db()
@@ -85,7 +87,7 @@ def test_an_offer_not_taken_in_time_passes_to_the_next(taken, settings):
 
 
 def test_a_taken_offer_is_closed_as_booked(taken, settings):
-    settings.BOOKING_LOCK_SECONDS = 0.2
+    settings.WAITLIST_OFFER_SECONDS = 0.2
     room, alice, booking = taken
     bob = make_teacher("Bob")
     entry = join(bob, room)
@@ -190,5 +192,69 @@ def test_an_offer_links_to_the_search_for_its_period(client, taken):
     client.force_login(bob)
     [entry] = client.get("/bookings/", **JSON).json()["waitlist"]
     start, end = local(at(10)), local(at(11))
-    assert entry["claimUrl"] == f"/?date={start[:10]}&start={start[11:]}&end={end[11:]}"
+    assert entry["claimUrl"] == f"/?date={start[:10]}&start={start[11:]}&end={end[11:]}&room={room.pk}"
+    page = client.get(entry["claimUrl"]).content.decode()
+    assert f'data-open-room="{room.pk}"' in page  # the dialog opens by itself
     assert f'href="{entry["claimUrl"].replace("&", "&amp;")}"' in client.get("/bookings/").content.decode()
+
+
+def test_an_offer_holds_the_room_against_any_overlapping_claim_for_its_window(taken, settings):
+    settings.WAITLIST_OFFER_SECONDS = 300
+    room, alice, booking = taken
+    bob, carol = make_teacher("Bob"), make_teacher("Carol")
+    entry = join(bob, room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    entry.refresh_from_db()
+    assert 295 < (entry.offer_expires_at - timezone.now()).total_seconds() <= 300
+    with pytest.raises(BookingError) as raised:  # a different, overlapping period
+        services.booking_create(teacher=carol, room_id=room.pk, start=at(10), end=at(10.75))
+    assert raised.value.code == "ROOM_NOT_AVAILABLE"
+    assert raised.value.message.startswith("Room is held for a teacher on the waitlist until ")
+    assert services.booking_create(teacher=bob, room_id=room.pk, start=at(10), end=at(11)).teacher == bob
+    entry.refresh_from_db()
+    assert entry.status == "booked"
+
+
+def test_the_search_hides_an_offered_room_from_others_and_pins_it_for_the_offered(taken, client):
+    room, alice, booking = taken
+    bob, carol = make_teacher("Bob"), make_teacher("Carol")
+    join(bob, room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    start, end = local(at(10)), local(at(11))
+    query = {"date": start[:10], "start": start[11:], "end": end[11:], "room": room.pk}
+    client.force_login(carol)
+    assert room not in client.get("/", query).context["rooms"]
+    client.force_login(bob)
+    assert client.get("/", query).context["rooms"][0] == room
+
+
+def test_the_offer_email_states_the_window(taken, settings):
+    settings.WAITLIST_OFFER_SECONDS = 600
+    room, alice, booking = taken
+    join(make_teacher("Bob", email="bob@school.example"), room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    notifications.send_pending()
+    [offer] = [message for message in mail.outbox if message.to == ["bob@school.example"]]
+    assert "It is held for you for 10 minutes, until " in offer.body
+
+
+@pytest.mark.postgres
+def test_racing_overlapping_claims_during_an_offer_lose_to_the_offered_teacher(taken):
+    room, alice, booking = taken
+    bob = make_teacher("Bob")
+    others = [make_teacher(f"Other {n}") for n in range(6)]
+    join(bob, room)
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    periods = [(10, 10.5), (10.25, 11), (10.5, 11.5), (9.5, 10.25), (10, 11), (10.75, 12)]
+    attempts = [
+        lambda teacher=teacher, period=period: services.booking_create(
+            teacher=teacher, room_id=room.pk, start=at(period[0]), end=at(period[1])
+        )
+        for teacher, period in zip(others, periods, strict=True)
+    ]
+    attempts.append(lambda: services.booking_create(teacher=bob, room_id=room.pk, start=at(10), end=at(11)))
+    results = race(attempts)
+    assert isinstance(results[-1], Booking) and results[-1].teacher == bob
+    held = [r for r in results[:-1] if isinstance(r, BookingError)]
+    assert len(held) == len(others)  # every overlapping claim by someone else is refused
+    assert overlapping_pairs() == 0

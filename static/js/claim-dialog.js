@@ -192,4 +192,8 @@ if (dialog && form) {
     event.preventDefault(); // Escape: close our way, releasing the hold
     close({ releaseHold: true });
   });
+  // A link to one room (a waitlist offer's "Claim it") opens its dialog at once.
+  const wanted = document.getElementById("search-results")?.dataset.openRoom;
+  const cardForm = wanted && document.querySelector(`[data-room-id="${wanted}"] .claim-form`);
+  if (cardForm) open(cardForm, cardForm.querySelector("button"));
 }

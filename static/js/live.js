@@ -24,6 +24,7 @@ function announceOffer(offer) {
   const until = new Date(offer.expiresAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   showToast(`${offer.roomName} is free for you, held until ${until}`, {
     action: { label: "Claim it", href: offer.claimUrl },
+    sticky: true,
   });
 }
 

@@ -21,8 +21,8 @@ document.addEventListener("click", (event) => {
 });
 
 document.addEventListener("roomclaim:live", ({ detail }) => {
-  if ((detail.event === "bookingCreated" || detail.event === "bookingCancelled") && detail.data.teacherId === me) {
-    refreshRegion(REGION);
-  }
+  const mine = (detail.event === "bookingCreated" || detail.event === "bookingCancelled") && detail.data.teacherId === me;
+  // Offers are sent to their teacher alone: one made or ended changes the waitlist shown.
+  if (mine || detail.event === "roomAvailable" || detail.event === "offerEnded") refreshRegion(REGION);
 });
 document.addEventListener("roomclaim:resync", () => refreshRegion(REGION));

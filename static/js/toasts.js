@@ -27,7 +27,8 @@ function placeToasts() {
 document.addEventListener("close", placeToasts, true);
 
 // `action` adds one control: {label, href} for a link or {label, run} for a button.
-export function showToast(message, { kind = "success", action = null } = {}) {
+// `sticky` toasts stay until dismissed (news that lasts, such as a waitlist offer).
+export function showToast(message, { kind = "success", action = null, sticky = false } = {}) {
   const now = Date.now();
   const key = `${kind}:${message}`;
   if (now - (recent.get(key) || 0) < REPEAT_MS) return; // the same news from two paths
@@ -64,7 +65,7 @@ export function showToast(message, { kind = "success", action = null } = {}) {
   }
   toast.append(close);
   region.append(toast);
-  wire(toast, kind === "error" ? ERROR_MS : SUCCESS_MS);
+  wire(toast, sticky ? 0 : kind === "error" ? ERROR_MS : SUCCESS_MS);
 }
 
 // Messages the server rendered into the page (no-JavaScript path) get the same controls.

@@ -37,6 +37,10 @@ def card(page, room):
     return page.locator(f'#search-results [data-room-id="{room.pk}"]')
 
 
+def csrf_token(page) -> str:
+    return next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "csrftoken")
+
+
 def wait_live(page):
     expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
 
@@ -229,6 +233,7 @@ def test_static_files_are_served_by_the_app_with_debug_off(live_servers):
 
 
 def test_join_the_waitlist_and_get_the_offer(live_servers, open_page, school):
+    make_teacher("Carol Clark", username="carol")
     page_a = open_page(live_servers.urls[0], "alice")
     page_b = open_page(live_servers.urls[1], "bob")
     for page in (page_a, page_b):
@@ -245,7 +250,7 @@ def test_join_the_waitlist_and_get_the_offer(live_servers, open_page, school):
     # B's confirmation finds the room taken, and is offered the waitlist.
     dialog_b.get_by_role("button", name="Confirm booking").click()
     expect(dialog_b).to_contain_text("Room already booked by Alice Adams")
-    dialog_b.get_by_role("button", name="Join waitlist").click()
+    dialog_b.locator("#claim-dialog-form").get_by_role("button", name="Join waitlist").click()
     expect(page_b.get_by_role("status")).to_contain_text("You are on the waitlist for Room 101")
     expect(dialog_b).to_be_hidden()
 
@@ -254,9 +259,23 @@ def test_join_the_waitlist_and_get_the_offer(live_servers, open_page, school):
     page_a.once("dialog", lambda dialog: dialog.accept())
     page_a.get_by_role("link", name="Cancel booking of Room 101").click()
     expect(page_b.get_by_role("status")).to_contain_text("Room 101 is free for you", timeout=3000)
+
+    # Meanwhile a third teacher's overlapping claim is refused: the offer holds the room.
+    carol = open_page(live_servers.urls[0], "carol")
+    day = timezone.localtime(at(10)).date().isoformat()
+    carol.goto(f"/?date={day}&start=10:00&end=10:45&capacity=1")
+    expect(card(carol, school.room)).to_have_count(0)
+    refused = carol.request.post(
+        f"/rooms/{school.room.pk}/claim/",
+        form={"start": f"{day}T10:00", "end": f"{day}T10:45"},
+        headers={"Accept": "application/json", "X-CSRFToken": csrf_token(carol)},
+    )
+    assert refused.status == 409 and "held for a teacher on the waitlist" in refused.json()["message"]
+
+    # The offer's link opens the room's dialog at once, for the offered period.
     page_b.get_by_role("link", name="Claim it").click()
-    card(page_b, school.room).get_by_role("button", name="Claim Room").click()
     expect(page_b.get_by_role("dialog")).to_contain_text("Held for you")
+    expect(page_b.get_by_role("dialog")).to_contain_text("Room 101")
     page_b.get_by_role("dialog").get_by_role("button", name="Confirm booking").click()
     expect(page_b.get_by_role("status")).to_contain_text("Room booked successfully")
     assert Booking.objects.get(status="confirmed").teacher == school.bob
