@@ -62,3 +62,30 @@ def rooms_free_between(
         .order_by("capacity", "extra_features", "name")
         .prefetch_related(Prefetch("features", queryset=Feature.objects.order_by("name")))
     )
+
+
+TAKEN_SHOWN = 10
+
+
+def rooms_taken_between(
+    start: datetime, end: datetime, *, seats: int = 1, features: Sequence[Feature] = ()
+) -> list[Room]:
+    """Rooms that would fit but are booked for part of ``[start, end)``, with who has them
+    (``taken_by``: the earliest overlapping booking's teacher) and when they are free
+    again (``free_at``: the end of the last one), so a teacher can wait for one. One query."""
+    overlapping = Booking.objects.overlapping(start, end).filter(room=OuterRef("pk"))
+    rooms = Room.objects.filter(is_active=True, capacity__gte=seats).filter(Exists(overlapping))
+    for feature in features:
+        rooms = rooms.filter(
+            Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))
+        )
+    first = overlapping.order_by("start")
+    return list(
+        rooms.select_related("building")
+        .annotate(
+            taken_by_display=Subquery(first.values("teacher__display_name")[:1]),
+            taken_by_username=Subquery(first.values("teacher__username")[:1]),
+            free_at=Subquery(overlapping.order_by("-end").values("end")[:1]),
+        )
+        .order_by("capacity", "name")[:TAKEN_SHOWN]
+    )

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from bookings.responses import teacher_required
 
 from .forms import SearchForm
-from .selectors import rooms_free_between
+from .selectors import rooms_free_between, rooms_taken_between
 
 RESULTS_FRAGMENT = "search-results"
 # The best fits are what a teacher needs; a school with hundreds of free rooms gets the
@@ -26,26 +26,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """
     started = time.perf_counter()
     form = SearchForm.for_query(request.GET)
-    rooms, more, search = None, False, None
+    context = {"form": form, "rooms": None, "more": False, "search": None, "taken": []}
     if form.is_valid():
-        search = form.summary()
-        found = rooms_free_between(
-            form.cleaned_data["period_start"],
-            form.cleaned_data["period_end"],
-            seats=search["seats"],
-            features=list(form.cleaned_data["feature"]),
-            teacher=request.user,
-        )
-        rooms = list(found[: RESULTS_SHOWN + 1])
-        rooms, more = rooms[:RESULTS_SHOWN], len(rooms) > RESULTS_SHOWN
-        # A link to one room (a waitlist offer's "Claim it") shows it first, and the page
-        # opens its dialog.
-        wanted = form.cleaned_data["room"]
-        if wanted is not None:
-            pinned = [room for room in rooms if room.pk == wanted] or list(found.filter(pk=wanted))
-            rooms = pinned + [room for room in rooms if room.pk != wanted][: RESULTS_SHOWN - len(pinned)]
-            search["open_room"] = wanted if pinned else None
-    context = {"form": form, "rooms": rooms, "more": more, "search": search}
+        context.update(_results(form, teacher=request.user))
     status = 200 if form.is_valid() else 400
     template = (
         "rooms/_results.html"
@@ -56,3 +39,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if settings.SERVER_TIMING:  # for the benchmarks, or an operator's dev tools
         response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
     return response
+
+
+def _results(form: SearchForm, *, teacher) -> dict:
+    """The free rooms (best fits first), and the taken ones a teacher could wait for."""
+    period = form.cleaned_data["period_start"], form.cleaned_data["period_end"]
+    search = form.summary()
+    wants = {"seats": search["seats"], "features": list(form.cleaned_data["feature"])}
+    found = rooms_free_between(*period, **wants, teacher=teacher)
+    rooms = list(found[: RESULTS_SHOWN + 1])
+    rooms, more = rooms[:RESULTS_SHOWN], len(rooms) > RESULTS_SHOWN
+    # A link to one room (a waitlist offer's "Claim it") shows it first, and the page
+    # opens its dialog.
+    wanted = form.cleaned_data["room"]
+    if wanted is not None:
+        pinned = [room for room in rooms if room.pk == wanted] or list(found.filter(pk=wanted))
+        rooms = pinned + [room for room in rooms if room.pk != wanted][: RESULTS_SHOWN - len(pinned)]
+        search["open_room"] = wanted if pinned else None
+    return {"rooms": rooms, "more": more, "search": search, "taken": rooms_taken_between(*period, **wants)}

@@ -144,3 +144,18 @@ def test_seats_may_be_left_out_of_a_link(as_alice):
     response = as_alice.get("/", {"date": day, "start": "10:00", "end": "11:00"})
     assert response.status_code == 200
     assert shown_rooms(response) == ["Room 101"]
+
+
+def test_taken_rooms_are_listed_below_with_who_has_them_and_a_way_to_wait(as_alice):
+    taken = make_room("Taken", capacity=30)
+    make_room("Free", capacity=30)
+    make_booking(taken, make_teacher("Bob Brown"), at(9.5), at(10.5))
+    response = search(as_alice)
+    assert shown_rooms(response) == ["Free"]
+    assert [room.name for room in response.context["taken"]] == ["Taken"]
+    page = response.content.decode()
+    assert "Booked by Bob Brown, free again at 10:30" in page
+    assert f'action="/rooms/{taken.pk}/waitlist/"' in page
+    day = timezone.localtime(at(10)).date().isoformat()
+    joined = as_alice.post(f"/rooms/{taken.pk}/waitlist/", {"start": f"{day}T10:00", "end": f"{day}T11:00"})
+    assert joined.status_code == 303
