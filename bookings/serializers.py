@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.urls import reverse
 from django.utils import timezone
 
 from .errors import INVALID_INPUT, BookingError
@@ -49,6 +50,8 @@ def error_payload(error: BookingError) -> dict[str, Any]:
     if error.is_conflict:
         body["conflictingBooking"] = conflicting_booking_payload(error.conflicting_booking)
         body["canJoinWaitlist"] = error.can_join_waitlist
+        if error.alternatives is not None:
+            body["alternatives"] = alternatives_payload(error.alternatives)
     if error.conflicting_dates:
         body["conflictingDates"] = error.conflicting_dates
     if error.code == INVALID_INPUT:
@@ -60,7 +63,7 @@ def conflict_payload(
     error: BookingError, *, room_id: int, start: datetime, end: datetime, teacher_id: int
 ) -> dict[str, Any]:
     """The ``bookingConflict`` event: the error, and which claim met it."""
-    return {
+    payload = {
         "code": error.code,
         "message": error.message,
         "roomId": room_id,
@@ -68,6 +71,32 @@ def conflict_payload(
         "endTime": iso(end),
         "userId": teacher_id,
         "conflictingBooking": conflicting_booking_payload(error.conflicting_booking),
+    }
+    if error.alternatives is not None:
+        payload["alternatives"] = alternatives_payload(error.alternatives)
+    return payload
+
+
+def alternatives_payload(alternatives: dict) -> dict[str, Any]:
+    """Other rooms for the same period (with the addresses to hold and claim them), and
+    the same room's nearest free periods."""
+    return {
+        "rooms": [
+            {
+                "id": room.pk,
+                "name": room.name,
+                "building": room.building.name,
+                "capacity": room.capacity,
+                "holdUrl": reverse("bookings:room-hold", args=[room.pk]),
+                "claimUrl": reverse("bookings:room-claim", args=[room.pk]),
+                "releaseUrl": reverse("bookings:room-release", args=[room.pk]),
+                "waitlistUrl": reverse("bookings:waitlist-join", args=[room.pk]),
+            }
+            for room in alternatives["rooms"]
+        ],
+        "periods": [
+            {"startTime": iso(begins), "endTime": iso(ends)} for begins, ends in alternatives["periods"]
+        ],
     }
 
 

@@ -31,6 +31,7 @@ from rooms.models import Room
 from teachers.models import Teacher
 
 from . import events, locks, notifications
+from .availability import alternatives
 from .errors import (
     BOOKING_CONFLICT,
     BOOKING_NOT_FOUND,
@@ -133,7 +134,7 @@ def booking_create(
     purpose: str = "",
 ) -> Booking:
     _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
-    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
+    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end, seats=attendees or 1):
         if not teacher.is_active:
             raise BookingError.invalid("teacher", "This account is disabled.")
 
@@ -157,7 +158,9 @@ def booking_create(
 
 
 @contextmanager
-def _claiming(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> Iterator[None]:
+def _claiming(
+    *, teacher: Teacher, room_id: int, start: datetime, end: datetime, seats: int = 1
+) -> Iterator[None]:
     """Around a claim whose lock the teacher holds: a violated exclusion constraint is
     answered as the overlap check would have answered, every conflict is recorded and
     announced, and the lock is released whatever happened."""
@@ -170,10 +173,10 @@ def _claiming(*, teacher: Teacher, room_id: int, start: datetime, end: datetime)
         # database refused the overlap.
         logger.warning("Exclusion constraint refused a booking of room %s", room_id)
         error = _not_available(room_id, start=start, end=end)
-        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
+        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end, seats=seats)
         raise error from exc
     except BookingError as error:
-        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
+        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end, seats=seats)
         raise
     finally:
         locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
@@ -224,7 +227,7 @@ def series_create(
             "until", f"A series may have at most {MAX_OCCURRENCES} dates; choose an earlier last date."
         )
     _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
-    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
+    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end, seats=attendees or 1):
 
         def claim(commit: _Commit) -> tuple[Series, list[Booking], list[date]]:
             with transaction.atomic():
@@ -440,10 +443,11 @@ def _not_available(room_id: int, *, start: datetime, end: datetime) -> BookingEr
 
 
 def _announce_conflict(
-    error: BookingError, *, teacher: Teacher, room_id: int, start: datetime, end: datetime
+    error: BookingError, *, teacher: Teacher, room_id: int, start: datetime, end: datetime, seats: int = 1
 ) -> None:
-    """Record the conflict (for the analytics) and tell the teacher. Recording is best
-    effort: a database that fails here must not change the answer."""
+    """Record the conflict (for the analytics), work out what the teacher could have
+    instead, and tell the teacher. Both are best effort: a database that fails here must
+    not change the answer."""
     if not error.is_conflict:
         return
     try:
@@ -461,4 +465,6 @@ def _announce_conflict(
         if not database_unavailable(exc):
             raise
         logger.warning("Could not record a conflict on room %s: %s", room_id, exc)
+    else:
+        error.alternatives = alternatives(room_id=room_id, start=start, end=end, teacher=teacher, seats=seats)
     events.publish_conflict(error, room_id=room_id, start=start, end=end, teacher_id=teacher.pk)

@@ -5,10 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from bookings.availability import rooms_free_between, rooms_taken_between
 from bookings.responses import teacher_required
 
 from .forms import SearchForm
-from .selectors import rooms_free_between, rooms_taken_between
 
 RESULTS_FRAGMENT = "search-results"
 # The best fits are what a teacher needs; a school with hundreds of free rooms gets the

@@ -11,6 +11,10 @@ pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
 
 
+def iso_at(hour: float) -> str:
+    return timezone.localtime(at(hour)).isoformat()
+
+
 def period(start=10, end=11, **extra):
     return {"start": local(at(start)), "end": local(at(end)), **extra}
 
@@ -39,7 +43,21 @@ def test_claim_of_a_taken_room_answers_409_naming_the_holder(as_alice, room):
     taken = make_booking(room, bob, at(10), at(11))
     response = as_alice.post(f"/rooms/{room.pk}/claim/", period(), **JSON)
     assert response.status_code == 409
-    assert response.json() == {
+    body = response.json()
+    assert body.pop("alternatives") == {  # added: the room's nearest free periods; no other room
+        "rooms": [],
+        "periods": [
+            {
+                "startTime": timezone.localtime(at(9)).isoformat(),
+                "endTime": timezone.localtime(at(10)).isoformat(),
+            },
+            {
+                "startTime": timezone.localtime(at(11)).isoformat(),
+                "endTime": timezone.localtime(at(12)).isoformat(),
+            },
+        ],
+    }
+    assert body == {
         "code": "ROOM_NOT_AVAILABLE",
         "message": "Room already booked by Bob Brown",
         "conflictingBooking": {
@@ -55,9 +73,15 @@ def test_claim_of_a_taken_room_answers_409_naming_the_holder(as_alice, room):
 def test_claim_while_another_teacher_holds_answers_booking_conflict(as_alice, room):
     bob = make_teacher("Bob Brown")
     services.booking_hold(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    spare = make_room("Room 102", capacity=30)
     response = as_alice.post(f"/rooms/{room.pk}/claim/", period(), **JSON)
     assert response.status_code == 409
-    assert response.json() == {
+    body = response.json()
+    alternatives = body.pop("alternatives")  # added: another room for the same period
+    assert [(r["id"], r["name"], r["claimUrl"]) for r in alternatives["rooms"]] == [
+        (spare.pk, "Room 102", f"/rooms/{spare.pk}/claim/")
+    ]
+    assert body == {
         "code": "BOOKING_CONFLICT",
         "message": "Another teacher is currently booking this room",
         "conflictingBooking": None,

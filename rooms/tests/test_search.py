@@ -3,7 +3,7 @@
 import pytest
 from django.utils import timezone
 
-from rooms.selectors import rooms_free_between
+from bookings.availability import rooms_free_between
 from tests.factories import at, make_booking, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db

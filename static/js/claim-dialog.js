@@ -57,26 +57,87 @@ function setBusy(busy) {
   form.setAttribute("aria-busy", String(busy));
 }
 
-async function open(cardForm, opener) {
+// What the dialog needs to know of a room and period, from a result card's form.
+function fromCard(cardForm) {
   const fields = new FormData(cardForm);
-  const roomId = cardForm.closest("[data-room-id]").dataset.roomId;
-  const urls = {
-    hold: cardForm.action,
-    claim: cardForm.dataset.claimUrl,
-    release: cardForm.dataset.releaseUrl,
-    waitlist: cardForm.dataset.waitlistUrl,
+  return {
+    roomId: cardForm.closest("[data-room-id]").dataset.roomId,
+    roomName: cardForm.dataset.roomName,
+    building: cardForm.dataset.building,
+    capacity: cardForm.dataset.capacity,
+    period: cardForm.dataset.period,
+    start: fields.get("start"),
+    end: fields.get("end"),
+    attendees: fields.get("attendees") || "",
+    urls: {
+      hold: cardForm.action,
+      claim: cardForm.dataset.claimUrl,
+      release: cardForm.dataset.releaseUrl,
+      waitlist: cardForm.dataset.waitlistUrl,
+    },
   };
-  current = { roomId, start: fields.get("start"), end: fields.get("end"), urls, held: false, opener, timer: null };
+}
 
-  slot("room").textContent = cardForm.dataset.roomName;
-  slot("building").textContent = cardForm.dataset.building;
-  slot("period").textContent = cardForm.dataset.period;
+const localPeriod = (startTime, endTime) => {
+  const [year, month, day] = startTime.slice(0, 10).split("-").map(Number);
+  const date = new Date(year, month - 1, day).toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" });
+  return `${date.replace(",", "")}, ${startTime.slice(11, 16)}–${endTime.slice(11, 16)}`;
+};
+
+// A 409 carries what the teacher could have instead: other rooms for the same period, and
+// this room's nearest free periods. Each is one click away from its own dialog.
+function showAlternatives(alternatives) {
+  const box = slot("alternatives");
+  const list = box.querySelector("ul");
+  list.replaceChildren();
+  const base = current;
+  const choices = [
+    ...(alternatives?.rooms || []).map((room) => ({
+      label: `${room.name} · ${room.building} · ${room.capacity} seats`,
+      target: { ...base, roomId: String(room.id), roomName: room.name, building: room.building, capacity: room.capacity,
+                urls: { hold: room.holdUrl, claim: room.claimUrl, release: room.releaseUrl, waitlist: room.waitlistUrl } },
+    })),
+    ...(alternatives?.periods || []).map((period) => ({
+      label: `${base.roomName} · ${period.startTime.slice(11, 16)}–${period.endTime.slice(11, 16)}`,
+      target: { ...base, start: period.startTime.slice(0, 16), end: period.endTime.slice(0, 16),
+                period: localPeriod(period.startTime, period.endTime) },
+    })),
+  ];
+  for (const choice of choices) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "alternative";
+    button.textContent = choice.label;
+    button.addEventListener("click", () => {
+      const opener = base.opener;
+      close({ releaseHold: false });
+      open(choice.target, opener);
+    });
+    const item = document.createElement("li");
+    item.append(button);
+    list.append(item);
+  }
+  box.hidden = !choices.length;
+}
+
+async function open(target, opener) {
+  const { roomId, urls } = target;
+  current = { ...target, held: false, opener, timer: null };
+  const fields = new FormData(form);
+  fields.set("start", target.start);
+  fields.set("end", target.end);
+  fields.set("attendees", target.attendees);
+
+  slot("room").textContent = target.roomName;
+  slot("building").textContent = target.building;
+  slot("period").textContent = target.period;
   slot("hold").textContent = "Holding the room for you…";
   showError("");
+  slot("alternatives").hidden = true;
   form.elements.start.value = current.start;
   form.elements.end.value = current.end;
-  form.elements.attendees.value = fields.get("attendees") || "";
-  form.elements.attendees.max = cardForm.dataset.capacity;
+  form.elements.attendees.value = target.attendees;
+  form.elements.attendees.max = target.capacity;
   form.elements.purpose.value = "";
   form.elements.repeat.value = "";
   form.elements.until.value = "";
@@ -99,6 +160,7 @@ async function open(cardForm, opener) {
     showError(describeErrors(body));
     if (response.status === 409) {
       showWaitlist(Boolean(body.canJoinWaitlist));
+      showAlternatives(body.alternatives);
       showToast(body.message, { kind: "error" });
     }
   }
@@ -150,6 +212,7 @@ async function confirm(event) {
     stopTimer();
     const canWait = Boolean(body.canJoinWaitlist);
     showWaitlist(canWait);
+    showAlternatives(body.alternatives);
     showToast(body.message, {
       kind: "error",
       action: canWait ? { label: "Join waitlist", run: joinWaitlist } : null,
@@ -183,7 +246,7 @@ if (dialog && form) {
     const cardForm = event.target.closest(".claim-form");
     if (!cardForm) return;
     event.preventDefault();
-    open(cardForm, event.submitter || cardForm.querySelector("button"));
+    open(fromCard(cardForm), event.submitter || cardForm.querySelector("button"));
   });
   form.addEventListener("submit", confirm);
   dialog.querySelector('[data-action="cancel"]').addEventListener("click", () => close({ releaseHold: true }));
@@ -195,5 +258,5 @@ if (dialog && form) {
   // A link to one room (a waitlist offer's "Claim it") opens its dialog at once.
   const wanted = document.getElementById("search-results")?.dataset.openRoom;
   const cardForm = wanted && document.querySelector(`[data-room-id="${wanted}"] .claim-form`);
-  if (cardForm) open(cardForm, cardForm.querySelector("button"));
+  if (cardForm) open(fromCard(cardForm), cardForm.querySelector("button"));
 }

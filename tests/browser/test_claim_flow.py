@@ -296,3 +296,23 @@ def test_recurring_claim(live_servers, open_page, school):
     assert Booking.objects.filter(series__isnull=False).count() == 3
     page.goto("/bookings/")
     expect(page.locator("#bookings-list")).to_contain_text("Repeats: every week on this weekday")
+
+
+def test_a_teacher_who_lost_picks_an_alternative_from_the_dialog(live_servers, open_page, screenshot, school):
+    page_a = open_page(live_servers.urls[0], "alice")
+    page_b = open_page(live_servers.urls[1], "bob")
+    for page in (page_a, page_b):
+        page.goto(search_url())
+    card(page_a, school.room).get_by_role("button", name="Claim Room").click()
+    expect(page_a.get_by_role("dialog")).to_contain_text("Held for you")
+    card(page_b, school.room).get_by_role("button", name="Claim Room").click()
+    dialog_b = page_b.get_by_role("dialog")
+    expect(dialog_b).to_contain_text("Another teacher is currently booking this room")
+    expect(dialog_b).to_contain_text("Free instead:")
+    screenshot(page_b, "alternatives")
+    dialog_b.get_by_role("button", name=re.compile(r"^Room 102 · ")).click()
+    expect(dialog_b).to_contain_text("Claim Room 102")
+    expect(dialog_b).to_contain_text("Held for you")
+    dialog_b.get_by_role("button", name="Confirm booking").click()
+    expect(page_b.get_by_role("status")).to_contain_text("Room booked successfully: Room 102")
+    assert Booking.objects.get().room == school.spare

@@ -1,23 +1,25 @@
-"""Reads about rooms: which are free, best fit first.
+"""Which rooms are free when: the query behind the search page (best fit first), the
+rooms taken for a period, and what to offer a teacher who lost a room (alternatives).
 
 The arrows between the apps run one way: ``bookings`` reads ``rooms.models`` (a booking is
-of a room) and never the search; the search (this module, ``forms``, ``views``) reads
-``bookings.models`` and the shared limits in ``bookings.rules``.
+of a room); the search page (``rooms.forms``, ``rooms.views``) reads this module and the
+shared limits in ``bookings.rules``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from bookings.models import Booking
-from bookings.waitlist import with_offers
+from rooms.models import Feature, Room
 from teachers.models import Teacher
 
-from .models import Feature, Room
+from .models import Booking
+from .waitlist import with_offers
 
 
 def rooms_free_between(
@@ -89,3 +91,59 @@ def rooms_taken_between(
         )
         .order_by("capacity", "name")[:TAKEN_SHOWN]
     )
+
+
+ALTERNATIVE_ROOMS = 3
+
+
+def alternatives(*, room_id: int, start: datetime, end: datetime, teacher: Teacher, seats: int = 1) -> dict:
+    """What a teacher who lost ``room_id`` for ``[start, end)`` could have instead: up to
+    three other rooms free for the same period (the search's ranking, asking for the lost
+    room's features), and the lost room's nearest free periods of the same length before
+    and after, on the same day and not in the past."""
+    room = Room.objects.filter(pk=room_id).prefetch_related("features").first()
+    if room is None:
+        return {"rooms": [], "periods": []}
+    features = list(room.features.all())
+    free = rooms_free_between(start, end, seats=seats, features=features, teacher=teacher)
+    others = free.exclude(pk=room_id)
+    return {
+        "rooms": list(others[:ALTERNATIVE_ROOMS]),
+        "periods": _nearest_free_periods(room, start=start, end=end, teacher=teacher),
+    }
+
+
+def _nearest_free_periods(room: Room, *, start: datetime, end: datetime, teacher: Teacher) -> list:
+    local = timezone.localtime(start)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    day_end = day_start + timedelta(days=1)
+    length = end - start
+    busy = [
+        (booking.start, booking.end)
+        for booking in room.bookings.overlapping(day_start, day_end).order_by("start")
+    ]
+    busy += [
+        (entry.start, entry.end)
+        for entry in room.waitlist.filter(
+            status="offered", offer_expires_at__gt=timezone.now(), start__lt=day_end, end__gt=day_start
+        ).exclude(teacher=teacher)
+    ]
+
+    busy.append((start, end))  # taken or held: the period asked for is not to be had
+
+    def clash(begins: datetime, ends: datetime) -> list:
+        return [(b, e) for b, e in busy if b < ends and e > begins]
+
+    periods = []
+    earliest = max(day_start, timezone.now())
+    ends = end
+    while ends - length >= earliest and (blocking := clash(ends - length, ends)):
+        ends = min(b for b, _ in blocking)
+    if ends - length >= earliest:
+        periods.append((ends - length, ends))
+    begins = start
+    while begins + length <= day_end and (blocking := clash(begins, begins + length)):
+        begins = max(e for _, e in blocking)
+    if begins + length <= day_end:
+        periods.append((begins, begins + length))
+    return periods
