@@ -41,7 +41,7 @@ def rooms_free_between(
     busy = Booking.objects.overlapping(start, end).filter(room=OuterRef("pk"))
     rooms = Room.objects.filter(is_active=True, capacity__gte=seats).exclude(Exists(busy))
     if teacher is not None:
-        rooms = with_offers(rooms, teacher=teacher, start=start, end=end).filter(held_until__isnull=True)
+        rooms = with_offers(rooms, teacher=teacher, start=start, end=end)
     for feature in features:
         rooms = rooms.filter(
             Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))

@@ -44,7 +44,7 @@ from .errors import (
 )
 from .models import Booking, Conflict, Notification, Series
 from .rules import CONFLICT_RECORD_WINDOW, MAX_OCCURRENCES
-from .waitlist import mark_booked, offer_after_commit, with_offers
+from .waitlist import Offers, mark_booked, offer_after_commit, offers_on
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +106,8 @@ def booking_hold(*, teacher: Teacher, room_id: int, start: datetime, end: dateti
     claim will be decided by the database alone."""
     attempt = _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
     try:
-        room = with_offers(Room.objects.filter(pk=room_id), teacher=teacher, start=start, end=end).first()
-        _check_room(room, start=start, end=end)
+        room = Room.objects.filter(pk=room_id).first()
+        _check_room(room, start=start, end=end, teacher=teacher)
         _check_free(room, start=start, end=end)
     except BookingError as error:
         locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
@@ -140,12 +140,14 @@ def booking_create(
 
         def claim(commit: _Commit) -> Booking:
             with transaction.atomic():
-                room = _locked_room(room_id, teacher=teacher, start=start, end=end)
-                _check_room(room, start=start, end=end, attendees=attendees)
+                room = _locked_room(room_id)
+                offers = _check_room(room, start=start, end=end, teacher=teacher, attendees=attendees)
                 _check_free(room, start=start, end=end)
                 booking = _do_create(
                     room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
                 )
+                if offers.offered_to_me:
+                    mark_booked(teacher=teacher, room=room, start=start, end=end)
                 commit.started = True
             return booking
 
@@ -231,8 +233,8 @@ def series_create(
 
         def claim(commit: _Commit) -> tuple[Series, list[Booking], list[date]]:
             with transaction.atomic():
-                room = _locked_room(room_id, teacher=teacher, start=start, end=end)
-                _check_room(room, start=start, end=end, attendees=attendees)
+                room = _locked_room(room_id)
+                _check_room(room, start=start, end=end, teacher=teacher, attendees=attendees)
                 taken = _taken(room, periods)
                 if (taken and not free_dates_only) or len(taken) == len(periods):
                     raise _series_refused(taken, total=len(periods))
@@ -387,20 +389,25 @@ def _acquire_or_conflict(*, teacher: Teacher, room_id: int, start: datetime, end
     return attempt
 
 
-def _locked_room(room_id: int, *, teacher: Teacher, start: datetime, end: datetime) -> Room | None:
+def _locked_room(room_id: int) -> Room | None:
     """The room, its row locked: concurrent claims on this room (other periods, other
-    processes) queue here, so the checks after it see every commit. With its offers."""
-    rooms = Room.objects.select_for_update(of=("self",)).filter(pk=room_id)
-    return with_offers(rooms, teacher=teacher, start=start, end=end).first()
+    processes) queue here, so the checks after it see every commit (waitlist offers made
+    under the same lock included)."""
+    return Room.objects.select_for_update(of=("self",)).filter(pk=room_id).first()
 
 
-def _check_room(room: Room | None, *, start: datetime, end: datetime, attendees: int | None = None) -> None:
+def _check_room(
+    room: Room | None, *, start: datetime, end: datetime, teacher: Teacher, attendees: int | None = None
+) -> Offers:
+    """The room exists, is open, seats the attendees and is not held for someone else by
+    a waitlist offer. Returns what the offers mean for this teacher."""
     if room is None:
         raise BookingError(ROOM_NOT_FOUND)
     if not room.is_active:
         raise BookingError(ROOM_NOT_AVAILABLE)
-    if room.held_until is not None:
-        until = timezone.localtime(room.held_until)
+    offers = offers_on(room, teacher=teacher, start=start, end=end)
+    if offers.held_until is not None:
+        until = timezone.localtime(offers.held_until)
         raise BookingError(
             ROOM_NOT_AVAILABLE, f"Room is held for a teacher on the waitlist until {until:%H:%M}"
         )
@@ -408,6 +415,7 @@ def _check_room(room: Room | None, *, start: datetime, end: datetime, attendees:
         raise BookingError.invalid(
             "attendees", f"{room.name} seats {room.capacity}; {attendees} attendees will not fit."
         )
+    return offers
 
 
 def _check_free(room: Room, *, start: datetime, end: datetime) -> None:
@@ -423,8 +431,6 @@ def _do_create(
     booking = Booking.objects.create(
         room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
     )
-    if room.offered_to_me:
-        mark_booked(teacher=teacher, room=room, start=start, end=end)
     notifications.enqueue(teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=booking)
     events.publish_booking_created(booking)
     logger.info("Booking %s: %s booked %s %s-%s", booking.pk, teacher.username, room.name, start, end)

@@ -11,11 +11,12 @@ under that room's row lock, so processes racing to offer never offer twice.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from rooms.models import Room
@@ -80,21 +81,37 @@ def offer_after_commit(*, room_id: int, start: datetime, end: datetime) -> None:
     transaction.on_commit(offer, robust=True)
 
 
+def open_offers(*, start: datetime, end: datetime) -> QuerySet[WaitlistEntry]:
+    """Offers still open that touch ``[start, end)``."""
+    return WaitlistEntry.objects.filter(
+        status=Status.OFFERED, offer_expires_at__gt=timezone.now(), start__lt=end, end__gt=start
+    )
+
+
+@dataclass(frozen=True)
+class Offers:
+    """The open offers touching a period in one room, as a claim sees them."""
+
+    held_until: datetime | None = None  # an offer to someone else holds the room until then
+    offered_to_me: bool = False
+
+
+def offers_on(room: Room, *, teacher: Teacher, start: datetime, end: datetime) -> Offers:
+    """What open offers mean for ``teacher`` claiming ``room`` for ``[start, end)``. Asks
+    the database only while the room may have an open offer (``offers_open_until``)."""
+    if room.offers_open_until is None or room.offers_open_until <= timezone.now():
+        return Offers()
+    touching = list(
+        open_offers(start=start, end=end).filter(room=room).values_list("teacher_id", "offer_expires_at")
+    )
+    others = [expires for holder, expires in touching if holder != teacher.pk]
+    return Offers(min(others, default=None), any(holder == teacher.pk for holder, _ in touching))
+
+
 def with_offers(rooms: QuerySet[Room], *, teacher: Teacher, start: datetime, end: datetime) -> QuerySet[Room]:
-    """Rooms annotated with the offers touching ``[start, end)``: ``held_until`` (the end of
-    an open offer to another teacher, which holds the room against them), and
-    ``offered_to_me`` (the teacher's own open offer). No extra query: subqueries."""
-    open_offers = WaitlistEntry.objects.filter(
-        room=OuterRef("pk"),
-        status=Status.OFFERED,
-        offer_expires_at__gt=timezone.now(),
-        start__lt=end,
-        end__gt=start,
-    )
-    others = open_offers.exclude(teacher=teacher).order_by("offer_expires_at").values("offer_expires_at")[:1]
-    return rooms.annotate(
-        held_until=Subquery(others), offered_to_me=Exists(open_offers.filter(teacher=teacher))
-    )
+    """Rooms without an open offer to another teacher touching ``[start, end)``."""
+    held = open_offers(start=start, end=end).filter(room=OuterRef("pk")).exclude(teacher=teacher)
+    return rooms.exclude(Exists(held))
 
 
 def mark_booked(*, teacher: Teacher, room: Room, start: datetime, end: datetime) -> None:
@@ -133,6 +150,9 @@ def offer_freed(*, room_id: int, start: datetime, end: datetime) -> WaitlistEntr
 def _do_offer(entry: WaitlistEntry, *, room: Room, expires_at: datetime) -> WaitlistEntry:
     """Mark the entry offered. The caller holds the room's row lock and the booking lock."""
     entry.room = room
+    if room.offers_open_until is None or room.offers_open_until < expires_at:
+        room.offers_open_until = expires_at
+        room.save(update_fields=["offers_open_until"])
     entry.status = Status.OFFERED
     entry.offered_at = timezone.now()
     entry.offer_expires_at = expires_at

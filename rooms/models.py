@@ -29,6 +29,10 @@ class Room(models.Model):
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="rooms")
     capacity = models.PositiveIntegerField(help_text="Seats.")
     features = models.ManyToManyField(Feature, blank=True, related_name="rooms")
+    # Until when a waitlist offer may hold part of this room's time (set when an offer is
+    # made, under the room's row lock): a claim looks the offers up only before this, so
+    # the usual claim pays nothing for them.
+    offers_open_until = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(
         default=True, help_text="Inactive rooms are closed: not shown and not bookable."
     )
