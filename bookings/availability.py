@@ -19,7 +19,7 @@ from rooms.models import Feature, Room
 from teachers.models import Teacher
 
 from .models import Booking
-from .waitlist import with_offers
+from .waitlist import without_offers_to_others
 
 
 def rooms_free_between(
@@ -41,7 +41,7 @@ def rooms_free_between(
     busy = Booking.objects.overlapping(start, end).filter(room=OuterRef("pk"))
     rooms = Room.objects.filter(is_active=True, capacity__gte=seats).exclude(Exists(busy))
     if teacher is not None:
-        rooms = with_offers(rooms, teacher=teacher, start=start, end=end)
+        rooms = without_offers_to_others(rooms, teacher=teacher, start=start, end=end)
     for feature in features:
         rooms = rooms.filter(
             Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))
@@ -67,6 +67,7 @@ def rooms_free_between(
 
 
 TAKEN_SHOWN = 10
+TAKEN_CANDIDATES = 60
 
 
 def rooms_taken_between(
@@ -76,11 +77,15 @@ def rooms_taken_between(
     (``taken_by``: the earliest overlapping booking's teacher) and when they are free
     again (``free_at``: the end of the last one), so a teacher can wait for one. One query."""
     overlapping = Booking.objects.overlapping(start, end).filter(room=OuterRef("pk"))
-    rooms = Room.objects.filter(is_active=True, capacity__gte=seats).filter(Exists(overlapping))
+    fitting = Room.objects.filter(is_active=True, capacity__gte=seats)
     for feature in features:
-        rooms = rooms.filter(
+        fitting = fitting.filter(
             Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))
         )
+    # Among the best-fitting rooms only (bounded work however large the school): the ones
+    # a teacher would have wanted, taken.
+    best = fitting.order_by("capacity", "name").values("pk")[:TAKEN_CANDIDATES]
+    rooms = Room.objects.filter(pk__in=Subquery(best)).filter(Exists(overlapping))
     first = overlapping.order_by("start")
     return list(
         rooms.select_related("building")

@@ -83,8 +83,6 @@ class BookingError(Exception):
     conflicting_booking: Booking | None = None
     errors: dict[str, list[str]] = field(default_factory=dict)
     conflicting_dates: list[str] = field(default_factory=list)
-    # For a conflict: what the teacher could have instead (``bookings.availability``).
-    alternatives: dict | None = None
 
     def __post_init__(self) -> None:
         self.message = self.message or MESSAGES[self.code]

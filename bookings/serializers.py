@@ -50,8 +50,6 @@ def error_payload(error: BookingError) -> dict[str, Any]:
     if error.is_conflict:
         body["conflictingBooking"] = conflicting_booking_payload(error.conflicting_booking)
         body["canJoinWaitlist"] = error.can_join_waitlist
-        if error.alternatives is not None:
-            body["alternatives"] = alternatives_payload(error.alternatives)
     if error.conflicting_dates:
         body["conflictingDates"] = error.conflicting_dates
     if error.code == INVALID_INPUT:
@@ -72,8 +70,6 @@ def conflict_payload(
         "userId": teacher_id,
         "conflictingBooking": conflicting_booking_payload(error.conflicting_booking),
     }
-    if error.alternatives is not None:
-        payload["alternatives"] = alternatives_payload(error.alternatives)
     return payload
 
 
@@ -91,6 +87,7 @@ def alternatives_payload(alternatives: dict) -> dict[str, Any]:
                 "claimUrl": reverse("bookings:room-claim", args=[room.pk]),
                 "releaseUrl": reverse("bookings:room-release", args=[room.pk]),
                 "waitlistUrl": reverse("bookings:waitlist-join", args=[room.pk]),
+                "alternativesUrl": reverse("bookings:room-alternatives", args=[room.pk]),
             }
             for room in alternatives["rooms"]
         ],

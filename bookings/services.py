@@ -31,7 +31,6 @@ from rooms.models import Room
 from teachers.models import Teacher
 
 from . import events, locks, notifications
-from .availability import alternatives
 from .errors import (
     BOOKING_CONFLICT,
     BOOKING_NOT_FOUND,
@@ -451,9 +450,10 @@ def _not_available(room_id: int, *, start: datetime, end: datetime) -> BookingEr
 def _announce_conflict(
     error: BookingError, *, teacher: Teacher, room_id: int, start: datetime, end: datetime, seats: int = 1
 ) -> None:
-    """Record the conflict (for the analytics), work out what the teacher could have
-    instead, and tell the teacher. Both are best effort: a database that fails here must
-    not change the answer."""
+    """Record the conflict (for the analytics) and tell the teacher. Recording is best
+    effort: a database that fails here must not change the answer. (What the teacher could
+    have instead is asked for by the page afterwards: ``views.booking.alternatives``, so
+    forty losers of one race do not each run a search.)"""
     if not error.is_conflict:
         return
     try:
@@ -471,6 +471,4 @@ def _announce_conflict(
         if not database_unavailable(exc):
             raise
         logger.warning("Could not record a conflict on room %s: %s", room_id, exc)
-    else:
-        error.alternatives = alternatives(room_id=room_id, start=start, end=end, teacher=teacher, seats=seats)
     events.publish_conflict(error, room_id=room_id, start=start, end=end, teacher_id=teacher.pk)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("rooms/<int:room_id>/hold/", booking.hold, name="room-hold"),
     path("rooms/<int:room_id>/release/", booking.release, name="room-release"),
     path("rooms/<int:room_id>/claim/", booking.claim, name="room-claim"),
+    path("rooms/<int:room_id>/alternatives/", booking.alternatives, name="room-alternatives"),
     path("bookings/", booking.my_bookings, name="my-bookings"),
     path("bookings/<int:booking_id>/cancel/", booking.cancel, name="booking-cancel"),
     path("series/<int:series_id>/cancel/", booking.series_cancel, name="series-cancel"),

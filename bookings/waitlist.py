@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from rooms.models import Room
@@ -108,10 +108,13 @@ def offers_on(room: Room, *, teacher: Teacher, start: datetime, end: datetime) -
     return Offers(min(others, default=None), any(holder == teacher.pk for holder, _ in touching))
 
 
-def with_offers(rooms: QuerySet[Room], *, teacher: Teacher, start: datetime, end: datetime) -> QuerySet[Room]:
-    """Rooms without an open offer to another teacher touching ``[start, end)``."""
-    held = open_offers(start=start, end=end).filter(room=OuterRef("pk")).exclude(teacher=teacher)
-    return rooms.exclude(Exists(held))
+def without_offers_to_others(
+    rooms: QuerySet[Room], *, teacher: Teacher, start: datetime, end: datetime
+) -> QuerySet[Room]:
+    """Rooms without an open offer to another teacher touching ``[start, end)`` (one
+    subquery, evaluated once, not once per room)."""
+    held = open_offers(start=start, end=end).exclude(teacher=teacher).values("room_id")
+    return rooms.exclude(pk__in=Subquery(held))
 
 
 def mark_booked(*, teacher: Teacher, room: Room, start: datetime, end: datetime) -> None:

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import services
+from .. import availability, services
 from ..calendar import calendar_url
 from ..errors import INVALID_INPUT, BookingError
 from ..forms import ClaimForm, HoldForm, first_errors
@@ -22,7 +22,7 @@ from ..selectors import (
     upcoming_booking_for_teacher,
     waitlist_for_teacher,
 )
-from ..serializers import booking_payload, iso, series_payload, waitlist_entry_payload
+from ..serializers import alternatives_payload, booking_payload, iso, series_payload, waitlist_entry_payload
 
 LIST_FRAGMENT = "bookings-list"
 
@@ -95,6 +95,21 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
     if series is not None:
         body["series"] = series_payload(series, bookings, skipped)
     return done(request, body, message=message, status=201)
+
+
+@require_GET
+@teacher_required
+def alternatives(request: HttpRequest, room_id: int) -> HttpResponse:
+    """What a teacher who lost this room for a period could have instead (the dialog asks
+    after a 409): other rooms free then, and this room's nearest free periods."""
+    form = ClaimForm(request.GET)
+    try:
+        period = valid_period(form)
+    except BookingError as error:
+        return error_response(request, error)
+    seats = form.cleaned_data.get("attendees") or 1
+    found = availability.alternatives(room_id=room_id, teacher=request.user, seats=seats, **period)
+    return JsonResponse({"alternatives": alternatives_payload(found)})
 
 
 @require_http_methods(["GET", "POST"])

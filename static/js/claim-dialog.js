@@ -74,6 +74,7 @@ function fromCard(cardForm) {
       claim: cardForm.dataset.claimUrl,
       release: cardForm.dataset.releaseUrl,
       waitlist: cardForm.dataset.waitlistUrl,
+      alternatives: cardForm.dataset.alternativesUrl,
     },
   };
 }
@@ -84,8 +85,19 @@ const localPeriod = (startTime, endTime) => {
   return `${date.replace(",", "")}, ${startTime.slice(11, 16)}–${endTime.slice(11, 16)}`;
 };
 
-// A 409 carries what the teacher could have instead: other rooms for the same period, and
-// this room's nearest free periods. Each is one click away from its own dialog.
+// After a 409, what the teacher could have instead: other rooms for the same period, and
+// this room's nearest free periods, each one click away from its own dialog.
+async function offerAlternatives() {
+  const { start, end, attendees, urls } = current;
+  const query = new URLSearchParams({ start, end, attendees });
+  try {
+    const response = await fetch(`${urls.alternatives}?${query}`, { headers: { Accept: "application/json" } });
+    if (response.ok && current?.urls === urls) showAlternatives((await response.json()).alternatives);
+  } catch {
+    // no alternatives is no loss: the error is already shown
+  }
+}
+
 function showAlternatives(alternatives) {
   const box = slot("alternatives");
   const list = box.querySelector("ul");
@@ -95,7 +107,8 @@ function showAlternatives(alternatives) {
     ...(alternatives?.rooms || []).map((room) => ({
       label: `${room.name} · ${room.building} · ${room.capacity} seats`,
       target: { ...base, roomId: String(room.id), roomName: room.name, building: room.building, capacity: room.capacity,
-                urls: { hold: room.holdUrl, claim: room.claimUrl, release: room.releaseUrl, waitlist: room.waitlistUrl } },
+                urls: { hold: room.holdUrl, claim: room.claimUrl, release: room.releaseUrl, waitlist: room.waitlistUrl,
+                        alternatives: room.alternativesUrl } },
     })),
     ...(alternatives?.periods || []).map((period) => ({
       label: `${base.roomName} · ${period.startTime.slice(11, 16)}–${period.endTime.slice(11, 16)}`,
@@ -160,7 +173,7 @@ async function open(target, opener) {
     showError(describeErrors(body));
     if (response.status === 409) {
       showWaitlist(Boolean(body.canJoinWaitlist));
-      showAlternatives(body.alternatives);
+      offerAlternatives();
       showToast(body.message, { kind: "error" });
     }
   }
@@ -212,7 +225,7 @@ async function confirm(event) {
     stopTimer();
     const canWait = Boolean(body.canJoinWaitlist);
     showWaitlist(canWait);
-    showAlternatives(body.alternatives);
+    offerAlternatives();
     showToast(body.message, {
       kind: "error",
       action: canWait ? { label: "Join waitlist", run: joinWaitlist } : null,
