@@ -96,10 +96,6 @@ class Outage:
                 logger.warning("Lock store reachable again after %.1f s", time.monotonic() - self._down_since)
                 self._down_since = None
 
-    @property
-    def down(self) -> bool:
-        return self._down_since is not None
-
 
 outage = Outage()
 

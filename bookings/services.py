@@ -133,7 +133,7 @@ def booking_create(
     purpose: str = "",
 ) -> Booking:
     _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
-    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end, seats=attendees or 1):
+    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
         if not teacher.is_active:
             raise BookingError.invalid("teacher", "This account is disabled.")
 
@@ -159,9 +159,7 @@ def booking_create(
 
 
 @contextmanager
-def _claiming(
-    *, teacher: Teacher, room_id: int, start: datetime, end: datetime, seats: int = 1
-) -> Iterator[None]:
+def _claiming(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> Iterator[None]:
     """Around a claim whose lock the teacher holds: a violated exclusion constraint is
     answered as the overlap check would have answered, every conflict is recorded and
     announced, and the lock is released whatever happened."""
@@ -174,10 +172,10 @@ def _claiming(
         # database refused the overlap.
         logger.warning("Exclusion constraint refused a booking of room %s", room_id)
         error = _not_available(room_id, start=start, end=end)
-        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end, seats=seats)
+        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
         raise error from exc
     except BookingError as error:
-        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end, seats=seats)
+        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
         raise
     finally:
         locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
@@ -228,7 +226,7 @@ def series_create(
             "until", f"A series may have at most {MAX_OCCURRENCES} dates; choose an earlier last date."
         )
     _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
-    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end, seats=attendees or 1):
+    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
 
         def claim(commit: _Commit) -> tuple[Series, list[Booking], list[date]]:
             with transaction.atomic():
@@ -448,7 +446,7 @@ def _not_available(room_id: int, *, start: datetime, end: datetime) -> BookingEr
 
 
 def _announce_conflict(
-    error: BookingError, *, teacher: Teacher, room_id: int, start: datetime, end: datetime, seats: int = 1
+    error: BookingError, *, teacher: Teacher, room_id: int, start: datetime, end: datetime
 ) -> None:
     """Record the conflict (for the analytics) and tell the teacher. Recording is best
     effort: a database that fails here must not change the answer. (What the teacher could
