@@ -101,6 +101,11 @@ class BookingError(Exception):
         """A booking has the room: the teacher may wait for it to be cancelled."""
         return self.code == ROOM_NOT_AVAILABLE and self.conflicting_booking is not None
 
+    @property
+    def can_wait(self) -> bool:
+        """Another teacher is confirming: the teacher may stand in line for the room."""
+        return self.code == BOOKING_CONFLICT
+
     @classmethod
     def booked_by(cls, booking: Booking) -> BookingError:
         return cls(

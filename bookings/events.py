@@ -23,9 +23,17 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import transaction
 
+from rooms.models import Room
+
 from .errors import BookingError
 from .models import Booking
-from .serializers import booking_payload, conflict_payload, room_available_payload, waitlist_entry_payload
+from .serializers import (
+    booking_payload,
+    conflict_payload,
+    hold_passed_payload,
+    room_available_payload,
+    waitlist_entry_payload,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +55,16 @@ def publish_booking_cancelled(booking: Booking) -> None:
 def publish_room_available(entry) -> None:
     """Tell the first teacher in line that the room they wait for is held for them."""
     _send_on_commit(teacher_group(entry.teacher_id), "room.available", lambda: room_available_payload(entry))
+
+
+def publish_hold_passed(lock) -> None:
+    """Tell the first teacher in a lock's line that the lock is theirs now."""
+
+    def payload() -> dict[str, Any]:
+        room_name = Room.objects.filter(pk=lock.room_id).values_list("name", flat=True).first() or ""
+        return hold_passed_payload(lock, room_name)
+
+    _send_on_commit(teacher_group(lock.holder_id), "room.available", payload)
 
 
 def publish_offer_ended(entry) -> None:

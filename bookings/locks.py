@@ -11,6 +11,16 @@ Rules:
 - only the holder can release it;
 - a registry lists the active locks, and ``cleanup_expired`` sweeps the expired entries.
 
+The lock queue: a teacher who finds the lock taken may wait for it (``acquire(wait=True)``).
+Waiters stand in line per lock, first come, first served. A lock with a line is never
+free for anyone else: when its holder gives it up (``release``) it passes straight to the
+first in line; when it expires, whoever asks next (the line's own re-ask at the holder's
+expiry, any other teacher's acquire, the sweeper's ``hand_over_free``) hands it to the
+first in line in the same atomic step. When the holder books, ``release(booked=True)``
+empties the line and names the waiters, who are told the room is taken. A lock handed on
+is reported (``Attempt.handed_to``, ``Release.passed_to``) so the caller can tell its new
+holder.
+
 With ``REDIS_URL`` the locks live in Redis, so every server process sees them, and each
 of acquire and release is one Lua script: one round trip, atomic. Without it they live in
 this process's memory, which is right for a single process (``make run``).
@@ -40,6 +50,11 @@ logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "roomclaim:lock:"
 REGISTRY_KEY = "roomclaim:locks"
+QUEUE_PREFIX = "roomclaim:queue:"
+QUEUES_KEY = "roomclaim:queues"
+# A line nobody joined for this long is dropped (Redis memory only: a line empties
+# itself as its waiters get the lock or leave).
+QUEUE_IDLE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -54,11 +69,26 @@ class Lock:
 @dataclass(frozen=True)
 class Attempt:
     """What ``acquire`` found: the lock is ours, or someone else's. ``degraded``: the
-    lock store could not be reached, so nothing is held (the claim is still safe)."""
+    lock store could not be reached, so nothing is held (the claim is still safe).
+    ``position``: our place in the lock's line (1 = next) when we wait for it.
+    ``handed_to``: the lock was free and went to the first in line (``lock`` is then
+    theirs): they must be told."""
 
     acquired: bool
     lock: Lock
     degraded: bool = False
+    position: int = 0
+    handed_to: Lock | None = None
+
+
+@dataclass(frozen=True)
+class Release:
+    """What ``release`` did: ``released`` the caller's lock; ``passed_to`` the first in
+    line, who holds it now; ``waiting``, the line emptied because the room was booked."""
+
+    released: bool
+    passed_to: Lock | None = None
+    waiting: tuple[int, ...] = ()
 
 
 UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError)
@@ -117,6 +147,14 @@ def lock_key(room_id: int, start: datetime, end: datetime) -> str:
     return f"{KEY_PREFIX}{room_id}:{int(start.timestamp())}:{int(end.timestamp())}"
 
 
+def queue_key(key: str) -> str:
+    return QUEUE_PREFIX + key.removeprefix(KEY_PREFIX)
+
+
+def _lock_key_of(queue: str) -> str:
+    return KEY_PREFIX + queue.removeprefix(QUEUE_PREFIX)
+
+
 def _parse_key(key: str) -> tuple[int, datetime, datetime]:
     room_id, start, end = key.removeprefix(KEY_PREFIX).split(":")
     return (
@@ -132,28 +170,85 @@ def _lock(key: str, holder_id: int, expires_at: float) -> Lock:
 
 
 class LocalLockStore:
-    """Locks in this process's memory, guarded by a mutex."""
+    """Locks and their lines in this process's memory, guarded by a mutex."""
 
     def __init__(self) -> None:
         self._mutex = threading.Lock()
         self._locks: dict[str, tuple[int, float]] = {}
+        self._queues: dict[str, list[int]] = {}
 
-    def acquire(self, key: str, holder_id: int, ttl: float) -> tuple[bool, int, float]:
+    def _holder(self, key: str, now: float) -> tuple[int, float] | None:
+        current = self._locks.get(key)
+        return current if current and current[1] > now else None
+
+    def _take(self, key: str, holder_id: int, ttl: float, now: float) -> float:
+        self._locks[key] = (holder_id, now + ttl)
+        return now + ttl
+
+    def _next_in_line(self, key: str) -> int | None:
+        line = self._queues.get(key)
+        if not line:
+            return None
+        head = line.pop(0)
+        if not line:
+            del self._queues[key]
+        return head
+
+    def acquire(
+        self, key: str, holder_id: int, ttl: float, wait: bool = False
+    ) -> tuple[bool, int, float, bool, int]:
         now = time.time()
         with self._mutex:
-            current = self._locks.get(key)
-            if current and current[1] > now and current[0] != holder_id:
-                return False, *current
-            self._locks[key] = (holder_id, now + ttl)
-            return True, holder_id, now + ttl
+            current, handed = self._holder(key, now), False
+            if current is None:
+                line = self._queues.get(key) or []
+                if line and line[0] != holder_id:
+                    head = self._next_in_line(key)
+                    current, handed = (head, self._take(key, head, ttl, now)), True
+                else:
+                    if line:
+                        self._next_in_line(key)
+                    current = (holder_id, now)
+            if current[0] == holder_id:
+                return True, holder_id, self._take(key, holder_id, ttl, now), handed, 0
+            position = 0
+            if wait:
+                line = self._queues.setdefault(key, [])
+                if holder_id not in line:
+                    line.append(holder_id)
+                position = line.index(holder_id) + 1
+            return False, current[0], current[1], handed, position
 
-    def release(self, key: str, holder_id: int) -> bool:
+    def release(
+        self, key: str, holder_id: int, ttl: float, booked: bool
+    ) -> tuple[bool, int, float, list[int]]:
+        now = time.time()
         with self._mutex:
+            released = False
             current = self._locks.get(key)
             if current and current[0] == holder_id:
                 del self._locks[key]
-                return current[1] > time.time()
-            return False
+                released = current[1] > now
+            line = self._queues.get(key)
+            if line and holder_id in line:
+                line.remove(holder_id)
+            if booked:
+                return released, 0, 0.0, self._queues.pop(key, [])
+            if self._holder(key, now) is None:
+                head = self._next_in_line(key)
+                if head is not None:
+                    return released, head, self._take(key, head, ttl, now), []
+            return released, 0, 0.0, []
+
+    def hand_over_free(self, ttl: float) -> list[tuple[str, int, float]]:
+        now = time.time()
+        handed = []
+        with self._mutex:
+            for key in list(self._queues):
+                if self._holder(key, now) is None:
+                    head = self._next_in_line(key)
+                    handed.append((key, head, self._take(key, head, ttl, now)))
+        return handed
 
     def active(self) -> list[tuple[str, int, float]]:
         now = time.time()
@@ -171,30 +266,103 @@ class LocalLockStore:
     def clear(self) -> None:
         with self._mutex:
             self._locks.clear()
+            self._queues.clear()
 
 
-# KEYS: lock, registry. ARGV: holder, ttl (ms), now (ms).
-# Returns {acquired (0/1), holder, expiry (ms)}.
-_ACQUIRE = """
-local current = redis.call('GET', KEYS[1])
-if current and current ~= ARGV[1] then
-  return {0, current, tonumber(ARGV[3]) + redis.call('PTTL', KEYS[1])}
+# Every script: KEYS lock, registry, line, lines (the set of lines that have waiters).
+_HELPERS = """
+local lock, registry, line, lines = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local function take(holder, ttl, now)
+  redis.call('SET', lock, holder, 'PX', ttl)
+  redis.call('ZADD', registry, now + ttl, lock)
+  return now + ttl
 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-local expiry = tonumber(ARGV[3]) + tonumber(ARGV[2])
-redis.call('ZADD', KEYS[2], expiry, KEYS[1])
-return {1, ARGV[1], expiry}
+local function next_in_line()
+  local head = redis.call('LPOP', line)
+  if redis.call('LLEN', line) == 0 then redis.call('SREM', lines, line) end
+  return head
+end
 """
 
-# KEYS: lock, registry. ARGV: holder. Compare-and-delete: only the holder releases.
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('ZREM', KEYS[2], KEYS[1])
-  return 1
+# ARGV: holder, ttl (ms), now (ms), wait (0/1), idle line ttl (ms).
+# Returns {acquired (0/1), holder, expiry (ms), handed to the first in line (0/1), position}.
+_ACQUIRE = (
+    _HELPERS
+    + """
+local me, ttl, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local current = redis.call('GET', lock)
+local expiry, handed = 0, 0
+if current then
+  expiry = now + redis.call('PTTL', lock)
+else
+  local head = redis.call('LINDEX', line, 0)
+  if head and head ~= me then
+    current = next_in_line()
+    expiry = take(current, ttl, now)
+    handed = 1
+  else
+    if head then next_in_line() end
+    current = me
+  end
 end
-return 0
+if current == me then
+  return {1, me, take(me, ttl, now), handed, 0}
+end
+local position = 0
+if ARGV[4] == '1' then
+  position = redis.call('LPOS', line, me)
+  if not position then
+    position = redis.call('RPUSH', line, me) - 1
+    redis.call('SADD', lines, line)
+  end
+  position = position + 1
+  redis.call('PEXPIRE', line, ARGV[5])
+end
+return {0, current, expiry, handed, position}
 """
+)
+
+# ARGV: holder, ttl (ms), now (ms), booked (0/1). Only the holder releases the lock; the
+# caller also leaves the line. Booked: the line is emptied and returned. Otherwise a free
+# lock passes to the first in line.
+# Returns {released (0/1), next holder (0: none), its expiry (ms), {waiters told it is taken}}.
+_RELEASE = (
+    _HELPERS
+    + """
+local me, ttl, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local released = 0
+if redis.call('GET', lock) == me then
+  redis.call('DEL', lock)
+  redis.call('ZREM', registry, lock)
+  released = 1
+end
+redis.call('LREM', line, 0, me)
+if ARGV[4] == '1' then
+  local waiting = redis.call('LRANGE', line, 0, -1)
+  redis.call('DEL', line)
+  redis.call('SREM', lines, line)
+  return {released, 0, 0, waiting}
+end
+if redis.call('EXISTS', lock) == 0 then
+  local head = next_in_line()
+  if head then return {released, head, take(head, ttl, now), {}} end
+end
+if redis.call('LLEN', line) == 0 then redis.call('SREM', lines, line) end
+return {released, 0, 0, {}}
+"""
+)
+
+# ARGV: ttl (ms), now (ms). A line whose lock is free: its first waiter gets the lock.
+# Returns {holder (0: none), expiry (ms)}.
+_HAND_OVER = (
+    _HELPERS
+    + """
+if redis.call('EXISTS', lock) == 1 then return {0, 0} end
+local head = next_in_line()
+if not head then return {0, 0} end
+return {head, take(head, tonumber(ARGV[1]), tonumber(ARGV[2]))}
+"""
+)
 
 
 class RedisLockStore:
@@ -206,16 +374,41 @@ class RedisLockStore:
         )
         self._acquire = self._redis.register_script(_ACQUIRE)
         self._release = self._redis.register_script(_RELEASE)
+        self._hand_over = self._redis.register_script(_HAND_OVER)
 
-    def acquire(self, key: str, holder_id: int, ttl: float) -> tuple[bool, int, float]:
+    @staticmethod
+    def _keys(key: str) -> list[str]:
+        return [key, REGISTRY_KEY, queue_key(key), QUEUES_KEY]
+
+    def acquire(
+        self, key: str, holder_id: int, ttl: float, wait: bool = False
+    ) -> tuple[bool, int, float, bool, int]:
         now_ms = int(time.time() * 1000)
-        ok, holder, expiry_ms = self._acquire(
-            keys=[key, REGISTRY_KEY], args=[holder_id, int(ttl * 1000), now_ms]
+        ok, holder, expiry_ms, handed, position = self._acquire(
+            keys=self._keys(key),
+            args=[holder_id, int(ttl * 1000), now_ms, int(wait), QUEUE_IDLE_SECONDS * 1000],
         )
-        return bool(ok), int(holder), expiry_ms / 1000
+        return bool(ok), int(holder), expiry_ms / 1000, bool(handed), position
 
-    def release(self, key: str, holder_id: int) -> bool:
-        return bool(self._release(keys=[key, REGISTRY_KEY], args=[holder_id]))
+    def release(
+        self, key: str, holder_id: int, ttl: float, booked: bool
+    ) -> tuple[bool, int, float, list[int]]:
+        now_ms = int(time.time() * 1000)
+        released, holder, expiry_ms, waiting = self._release(
+            keys=self._keys(key), args=[holder_id, int(ttl * 1000), now_ms, int(booked)]
+        )
+        return bool(released), int(holder), expiry_ms / 1000, [int(waiter) for waiter in waiting]
+
+    def hand_over_free(self, ttl: float) -> list[tuple[str, int, float]]:
+        handed = []
+        for line in self._redis.smembers(QUEUES_KEY):
+            key = _lock_key_of(line.decode())
+            holder, expiry_ms = self._hand_over(
+                keys=self._keys(key), args=[int(ttl * 1000), int(time.time() * 1000)]
+            )
+            if int(holder):
+                handed.append((key, int(holder), expiry_ms / 1000))
+        return handed
 
     def active(self) -> list[tuple[str, int, float]]:
         now_ms = int(time.time() * 1000)
@@ -234,8 +427,12 @@ class RedisLockStore:
         return self._redis.zremrangebyscore(REGISTRY_KEY, "-inf", now_ms)
 
     def clear(self) -> None:
-        keys = list(self._redis.scan_iter(match=f"{KEY_PREFIX}*", count=1000))
-        self._redis.delete(REGISTRY_KEY, *keys)
+        keys = [
+            key
+            for prefix in (KEY_PREFIX, QUEUE_PREFIX)
+            for key in self._redis.scan_iter(match=f"{prefix}*", count=1000)
+        ]
+        self._redis.delete(REGISTRY_KEY, QUEUES_KEY, *keys)
 
 
 @functools.cache
@@ -246,23 +443,46 @@ def store() -> LocalLockStore | RedisLockStore:
 
 
 def acquire(
-    *, room_id: int, start: datetime, end: datetime, teacher_id: int, ttl: float | None = None
+    *,
+    room_id: int,
+    start: datetime,
+    end: datetime,
+    teacher_id: int,
+    ttl: float | None = None,
+    wait: bool = False,
 ) -> Attempt:
-    """Take the lock for this room and period, or renew it if ``teacher_id`` holds it.
-    With the store unreachable: ``degraded``, as if acquired, holding nothing."""
+    """Take the lock for this room and period, or renew it if ``teacher_id`` holds it;
+    with ``wait``, stand in its line when someone else holds it. With the store
+    unreachable: ``degraded``, as if acquired, holding nothing."""
     ttl = settings.BOOKING_LOCK_SECONDS if ttl is None else ttl
     key = lock_key(room_id, start, end)
-    answer = _call(store().acquire, key, teacher_id, ttl)
+    answer = _call(store().acquire, key, teacher_id, ttl, wait)
     if answer is None:
         return Attempt(True, _lock(key, teacher_id, time.time() + ttl), degraded=True)
-    acquired, holder, expires_at = answer
-    return Attempt(acquired, _lock(key, holder, expires_at))
+    acquired, holder, expires_at, handed, position = answer
+    lock = _lock(key, holder, expires_at)
+    return Attempt(acquired, lock, position=position, handed_to=lock if handed else None)
 
 
-def release(*, room_id: int, start: datetime, end: datetime, teacher_id: int) -> bool:
-    """Release the lock if ``teacher_id`` holds it; anyone else's lock is left alone.
-    Never raises: a lock that cannot be released now expires by itself."""
-    return bool(_call(store().release, lock_key(room_id, start, end), teacher_id))
+def release(
+    *, room_id: int, start: datetime, end: datetime, teacher_id: int, booked: bool = False
+) -> Release:
+    """Give up the lock if ``teacher_id`` holds it (anyone else's stays) and leave its line;
+    a free lock passes to the first in line, or, ``booked``, the line is emptied. Never
+    raises: a lock that cannot be released now expires by itself."""
+    key = lock_key(room_id, start, end)
+    answer = _call(store().release, key, teacher_id, settings.BOOKING_LOCK_SECONDS, booked)
+    if answer is None:
+        return Release(False)
+    released, holder, expires_at, waiting = answer
+    return Release(released, _lock(key, holder, expires_at) if holder else None, tuple(waiting))
+
+
+def hand_over_free() -> list[Lock]:
+    """Give every free lock that has a line to its first in line (the sweeper's backstop
+    for holds that expired with nobody asking); return the locks handed on."""
+    handed = _call(store().hand_over_free, settings.BOOKING_LOCK_SECONDS) or []
+    return [_lock(key, holder, expires_at) for key, holder, expires_at in handed]
 
 
 def active_locks() -> list[Lock]:

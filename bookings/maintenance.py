@@ -1,5 +1,5 @@
-"""Upkeep that runs beside the servers: the sweep (expired locks, lapsed and missed
-waitlist offers, old login tries) and the outbox. ``cleanup_room_locks`` and
+"""Upkeep that runs beside the servers: the sweep (expired locks, expired holds with a
+line waiting, lapsed and missed waitlist offers, old login tries) and the outbox. ``cleanup_room_locks`` and
 ``send_notifications`` run them as their own processes, as a school's servers do; with
 ``EMBEDDED_WORKERS`` (the single-process ``make run``) they run as threads of the server
 itself, the only place that sees its in-process locks and live channel."""
@@ -16,7 +16,7 @@ from django.db import DatabaseError, close_old_connections
 
 from teachers import throttle
 
-from . import locks, notifications, waitlist
+from . import locks, notifications, services, waitlist
 from .errors import database_unavailable
 
 logger = logging.getLogger(__name__)
@@ -25,12 +25,18 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Sweep:
     locks_cleaned: int
+    holds_handed: int
     entries_closed: int
     offers_made: int
 
 
 def sweep() -> Sweep:
-    swept = Sweep(locks.cleanup_expired(), waitlist.expire_offers(), waitlist.offer_missed())
+    swept = Sweep(
+        locks.cleanup_expired(),
+        services.hand_over_expired_holds(),
+        waitlist.expire_offers(),
+        waitlist.offer_missed(),
+    )
     throttle.forget_old()
     return swept
 

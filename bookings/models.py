@@ -157,12 +157,17 @@ class WaitlistEntry(models.Model):
 
     @property
     def claim_path(self) -> str:
-        """Where the teacher claims an offer: the search for the entry's period, which
-        shows the room first and opens its dialog."""
-        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
-        period = {"date": f"{start:%Y-%m-%d}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
-        query = urlencode({**period, "room": self.room_id}, safe=":")
-        return f"{reverse('rooms:dashboard')}?{query}"
+        return claim_path(self.room_id, self.start, self.end)
+
+
+def claim_path(room_id: int, start, end) -> str:
+    """Where a teacher claims a room held for them (a waitlist offer, a lock that came to
+    them from its line): the search for the period, which shows the room first and opens
+    its dialog."""
+    start, end = timezone.localtime(start), timezone.localtime(end)
+    period = {"date": f"{start:%Y-%m-%d}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+    query = urlencode({**period, "room": room_id}, safe=":")
+    return f"{reverse('rooms:dashboard')}?{query}"
 
 
 class Notification(models.Model):

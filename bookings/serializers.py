@@ -10,8 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .errors import INVALID_INPUT, BookingError
+from .models import claim_path
 
 if TYPE_CHECKING:
+    from .locks import Lock
     from .models import Booking, WaitlistEntry
 
 
@@ -50,6 +52,7 @@ def error_payload(error: BookingError) -> dict[str, Any]:
     if error.is_conflict:
         body["conflictingBooking"] = conflicting_booking_payload(error.conflicting_booking)
         body["canJoinWaitlist"] = error.can_join_waitlist
+        body["canWait"] = error.can_wait
     if error.conflicting_dates:
         body["conflictingDates"] = error.conflicting_dates
     if error.code == INVALID_INPUT:
@@ -69,6 +72,8 @@ def conflict_payload(
         "endTime": iso(end),
         "userId": teacher_id,
         "conflictingBooking": conflicting_booking_payload(error.conflicting_booking),
+        "canJoinWaitlist": error.can_join_waitlist,
+        "canWait": error.can_wait,
     }
     return payload
 
@@ -86,6 +91,7 @@ def alternatives_payload(alternatives: dict) -> dict[str, Any]:
                 "holdUrl": reverse("bookings:room-hold", args=[room.pk]),
                 "claimUrl": reverse("bookings:room-claim", args=[room.pk]),
                 "releaseUrl": reverse("bookings:room-release", args=[room.pk]),
+                "queueUrl": reverse("bookings:room-queue", args=[room.pk]),
                 "waitlistUrl": reverse("bookings:waitlist-join", args=[room.pk]),
                 "alternativesUrl": reverse("bookings:room-alternatives", args=[room.pk]),
             }
@@ -103,6 +109,22 @@ def room_available_payload(entry: WaitlistEntry) -> dict[str, Any]:
         **_room_and_period(entry),
         "expiresAt": iso(entry.offer_expires_at),
         "claimUrl": entry.claim_path,
+        "fromQueue": False,
+    }
+
+
+def hold_passed_payload(lock: Lock, room_name: str) -> dict[str, Any]:
+    """``roomAvailable`` for a lock that came to the first in its line: held for them
+    until ``expiresAt``, the usual dialog hold."""
+    return {
+        "entryId": None,
+        "roomId": lock.room_id,
+        "roomName": room_name,
+        "startTime": iso(lock.start),
+        "endTime": iso(lock.end),
+        "expiresAt": iso(lock.expires_at),
+        "claimUrl": claim_path(lock.room_id, lock.start, lock.end),
+        "fromQueue": True,
     }
 
 

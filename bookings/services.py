@@ -99,28 +99,94 @@ def _look_again(find: Callable[[], T | None]) -> T | None:
             time.sleep(0.25)
 
 
-def booking_hold(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> locks.Attempt:
+def booking_hold(
+    *, teacher: Teacher, room_id: int, start: datetime, end: datetime, wait: bool = False
+) -> locks.Attempt:
     """Take the booking lock while the teacher confirms; fail early if the room is taken.
     ``degraded`` in the answer: the lock store is unreachable, so nothing is held, and the
-    claim will be decided by the database alone."""
+    claim will be decided by the database alone.
+
+    ``wait``: if another teacher holds the lock, stand in its line instead of failing
+    (``position`` in the answer); the lock comes to the teacher when it is their turn,
+    announced by ``roomAvailable``. Waiting for a room that is booked is refused as any
+    claim of it would be."""
+    if wait:
+        _check_bookable(room_id, start=start, end=end, teacher=teacher)
+        attempt = locks.acquire(room_id=room_id, start=start, end=end, teacher_id=teacher.pk, wait=True)
+        _announce_handover(attempt.handed_to)
+        return attempt
     attempt = _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
+    try:
+        _check_bookable(room_id, start=start, end=end, teacher=teacher)
+    except BookingError as error:
+        _let_go(teacher=teacher, room_id=room_id, start=start, end=end, outcome=error)
+        raise
+    except Exception:  # the database failed: hold nothing for an answer that is an error
+        _let_go(teacher=teacher, room_id=room_id, start=start, end=end)
+        raise
+    return attempt
+
+
+def _check_bookable(room_id: int, *, start: datetime, end: datetime, teacher: Teacher) -> None:
+    """The checks of a hold (the claim makes them again under the row lock)."""
     try:
         room = Room.objects.filter(pk=room_id).first()
         _check_room(room, start=start, end=end, teacher=teacher)
         _check_free(room, start=start, end=end)
     except BookingError as error:
-        locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
         _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
         raise
-    except Exception:  # the database failed: hold nothing for an answer that is an error
-        locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
-        raise
-    return attempt
 
 
 def booking_release(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> bool:
-    """Give up the teacher's hold (dialog cancelled); another teacher's hold stays."""
-    return locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
+    """Give up the teacher's hold (dialog cancelled) or their place in its line; the hold
+    passes to the first in line. Another teacher's hold stays."""
+    return _let_go(teacher=teacher, room_id=room_id, start=start, end=end).released
+
+
+# What ends the wait of everyone in a lock's line: the period is booked (``BOOKED``), or
+# it is taken or cannot be had.
+BOOKED = "booked"
+ENDS_THE_WAIT = frozenset({ROOM_NOT_AVAILABLE, ROOM_NOT_FOUND})
+
+
+def _let_go(
+    *,
+    teacher: Teacher,
+    room_id: int,
+    start: datetime,
+    end: datetime,
+    outcome: BookingError | str | None = None,
+) -> locks.Release:
+    """Release the teacher's lock after a hold or claim. If ``outcome`` says the period is
+    now booked (``BOOKED``) or cannot be had (an error that ends the wait), everyone in
+    the lock's line is told so; otherwise the lock passes to the first in line."""
+    ends_wait = outcome == BOOKED or (isinstance(outcome, BookingError) and outcome.code in ENDS_THE_WAIT)
+    let_go = locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk, booked=ends_wait)
+    _announce_handover(let_go.passed_to)
+    if let_go.waiting:
+        error = (
+            outcome if isinstance(outcome, BookingError) else _not_available(room_id, start=start, end=end)
+        )
+        for teacher_id in let_go.waiting:
+            events.publish_conflict(error, room_id=room_id, start=start, end=end, teacher_id=teacher_id)
+    return let_go
+
+
+def hand_over_expired_holds() -> int:
+    """Holds that expired with teachers in line and nobody asking since: each passes to
+    its first in line, who is told (the sweeper's backstop; a waiting dialog asks by
+    itself when the hold it waits for ends)."""
+    handed = locks.hand_over_free()
+    for lock in handed:
+        _announce_handover(lock)
+    return len(handed)
+
+
+def _announce_handover(lock: locks.Lock | None) -> None:
+    """A lock passed to the first in its line: tell them, in every tab they have open."""
+    if lock is not None:
+        events.publish_hold_passed(lock)
 
 
 def booking_create(
@@ -162,7 +228,9 @@ def booking_create(
 def _claiming(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> Iterator[None]:
     """Around a claim whose lock the teacher holds: a violated exclusion constraint is
     answered as the overlap check would have answered, every conflict is recorded and
-    announced, and the lock is released whatever happened."""
+    announced, and the lock is released whatever happened: to the next in its line, or,
+    when the period was booked (by this claim or another), with the line told so."""
+    outcome: BookingError | str | None = None
     try:
         yield
     except IntegrityError as exc:
@@ -171,14 +239,17 @@ def _claiming(*, teacher: Teacher, room_id: int, start: datetime, end: datetime)
         # Something wrote past the row lock (a raw insert, an admin script): the
         # database refused the overlap.
         logger.warning("Exclusion constraint refused a booking of room %s", room_id)
-        error = _not_available(room_id, start=start, end=end)
-        _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
-        raise error from exc
+        outcome = _not_available(room_id, start=start, end=end)
+        _announce_conflict(outcome, teacher=teacher, room_id=room_id, start=start, end=end)
+        raise outcome from exc
     except BookingError as error:
+        outcome = error
         _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
         raise
+    else:
+        outcome = BOOKED
     finally:
-        locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
+        _let_go(teacher=teacher, room_id=room_id, start=start, end=end, outcome=outcome)
 
 
 def series_periods(

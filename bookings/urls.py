@@ -20,6 +20,7 @@ app_name = "bookings"
 
 urlpatterns = [
     path("rooms/<int:room_id>/hold/", booking.hold, name="room-hold"),
+    path("rooms/<int:room_id>/queue/", booking.wait, name="room-queue"),
     path("rooms/<int:room_id>/release/", booking.release, name="room-release"),
     path("rooms/<int:room_id>/claim/", booking.claim, name="room-claim"),
     path("rooms/<int:room_id>/alternatives/", booking.alternatives, name="room-alternatives"),

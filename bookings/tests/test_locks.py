@@ -52,9 +52,9 @@ class LockStoreContract:
 
     def test_only_the_holder_releases(self, use_store):
         self.acquire(1)
-        assert not locks.release(room_id=7, start=START, end=END, teacher_id=2)
+        assert not locks.release(room_id=7, start=START, end=END, teacher_id=2).released
         assert not self.acquire(2).acquired
-        assert locks.release(room_id=7, start=START, end=END, teacher_id=1)
+        assert locks.release(room_id=7, start=START, end=END, teacher_id=1).released
         assert self.acquire(2).acquired
 
     def test_expired_lock_no_longer_blocks(self, use_store):
@@ -96,6 +96,91 @@ class LockStoreContract:
         for thread in threads:
             thread.join()
         assert sorted(results) == [False] * 15 + [True]
+
+    # The line: waiting for a lock someone else holds.
+
+    def wait(self, teacher_id, ttl=None):
+        return locks.acquire(room_id=7, start=START, end=END, teacher_id=teacher_id, ttl=ttl, wait=True)
+
+    def release(self, teacher_id, booked=False):
+        return locks.release(room_id=7, start=START, end=END, teacher_id=teacher_id, booked=booked)
+
+    def test_waiters_get_their_place_in_line_and_keep_it_when_asking_again(self, use_store):
+        self.acquire(1)
+        assert [self.wait(n).position for n in (2, 3, 4)] == [1, 2, 3]
+        again = self.wait(3)
+        assert (again.acquired, again.position, again.lock.holder_id) == (False, 2, 1)
+
+    def test_a_free_lock_is_simply_taken_by_a_waiter(self, use_store):
+        attempt = self.wait(2)
+        assert attempt.acquired and attempt.position == 0 and attempt.handed_to is None
+
+    def test_a_released_lock_passes_straight_to_the_first_in_line_in_order(self, use_store):
+        self.acquire(1)
+        for teacher_id in (2, 3, 4):
+            self.wait(teacher_id)
+        holders = []
+        for teacher_id in (1, 2, 3, 4):
+            let_go = self.release(teacher_id)
+            assert let_go.released
+            holders.append(let_go.passed_to.holder_id if let_go.passed_to else None)
+            if let_go.passed_to:
+                assert not self.acquire(99).acquired  # no gap for anyone else
+        assert holders == [2, 3, 4, None]
+        assert self.acquire(99).acquired
+
+    def test_a_waiter_who_leaves_is_skipped(self, use_store):
+        self.acquire(1)
+        self.wait(2)
+        self.wait(3)
+        assert not self.release(2).released  # leaving the line: nothing held, place given up
+        assert self.release(1).passed_to.holder_id == 3
+
+    def test_an_expired_hold_goes_to_the_first_in_line_whoever_asks(self, use_store):
+        self.acquire(1, ttl=0.2)
+        self.wait(2)
+        self.wait(3)
+        time.sleep(0.3)  # past the holder's lifetime: expiry is the store's guarantee
+        intruder = self.acquire(99)
+        assert not intruder.acquired
+        assert intruder.handed_to.holder_id == 2 and intruder.lock.holder_id == 2
+        assert self.wait(2).acquired  # the new holder asking again renews, keeps no place
+
+    def test_the_sweeper_hands_expired_holds_to_the_line(self, use_store):
+        self.acquire(1, ttl=0.2)
+        self.wait(2)
+        time.sleep(0.3)
+        [handed] = locks.hand_over_free()
+        assert (handed.room_id, handed.holder_id, handed.start, handed.end) == (7, 2, START, END)
+        assert locks.hand_over_free() == []
+        assert not self.acquire(99).acquired
+
+    def test_booking_empties_the_line_and_names_the_waiters(self, use_store):
+        self.acquire(1)
+        self.wait(2)
+        self.wait(3)
+        let_go = self.release(1, booked=True)
+        assert (let_go.released, let_go.passed_to, let_go.waiting) == (True, None, (2, 3))
+        assert self.wait(4).acquired  # the line is gone
+
+    def test_concurrent_waiters_each_get_a_different_place(self, use_store):
+        self.acquire(1)
+        barrier = threading.Barrier(12)
+        places = {}
+
+        def join(teacher_id):
+            barrier.wait()
+            places[teacher_id] = self.wait(teacher_id).position
+
+        threads = [threading.Thread(target=join, args=(n,)) for n in range(2, 14)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(places.values()) == list(range(1, 13))
+        in_line_order = sorted(places, key=places.get)
+        passed = [self.release(holder).passed_to.holder_id for holder in [1, *in_line_order[:-1]]]
+        assert passed == in_line_order
 
 
 class TestLocalLockStore(LockStoreContract):

@@ -54,6 +54,7 @@ def test_claim_of_a_taken_room_answers_409_naming_the_holder(as_alice, room):
             "endTime": timezone.localtime(at(11)).isoformat(),
         },
         "canJoinWaitlist": True,  # added: the page offers "Join waitlist" on this
+        "canWait": False,  # added: "Wait for this room" is for a room being confirmed
     }
 
 
@@ -68,6 +69,7 @@ def test_claim_while_another_teacher_holds_answers_booking_conflict(as_alice, ro
         "message": "Another teacher is currently booking this room",
         "conflictingBooking": None,
         "canJoinWaitlist": False,
+        "canWait": True,  # added: the page offers "Wait for this room"
     }
 
 

@@ -36,6 +36,11 @@ def hold(request: HttpRequest, room_id: int) -> HttpResponse:
         attempt = services.booking_hold(teacher=request.user, room_id=room_id, **period)
     except BookingError as error:
         return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    return _held(request, room_id, period, attempt)
+
+
+def _held(request: HttpRequest, room_id: int, period: dict, attempt) -> HttpResponse:
+    """The answer to a hold that was granted: its expiry, or the claim page."""
     lock = attempt.lock
     if wants_json(request):
         body = {
@@ -49,6 +54,38 @@ def hold(request: HttpRequest, room_id: int) -> HttpResponse:
     form = ClaimForm(initial=_initial(request, period))
     room = room_for_claim_page(room_id)
     return _claim_page(request, room=room, form=form, expires_at=lock.expires_at, degraded=attempt.degraded)
+
+
+@require_POST
+@teacher_required
+def wait(request: HttpRequest, room_id: int) -> HttpResponse:
+    """ "Wait for this room": stand in the line for a room and period another teacher is
+    confirming (asking again keeps the place and says where it is). When the lock is free
+    it is taken at once, as a hold is."""
+    form = HoldForm(request.POST)
+    try:
+        period = valid_period(form)
+        attempt = services.booking_hold(teacher=request.user, room_id=room_id, wait=True, **period)
+    except BookingError as error:
+        return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    if attempt.acquired:
+        return _held(request, room_id, period, attempt)
+    lock = attempt.lock
+    message = f"You are number {attempt.position} in line for this room."
+    if wants_json(request):
+        body = {
+            "roomId": room_id,
+            "startTime": iso(lock.start),
+            "endTime": iso(lock.end),
+            "position": attempt.position,
+            "heldUntil": iso(lock.expires_at),
+        }
+        return JsonResponse({"queue": body, "message": message}, status=202)
+    form = ClaimForm(initial=_initial(request, period))
+    room = room_for_claim_page(room_id)
+    return _claim_page(
+        request, room=room, form=form, waiting={"position": attempt.position, "held_until": lock.expires_at}
+    )
 
 
 @require_POST
@@ -192,6 +229,7 @@ def _claim_page(
     error: BookingError | None = None,
     expires_at=None,
     degraded: bool = False,
+    waiting: dict | None = None,
     status: int = 200,
 ) -> HttpResponse:
     if error is not None:
@@ -200,7 +238,14 @@ def _claim_page(
             for problem in problems:
                 if field in form.fields and problem not in form.errors.get(field, []):
                     form.add_error(field, problem)
-    context = {"room": room, "form": form, "error": error, "expires_at": expires_at, "degraded": degraded}
+    context = {
+        "room": room,
+        "form": form,
+        "error": error,
+        "expires_at": expires_at,
+        "degraded": degraded,
+        "waiting": waiting,
+    }
     return render(request, "bookings/claim.html", context, status=status)
 
 

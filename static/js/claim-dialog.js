@@ -7,11 +7,99 @@ import { showToast } from "./toasts.js";
 const dialog = document.getElementById("claim-dialog");
 const form = document.getElementById("claim-dialog-form");
 const slot = (name) => dialog.querySelector(`[data-slot="${name}"]`);
-let current = null; // {roomId, start, end, urls, held, opener, timer}
+let current = null; // {roomId, start, end, urls, held, waiting, opener, timer, recheck}
 
 function showWaitlist(visible) {
   dialog.querySelector('[data-action="waitlist"]').hidden = !visible;
 }
+
+function showWait(visible) {
+  dialog.querySelector('[data-action="wait"]').hidden = !visible;
+}
+
+function periodFields() {
+  const fields = new FormData(form);
+  fields.set("start", current.start);
+  fields.set("end", current.end);
+  return fields;
+}
+
+// Another teacher is confirming this room: stand in line for it. The hold comes to us
+// when they give up (roomAvailable); if they book, the line hears it (bookingConflict).
+// We also ask again when their hold ends, in case no news came through.
+async function waitForRoom() {
+  if (!current) return;
+  const asked = current;
+  showWait(false);
+  showError("");
+  slot("alternatives").hidden = true;
+  const { response, body } = await postForm(asked.urls.queue, periodFields());
+  if (current !== asked) return;
+  if (response.status === 202) {
+    current.waiting = true;
+    confirmButton().disabled = true;
+    const until = new Date(body.queue.heldUntil);
+    const clock = until.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    slot("hold").textContent =
+      `You are number ${body.queue.position} in line. Another teacher is confirming this room; ` +
+      `if they do not book it, it comes to you (at the latest at ${clock}).`;
+    clearTimeout(current.recheck);
+    current.recheck = setTimeout(waitForRoom, Math.max(until.getTime() - Date.now(), 0) + 300);
+  } else if (response.ok) {
+    yourTurn(body.hold.expiresAt);
+  } else {
+    lost(response, body);
+  }
+}
+
+function confirmButton() {
+  return dialog.querySelector('[data-action="confirm"]');
+}
+
+function yourTurn(expiresAt) {
+  clearTimeout(current.recheck);
+  current.waiting = false;
+  current.held = true;
+  confirmButton().disabled = false;
+  showError("");
+  slot("alternatives").hidden = true;
+  showHold(expiresAt, "Your turn! ");
+  form.elements.attendees.focus();
+}
+
+// Our claim or wait met a conflict: say why, and offer what there is instead.
+function lost(response, body) {
+  clearTimeout(current.recheck);
+  current.waiting = false;
+  current.held = false;
+  stopTimer();
+  slot("hold").textContent = "";
+  confirmButton().disabled = false;
+  showError(describeErrors(body));
+  if (response.status !== 409) return;
+  showWait(Boolean(body.canWait));
+  showWaitlist(Boolean(body.canJoinWaitlist));
+  offerAlternatives();
+}
+
+const samePeriod = (data) =>
+  current && String(data.roomId) === String(current.roomId) &&
+  data.startTime.slice(0, 16) === current.start && data.endTime.slice(0, 16) === current.end;
+
+// News for the period our dialog waits for: the hold is ours, or the room was booked.
+document.addEventListener("roomclaim:live", (event) => {
+  const { event: kind, data } = event.detail;
+  if (!current?.waiting || !data || !samePeriod(data)) return;
+  if (kind === "roomAvailable" && data.fromQueue) {
+    event.preventDefault(); // the dialog says it; no toast needed
+    yourTurn(data.expiresAt);
+  } else if (kind === "bookingConflict" && data.code === "ROOM_NOT_AVAILABLE") {
+    lost({ status: 409 }, { ...data, canWait: false });
+  }
+});
+document.addEventListener("roomclaim:resync", () => {
+  if (current?.waiting) waitForRoom(); // news may have been missed: ask where we stand
+});
 
 async function joinWaitlist() {
   if (!current) return;
@@ -38,13 +126,13 @@ function stopTimer() {
   clearInterval(current?.timer);
 }
 
-function showHold(expiresAt) {
+function showHold(expiresAt, news = "") {
   stopTimer();
   const until = new Date(expiresAt).getTime();
   const tick = () => {
     const left = Math.max(0, Math.round((until - Date.now()) / 1000));
     slot("hold").textContent = left
-      ? `Held for you for ${left} s. Confirm to book it.`
+      ? `${news}Held for you for ${left} s. Confirm to book it.`
       : "Your hold has ended; Confirm will try to book the room anyway.";
     if (!left) stopTimer();
   };
@@ -73,6 +161,7 @@ function fromCard(cardForm) {
       hold: cardForm.action,
       claim: cardForm.dataset.claimUrl,
       release: cardForm.dataset.releaseUrl,
+      queue: cardForm.dataset.queueUrl,
       waitlist: cardForm.dataset.waitlistUrl,
       alternatives: cardForm.dataset.alternativesUrl,
     },
@@ -107,8 +196,8 @@ function showAlternatives(alternatives) {
     ...(alternatives?.rooms || []).map((room) => ({
       label: `${room.name} · ${room.building} · ${room.capacity} seats`,
       target: { ...base, roomId: String(room.id), roomName: room.name, building: room.building, capacity: room.capacity,
-                urls: { hold: room.holdUrl, claim: room.claimUrl, release: room.releaseUrl, waitlist: room.waitlistUrl,
-                        alternatives: room.alternativesUrl } },
+                urls: { hold: room.holdUrl, claim: room.claimUrl, release: room.releaseUrl, queue: room.queueUrl,
+                        waitlist: room.waitlistUrl, alternatives: room.alternativesUrl } },
     })),
     ...(alternatives?.periods || []).map((period) => ({
       label: `${base.roomName} · ${period.startTime.slice(11, 16)}–${period.endTime.slice(11, 16)}`,
@@ -135,7 +224,7 @@ function showAlternatives(alternatives) {
 
 async function open(target, opener) {
   const { roomId, urls } = target;
-  current = { ...target, held: false, opener, timer: null };
+  current = { ...target, held: false, waiting: false, opener, timer: null, recheck: null };
   const fields = new FormData(form);
   fields.set("start", target.start);
   fields.set("end", target.end);
@@ -157,6 +246,8 @@ async function open(target, opener) {
   form.elements.free_dates_only.checked = false;
   dialog.querySelector("details.repeat").open = false;
   showWaitlist(false);
+  showWait(false);
+  confirmButton().disabled = false;
   form.action = urls.claim;
   dialog.showModal();
   form.elements.attendees.focus();
@@ -169,28 +260,26 @@ async function open(target, opener) {
     current.held = true;
     showHold(body.hold.expiresAt);
   } else {
-    slot("hold").textContent = "";
-    showError(describeErrors(body));
-    if (response.status === 409) {
-      showWaitlist(Boolean(body.canJoinWaitlist));
-      offerAlternatives();
-      showToast(body.message, { kind: "error" });
-    }
+    lost(response, body);
+    if (response.status === 409) showToast(body.message, { kind: "error" });
   }
 }
 
+// Give up our hold, or our place in line: the hold passes to the next teacher in line.
 async function release() {
-  if (!current) return;
-  const { start, end, urls, held } = current;
-  if (!held) return;
-  const fields = new FormData(form);
-  fields.set("start", start);
-  fields.set("end", end);
-  await postForm(urls.release, fields);
+  if (!current?.held && !current?.waiting) return;
+  await postForm(current.urls.release, periodFields());
+}
+
+// Closing the tab gives up the hold too, so whoever waits gets it now, not at its expiry.
+function releaseOnLeave() {
+  if (!current?.held && !current?.waiting) return;
+  navigator.sendBeacon(current.urls.release, periodFields()); // the form carries the CSRF token
 }
 
 function close({ releaseHold }) {
   stopTimer();
+  clearTimeout(current?.recheck);
   const closing = current;
   if (releaseHold) release();
   current = null;
@@ -206,7 +295,7 @@ function close({ releaseHold }) {
 
 async function confirm(event) {
   event.preventDefault();
-  if (!current) return;
+  if (!current || current.waiting) return;
   setBusy(true);
   showError("");
   const { response, body } = await postForm(form.action, new FormData(form));
@@ -218,19 +307,16 @@ async function confirm(event) {
     refreshRegion("search-results");
     return;
   }
-  showError(describeErrors(body));
   if (response.status === 409) {
-    current.held = false;
-    slot("hold").textContent = "";
-    stopTimer();
-    const canWait = Boolean(body.canJoinWaitlist);
-    showWaitlist(canWait);
-    offerAlternatives();
+    lost(response, body);
+    const canJoin = Boolean(body.canJoinWaitlist);
     showToast(body.message, {
       kind: "error",
-      action: canWait ? { label: "Join waitlist", run: joinWaitlist } : null,
+      action: canJoin ? { label: "Join waitlist", run: joinWaitlist } : null,
     });
     refreshRegion("search-results");
+  } else {
+    showError(describeErrors(body));
   }
 }
 
@@ -264,6 +350,8 @@ if (dialog && form) {
   form.addEventListener("submit", confirm);
   dialog.querySelector('[data-action="cancel"]').addEventListener("click", () => close({ releaseHold: true }));
   dialog.querySelector('[data-action="waitlist"]').addEventListener("click", joinWaitlist);
+  dialog.querySelector('[data-action="wait"]').addEventListener("click", waitForRoom);
+  window.addEventListener("pagehide", releaseOnLeave);
   dialog.addEventListener("cancel", (event) => {
     event.preventDefault(); // Escape: close our way, releasing the hold
     close({ releaseHold: true });

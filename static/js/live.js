@@ -21,7 +21,7 @@ const resync = () => document.dispatchEvent(new CustomEvent("roomclaim:resync"))
 
 // A room we wait for is held for us: say so, with a way straight to it.
 function announceOffer(offer) {
-  const until = new Date(offer.expiresAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const until = new Date(offer.expiresAt).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   showToast(`${offer.roomName} is free for you, held until ${until}`, {
     action: { label: "Claim it", href: offer.claimUrl },
     sticky: true,
@@ -48,8 +48,9 @@ function connect() {
     }
     if (frame.event === "resync") return resync(); // the server may have missed sending us news
     if (frame.event === "bookingConflict") showToast(frame.data.message, { kind: "error" });
-    if (frame.event === "roomAvailable") announceOffer(frame.data);
-    document.dispatchEvent(new CustomEvent("roomclaim:live", { detail: frame }));
+    // A page that shows the news itself (the dialog waiting for this room) cancels the event.
+    const shown = !document.dispatchEvent(new CustomEvent("roomclaim:live", { detail: frame, cancelable: true }));
+    if (frame.event === "roomAvailable" && !shown) announceOffer(frame.data);
   });
   socket.addEventListener("close", (closed) => {
     setState("offline");

@@ -316,3 +316,60 @@ def test_a_teacher_who_lost_picks_an_alternative_from_the_dialog(live_servers, o
     dialog_b.get_by_role("button", name="Confirm booking").click()
     expect(page_b.get_by_role("status")).to_contain_text("Room booked successfully: Room 102")
     assert Booking.objects.get().room == school.spare
+
+
+def test_wait_for_a_room_being_confirmed_and_get_it_when_the_holder_gives_up(
+    live_servers, open_page, screenshot, school
+):
+    make_teacher("Carol Clark", username="carol")
+    page_a = open_page(live_servers.urls[0], "alice")
+    page_b = open_page(live_servers.urls[1], "bob")
+    page_c = open_page(live_servers.urls[0], "carol")
+    for page in (page_a, page_b, page_c):
+        page.goto(search_url())
+        wait_live(page)
+    card(page_a, school.room).get_by_role("button", name="Claim Room").click()
+    dialog_a = page_a.get_by_role("dialog")
+    expect(dialog_a).to_contain_text("Held for you")
+
+    # B and then C meet the conflict and choose to wait: they stand in line in that order.
+    dialogs = {}
+    for page, place in ((page_b, 1), (page_c, 2)):
+        card(page, school.room).get_by_role("button", name="Claim Room").click()
+        dialog = dialogs[page] = page.get_by_role("dialog")
+        expect(dialog).to_contain_text("Another teacher is currently booking this room")
+        dialog.get_by_role("button", name="Wait for this room").click()
+        expect(dialog).to_contain_text(f"You are number {place} in line")
+        expect(dialog.get_by_role("button", name="Confirm booking")).to_be_disabled()
+    screenshot(page_b, "1-waiting-in-line")
+
+    # A cancels the dialog: within a second B's dialog is a confirm, held for B.
+    dialog_a.get_by_role("button", name="Cancel").click()
+    expect(dialogs[page_b]).to_contain_text("Your turn! Held for you", timeout=1000)
+    expect(dialogs[page_b].get_by_role("button", name="Confirm booking")).to_be_enabled()
+    expect(dialogs[page_c]).to_contain_text("You are number 2 in line")  # C still waits
+    screenshot(page_b, "2-your-turn")
+
+    # B books; C, still in line, hears the room is taken and is offered the waitlist.
+    dialogs[page_b].get_by_role("button", name="Confirm booking").click()
+    expect(page_b.get_by_role("status")).to_contain_text("Room booked successfully: Room 101")
+    expect(dialogs[page_c]).to_contain_text("Room already booked by Bob Brown", timeout=2000)
+    expect(dialogs[page_c].get_by_role("button", name="Join waitlist")).to_be_visible()
+    screenshot(page_c, "3-line-told-room-taken")
+    assert Booking.objects.get(status="confirmed").teacher == school.bob
+
+
+def test_closing_the_tab_passes_the_hold_to_whoever_waits(live_servers, open_page, school):
+    page_a = open_page(live_servers.urls[0], "alice")
+    page_b = open_page(live_servers.urls[1], "bob")
+    for page in (page_a, page_b):
+        page.goto(search_url())
+        wait_live(page)
+    card(page_a, school.room).get_by_role("button", name="Claim Room").click()
+    expect(page_a.get_by_role("dialog")).to_contain_text("Held for you")
+    card(page_b, school.room).get_by_role("button", name="Claim Room").click()
+    dialog_b = page_b.get_by_role("dialog")
+    dialog_b.get_by_role("button", name="Wait for this room").click()
+    expect(dialog_b).to_contain_text("You are number 1 in line")
+    page_a.close(run_before_unload=True)
+    expect(dialog_b).to_contain_text("Your turn! Held for you", timeout=1000)

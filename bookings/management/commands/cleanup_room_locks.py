@@ -46,6 +46,8 @@ class Command(BaseCommand):
     def sweep(self):
         swept = maintenance.sweep()
         self.stdout.write(f"Cleaned up {swept.locks_cleaned} expired room locks")
+        if swept.holds_handed:
+            self.stdout.write(f"Passed {swept.holds_handed} expired holds to the next teacher in line")
         if swept.entries_closed:
             self.stdout.write(f"Closed {swept.entries_closed} waitlist entries")
         if swept.offers_made:
