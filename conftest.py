@@ -8,6 +8,7 @@ import redis
 from django.conf import settings
 
 from bookings import locks
+from rooms.settings_cache import clear_all
 from tests.factories import make_room, make_teacher
 
 
@@ -59,6 +60,26 @@ def _clean_locks():
     locks.store().clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_school_settings():
+    """The calendar and rules as this test's database has them (a test database is
+    emptied without the signals that clear the copies)."""
+    clear_all()
+    yield
+    clear_all()
+
+
+@pytest.fixture
+def school_settings_loaded():
+    """The calendar and rules already in memory, as in a server that has run a while:
+    for tests that count a request's queries."""
+    from bookings.rules import limits_for
+    from rooms.schoolcalendar import calendar
+
+    calendar()
+    limits_for(None, 0)
+
+
 @pytest.fixture(scope="session")
 def live_servers(django_db_setup, django_db_blocker):
     """Two daphne processes with production settings on the test database and Redis,
@@ -70,7 +91,12 @@ def live_servers(django_db_setup, django_db_blocker):
     db = connection.settings_dict
     credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     database_url = f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = production_env(database_url=database_url, redis_url=settings.REDIS_URL, DB_POOL_MAX="4")
+    env = production_env(
+        database_url=database_url,
+        redis_url=settings.REDIS_URL,
+        DB_POOL_MAX="4",
+        SCHOOL_SETTINGS_SECONDS="0",  # the servers see the calendar a test has just set
+    )
     collectstatic(env)
     with DaphneServers(env, count=2) as servers:
         yield servers

@@ -4,6 +4,7 @@ from . import services
 from .errors import BookingError
 from .forms import BookingAddForm, BookingChangeForm
 from .models import Booking, Conflict, Notification, Series, WaitlistEntry
+from .serializers import skipped_in_words
 
 
 @admin.register(Booking)
@@ -42,10 +43,8 @@ class BookingAdmin(admin.ModelAdmin):
         if change:
             obj.save(update_fields=["attendees", "purpose"])
         elif form.series is not None:
-            booked, skipped = len(form.bookings), len(form.skipped)
-            self.message_user(
-                request, f"A series of {booked} dates was booked; {skipped} taken dates skipped."
-            )
+            skipped = skipped_in_words(form.skipped).removeprefix(", ") or "no dates skipped"
+            self.message_user(request, f"A series of {len(form.bookings)} dates was booked; {skipped}.")
         # A new booking was made by the service while the form was checked.
 
     @admin.action(description="Cancel the selected bookings (frees the slots, tells teachers)")

@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from rooms.models import Feature, Room
+from rooms.schoolcalendar import calendar
 from teachers.models import Teacher
 
 from .models import Booking
+from .rules import rooms_closed_to
 from .waitlist import without_offers_to_others
 
 
@@ -39,7 +41,7 @@ def rooms_free_between(
     then by name. One query for the rooms, one for their features.
     """
     busy = Booking.objects.overlapping(start, end).filter(room=OuterRef("pk"))
-    rooms = Room.objects.filter(is_active=True, capacity__gte=seats).exclude(Exists(busy))
+    rooms = bookable_between(start, end, teacher=teacher).filter(capacity__gte=seats).exclude(Exists(busy))
     if teacher is not None:
         rooms = without_offers_to_others(rooms, teacher=teacher, start=start, end=end)
     for feature in features:
@@ -64,6 +66,57 @@ def rooms_free_between(
         .order_by("capacity", "extra_features", "name")
         .prefetch_related(Prefetch("features", queryset=Feature.objects.order_by("name")))
     )
+
+
+def bookable_between(start: datetime, end: datetime, *, teacher: Teacher | None = None) -> QuerySet[Room]:
+    """Active rooms the school calendar opens for ``[start, end)`` (no closure, in term,
+    within bookable hours) and, given a ``teacher``, that they may book."""
+    closed = calendar().closed_between(start, end)
+    if closed.school:
+        return Room.objects.none()
+    rooms = Room.objects.filter(is_active=True)
+    shut = set(closed.rooms) | {room_id for room_id, reason in closed.own_hours.items() if reason}
+    if teacher is not None:
+        shut |= rooms_closed_to(teacher).keys()
+    if shut:
+        rooms = rooms.exclude(pk__in=shut)
+    if closed.buildings:
+        rooms = rooms.exclude(building_id__in=closed.buildings)
+    if closed.building_hours:
+        own_hours_open = [room_id for room_id, reason in closed.own_hours.items() if not reason]
+        rooms = rooms.exclude(Q(building_id__in=closed.building_hours) & ~Q(pk__in=own_hours_open))
+    return rooms
+
+
+UNAVAILABLE_SHOWN = 10
+
+
+def rooms_closed_between(
+    start: datetime, end: datetime, *, teacher: Teacher, seats: int = 1, features: Sequence[Feature] = ()
+) -> tuple[str | None, list[Room]]:
+    """Why the whole school is closed for the period (or ``None``), and up to ten rooms
+    that would fit but the calendar or the rules close to ``teacher``, each with its
+    ``closed_reason``."""
+    closed = calendar().closed_between(start, end)
+    if closed.school:
+        return closed.school, []
+    restricted = rooms_closed_to(teacher)
+    fitting = Room.objects.filter(is_active=True, capacity__gte=seats)
+    for feature in features:
+        fitting = fitting.filter(
+            Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))
+        )
+    maybe = Q(pk__in=set(closed.rooms) | set(closed.own_hours) | restricted.keys()) | Q(
+        building_id__in=set(closed.buildings) | set(closed.building_hours)
+    )
+    found = []
+    for room in fitting.filter(maybe).select_related("building").order_by("capacity", "name"):
+        room.closed_reason = closed.reason_for(room) or restricted.get(room.pk)
+        if room.closed_reason:
+            found.append(room)
+        if len(found) == UNAVAILABLE_SHOWN:
+            break
+    return None, found
 
 
 TAKEN_SHOWN = 10
@@ -151,4 +204,5 @@ def _nearest_free_periods(room: Room, *, start: datetime, end: datetime, teacher
         begins = max(e for _, e in blocking)
     if begins + length <= day_end:
         periods.append((begins, begins + length))
-    return periods
+    school = calendar()
+    return [(b, e) for b, e in periods if not school.closed_reason(room, b, e)]

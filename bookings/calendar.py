@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, Event
 
+from rooms.schoolcalendar import calendar as school_calendar
 from teachers.models import Teacher
 
 from .models import Booking
@@ -44,13 +45,16 @@ def feed(teacher: Teacher, *, host: str) -> bytes:
     bookings = Booking.objects.filter(teacher=teacher, end__gte=timezone.now() - HISTORY).select_related(
         "room__building"
     )
+    school = school_calendar()
     for booking in bookings.order_by("start"):
         event = Event()
         event.add("uid", f"booking-{booking.pk}@{host}")
         event.add("dtstamp", booking.cancelled_at or booking.created_at)
         event.add("dtstart", booking.start)
         event.add("dtend", booking.end)
-        event.add("summary", f"{booking.room.name}" + (f": {booking.purpose}" if booking.purpose else ""))
+        names = school.period_label(booking.start, booking.end)
+        summary = booking.room.name + (f" ({names})" if names else "")
+        event.add("summary", summary + (f": {booking.purpose}" if booking.purpose else ""))
         event.add("location", f"{booking.room.name}, {booking.room.building.name}")
         event.add("status", "CONFIRMED" if booking.is_confirmed else "CANCELLED")
         calendar.add_component(event)

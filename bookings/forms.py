@@ -120,7 +120,7 @@ class BookingAddForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.series, self.bookings, self.skipped = None, [], []  # what the service made
+        self.series, self.bookings, self.skipped = None, [], {}  # what the service made
 
     def clean(self):
         cleaned = super().clean()

@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateTimeRangeField
+from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.urls import reverse
@@ -38,6 +39,7 @@ class Booking(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", "Confirmed"
         CANCELLED = "cancelled", "Cancelled"
+        RELEASED = "released", "Released (not checked in)"
 
     room = models.ForeignKey("rooms.Room", on_delete=models.PROTECT, related_name="bookings")
     teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
@@ -53,6 +55,10 @@ class Booking(models.Model):
     series = models.ForeignKey(
         "bookings.Series", on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
     )
+    # Check-in (when the room's rules ask for it): a booking not checked in by
+    # ``check_in_by`` is released by the sweeper, and its period offered to the waitlist.
+    check_in_by = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
 
     objects = BookingQuerySet.as_manager()
 
@@ -68,6 +74,11 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["room", "start", "end", "status"], name="booking_overlap_idx"),
             models.Index(fields=["teacher", "start"], name="booking_teacher_start_idx"),
+            models.Index(
+                fields=["check_in_by"],
+                condition=models.Q(status="confirmed", checked_in_at__isnull=True, check_in_by__isnull=False),
+                name="booking_check_in_due_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -178,6 +189,8 @@ class Notification(models.Model):
         BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
         CANCELLED_BY_ADMIN = "cancelled_by_admin", "Booking cancelled by an admin"
         WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
+        REMINDER = "reminder", "Reminder before a booking"
+        RELEASED = "released", "Booking released (not checked in)"
 
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -205,3 +218,62 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.teacher}"
+
+
+class BookingRule(models.Model):
+    """Limits on booking: the school's (no room, no group), a room's (overriding the
+    school's) and a group's (overriding both for its members; a teacher in several groups
+    gets the most generous). An empty limit is inherited; with no rules at all, only the
+    fixed limits in ``bookings.rules`` apply (12 hours long, a year ahead)."""
+
+    room = models.OneToOneField(
+        "rooms.Room", on_delete=models.CASCADE, null=True, blank=True, related_name="booking_rule"
+    )
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="booking_rule"
+    )
+    max_length_minutes = models.PositiveIntegerField("longest booking (minutes)", null=True, blank=True)
+    max_days_ahead = models.PositiveIntegerField("how far ahead (days)", null=True, blank=True)
+    min_notice_minutes = models.PositiveIntegerField("minimum notice (minutes)", null=True, blank=True)
+    max_upcoming_bookings = models.PositiveIntegerField(
+        "upcoming bookings per teacher", null=True, blank=True
+    )
+    max_hours_per_week = models.PositiveIntegerField(
+        "booked hours per teacher per week", null=True, blank=True
+    )
+    max_series_dates = models.PositiveIntegerField("dates in one series", null=True, blank=True)
+    check_in_minutes = models.PositiveIntegerField(
+        "check-in within (minutes)",
+        null=True,
+        blank=True,
+        help_text="School or room only: a booking not checked in this long after its start is released.",
+    )
+    only_groups = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="bookable_rooms",
+        help_text="Room only: only members of these groups may book the room (empty: everyone).",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(room__isnull=True) | models.Q(group__isnull=True), name="rule_one_scope"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.room_id:
+            return f"Rules for {self.room}"
+        if self.group_id:
+            return f"Rules for the group {self.group}"
+        return "The school's rules"
+
+    def clean(self) -> None:
+        if self.room_id and self.group_id:
+            raise ValidationError("A rule is for the school, one room or one group: choose one.")
+        school_wide = BookingRule.objects.filter(room__isnull=True, group__isnull=True).exclude(pk=self.pk)
+        if not self.room_id and not self.group_id and school_wide.exists():
+            raise ValidationError(
+                "The school's rules exist already: change those, or choose a room or group."
+            )

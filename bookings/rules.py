@@ -7,9 +7,12 @@ every refusal is a 400 that names its field.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
+
+from rooms.settings_cache import Cached
 
 MAX_LENGTH = timedelta(hours=12)
 MAX_AHEAD = timedelta(days=366)
@@ -45,3 +48,206 @@ def series_errors(first_day: date, until: date | None) -> dict[str, str]:
     if until > first_day + MAX_AHEAD:
         return {"until": "A series may run at most a year."}
     return {}
+
+
+# --- The school's booking rules (``BookingRule``, set in Django admin) --------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits one teacher meets on one room: the school's, the room's over them, and
+    the most generous of the teacher's groups' over both. ``None``: no limit."""
+
+    max_length: timedelta = MAX_LENGTH
+    max_ahead: timedelta = MAX_AHEAD
+    min_notice: timedelta = timedelta(0)
+    max_upcoming: int | None = None
+    max_hours_per_week: int | None = None
+    max_series_dates: int = MAX_OCCURRENCES
+    check_in_minutes: int | None = None
+    only_groups: tuple[str, ...] = ()  # names; empty: anyone may book the room
+    allowed: bool = True  # the teacher is in one of ``only_groups`` (or there are none)
+
+    @property
+    def counts_per_teacher(self) -> bool:
+        """Whether a claim must count the teacher's bookings (under the teacher's row lock)."""
+        return self.max_upcoming is not None or self.max_hours_per_week is not None
+
+
+# Field by field: how a rule's value becomes a limit, and which of two is more generous.
+_FIELDS = {
+    "max_length_minutes": ("max_length", lambda v: min(timedelta(minutes=v), MAX_LENGTH), max),
+    "max_days_ahead": ("max_ahead", lambda v: min(timedelta(days=v), MAX_AHEAD), max),
+    "min_notice_minutes": ("min_notice", lambda v: timedelta(minutes=v), min),
+    "max_upcoming_bookings": ("max_upcoming", int, max),
+    "max_hours_per_week": ("max_hours_per_week", int, max),
+    "max_series_dates": ("max_series_dates", lambda v: min(v, MAX_OCCURRENCES), max),
+}
+
+
+@dataclass
+class _Rules:
+    school: dict[str, object] = field(default_factory=dict)
+    rooms: dict[int, dict[str, object]] = field(default_factory=dict)
+    groups: dict[int, dict[str, object]] = field(default_factory=dict)
+    only_groups: dict[int, dict[int, str]] = field(default_factory=dict)  # room -> {group id: name}
+
+
+def _values(rule) -> dict[str, object]:
+    found = {
+        limit: convert(getattr(rule, name))
+        for name, (limit, convert, _) in _FIELDS.items()
+        if getattr(rule, name) is not None
+    }
+    if rule.check_in_minutes is not None and rule.group_id is None:
+        found["check_in_minutes"] = rule.check_in_minutes
+    return found
+
+
+def _load() -> _Rules:
+    from .models import BookingRule
+
+    rules = _Rules()
+    for rule in BookingRule.objects.prefetch_related("only_groups"):
+        if rule.room_id:
+            rules.rooms[rule.room_id] = _values(rule)
+            if groups := {group.pk: group.name for group in rule.only_groups.all()}:
+                rules.only_groups[rule.room_id] = groups
+        elif rule.group_id:
+            rules.groups[rule.group_id] = _values(rule)
+        else:
+            rules.school = _values(rule)
+    return rules
+
+
+def _cached() -> Cached:
+    global _rules
+    if _rules is None:
+        from .models import BookingRule
+
+        _rules = Cached(_load, models=[BookingRule], m2m=[BookingRule.only_groups.through])
+    return _rules
+
+
+_rules: Cached | None = None
+
+
+def limits_for(teacher, room_id: int) -> Limits:
+    """The limits ``teacher`` meets on room ``room_id``. No query unless group rules or
+    group-only rooms are set (then one, for the teacher's groups)."""
+    rules = _cached().get()
+    values = {**rules.school, **rules.rooms.get(room_id, {})}
+    only = rules.only_groups.get(room_id, {})
+    group_ids: set[int] = set()
+    if rules.groups or only:
+        group_ids = set(teacher.groups.values_list("pk", flat=True))
+    generous: dict[str, object] = {}
+    for group_id in group_ids & rules.groups.keys():
+        for limit, value in rules.groups[group_id].items():
+            better = next(pick for _, (name, _, pick) in _FIELDS.items() if name == limit)
+            generous[limit] = better(generous[limit], value) if limit in generous else value
+    return Limits(
+        **{**values, **generous},
+        only_groups=tuple(sorted(only.values())),
+        allowed=not only or bool(group_ids & only.keys()),
+    )
+
+
+def _duration(length: timedelta) -> str:
+    minutes = int(length.total_seconds() // 60)
+    if minutes % (24 * 60) == 0 and minutes >= 24 * 60:
+        days = minutes // (24 * 60)
+        return f"{days} day{'s' if days != 1 else ''}"
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{minutes} minutes"
+
+
+def limit_errors(limits: Limits, *, room_name: str, start: datetime, end: datetime) -> dict[str, str]:
+    """The school's rules for one period (those that need no counting), by field."""
+    now = timezone.now()
+    if not limits.allowed:
+        return {"room": f"Only {_listed(limits.only_groups)} can book {room_name}."}
+    if end - start > limits.max_length:
+        return {"end": f"Bookings can be at most {_duration(limits.max_length)} long."}
+    if start > now + limits.max_ahead:
+        return {"start": f"Bookings can be made at most {_duration(limits.max_ahead)} ahead."}
+    if limits.min_notice and start < now + limits.min_notice:
+        return {"start": f"Bookings need at least {_duration(limits.min_notice)}' notice."}
+    return {}
+
+
+def series_limit_errors(limits: Limits, dates: int) -> dict[str, str]:
+    if dates > limits.max_series_dates:
+        most = limits.max_series_dates
+        return {"until": f"A series can have at most {most} dates; choose an earlier last date."}
+    return {}
+
+
+def count_errors(limits: Limits, *, teacher, new: list[tuple[datetime, datetime]]) -> dict[str, str]:
+    """The per-teacher limits, counting the teacher's confirmed upcoming bookings with the
+    ``new`` periods. The caller holds the teacher's row lock, so two claims by one teacher
+    are counted one after the other."""
+    from .models import Booking
+
+    now = timezone.now()
+    mine = Booking.objects.confirmed().filter(teacher=teacher)
+    if limits.max_upcoming is not None:
+        upcoming = mine.filter(end__gt=now).count()
+        if upcoming + len(new) > limits.max_upcoming:
+            return {
+                "start": f"You can have at most {limits.max_upcoming} upcoming bookings; you have {upcoming}."
+            }
+    if limits.max_hours_per_week is not None:
+        weeks: dict[date, timedelta] = {}
+        for begins, ends in new:
+            monday = _monday(begins)
+            weeks[monday] = weeks.get(monday, timedelta(0)) + (ends - begins)
+        tz = timezone.get_current_timezone()
+        for monday, adding in sorted(weeks.items()):
+            week_start = datetime.combine(monday, datetime.min.time(), tz)
+            week_end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tz)
+            booked = sum(
+                (
+                    b.end - b.start
+                    for b in mine.filter(start__gte=week_start, start__lt=week_end).only("start", "end")
+                ),
+                timedelta(0),
+            )
+            if booked + adding > timedelta(hours=limits.max_hours_per_week):
+                return {
+                    "start": (
+                        f"You can book at most {limits.max_hours_per_week} hours a week; the week of "
+                        f"{monday.day} {monday:%b} has {_hours(booked)} booked already."
+                    )
+                }
+    return {}
+
+
+def _monday(moment: datetime) -> date:
+    day = timezone.localtime(moment).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _hours(length: timedelta) -> str:
+    hours = length.total_seconds() / 3600
+    return f"{hours:g}"
+
+
+def _listed(names: tuple[str, ...]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" or {names[-1]}"
+
+
+def rooms_closed_to(teacher) -> dict[int, str]:
+    """The rooms only some groups may book that ``teacher`` may not, with the reason. No
+    query unless such rooms exist."""
+    only = _cached().get().only_groups
+    if not only:
+        return {}
+    mine = set(teacher.groups.values_list("pk", flat=True))
+    return {
+        room_id: f"only {_listed(tuple(sorted(groups.values())))} can book it"
+        for room_id, groups in only.items()
+        if not mine & groups.keys()
+    }

@@ -145,4 +145,15 @@ def series_payload(series, bookings, skipped) -> dict[str, Any]:
         "until": series.until.isoformat(),
         "bookings": [booking_payload(booking) for booking in bookings],
         "skippedDates": [day.isoformat() for day in skipped],
+        "skippedReasons": {day.isoformat(): reason for day, reason in skipped.items()},
     }
+
+
+def skipped_in_words(skipped: dict) -> str:
+    """“, 2 taken dates skipped, 1 closed date skipped”: what a series left out, and why."""
+    taken = sum(1 for reason in skipped.values() if reason.startswith("booked by"))
+    words = ""
+    for count, kind in ((taken, "taken"), (len(skipped) - taken, "closed")):
+        if count:
+            words += f", {count} {kind} date{'s' if count != 1 else ''} skipped"
+    return words

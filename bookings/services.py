@@ -28,12 +28,15 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from rooms.models import Room
+from rooms.schoolcalendar import calendar
 from teachers.models import Teacher
 
 from . import events, locks, notifications
 from .errors import (
     BOOKING_CONFLICT,
     BOOKING_NOT_FOUND,
+    INVALID_INPUT,
+    MESSAGES,
     OUTCOME_UNKNOWN,
     ROOM_NOT_AVAILABLE,
     ROOM_NOT_FOUND,
@@ -42,7 +45,15 @@ from .errors import (
     database_unavailable,
 )
 from .models import Booking, Conflict, Notification, Series
-from .rules import CONFLICT_RECORD_WINDOW, MAX_OCCURRENCES
+from .rules import (
+    CONFLICT_RECORD_WINDOW,
+    MAX_OCCURRENCES,
+    Limits,
+    count_errors,
+    limit_errors,
+    limits_for,
+    series_limit_errors,
+)
 from .waitlist import Offers, mark_booked, offer_after_commit, offers_on
 
 logger = logging.getLogger(__name__)
@@ -131,7 +142,7 @@ def _check_bookable(room_id: int, *, start: datetime, end: datetime, teacher: Te
     """The checks of a hold (the claim makes them again under the row lock)."""
     try:
         room = Room.objects.filter(pk=room_id).first()
-        _check_room(room, start=start, end=end, teacher=teacher)
+        _check_room(room, start=start, end=end, teacher=teacher, limits=limits_for(teacher, room_id))
         _check_free(room, start=start, end=end)
     except BookingError as error:
         _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
@@ -202,14 +213,25 @@ def booking_create(
     with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
         if not teacher.is_active:
             raise BookingError.invalid("teacher", "This account is disabled.")
+        limits = limits_for(teacher, room_id)
 
         def claim(commit: _Commit) -> Booking:
             with transaction.atomic():
+                _lock_teacher(teacher, limits)
                 room = _locked_room(room_id)
-                offers = _check_room(room, start=start, end=end, teacher=teacher, attendees=attendees)
+                offers = _check_room(
+                    room, start=start, end=end, teacher=teacher, attendees=attendees, limits=limits
+                )
                 _check_free(room, start=start, end=end)
+                _check_counts(limits, teacher=teacher, new=[(start, end)])
                 booking = _do_create(
-                    room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
+                    room=room,
+                    teacher=teacher,
+                    start=start,
+                    end=end,
+                    attendees=attendees,
+                    purpose=purpose,
+                    check_in_by=_check_in_by(limits, start),
                 )
                 if offers.offered_to_me:
                     mark_booked(teacher=teacher, room=room, start=start, end=end)
@@ -285,10 +307,12 @@ def series_create(
     attendees: int | None = None,
     purpose: str = "",
     free_dates_only: bool = False,
-) -> tuple[Series, list[Booking], list[date]]:
+) -> tuple[Series, list[Booking], dict[date, str]]:
     """Book a repeating period: all dates or none, or (``free_dates_only``) the free
-    ones. Returns the series, its bookings and the dates skipped. Every occurrence gets
-    the same guarantees as a single claim: row lock, overlap check, exclusion constraint."""
+    ones. Dates the school calendar closes (holidays, outside term, outside bookable
+    hours) are skipped by themselves; they are not conflicts. Returns the series, its
+    bookings and the dates skipped with the reason. Every occurrence gets the same
+    guarantees as a single claim: row lock, rules, overlap check, exclusion constraint."""
     periods = series_periods(start, end, rule=rule, until=until)
     if not periods:
         raise BookingError.invalid("until", "No school day falls between the start and this date.")
@@ -298,14 +322,31 @@ def series_create(
         )
     _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
     with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
+        limits = limits_for(teacher, room_id)
 
-        def claim(commit: _Commit) -> tuple[Series, list[Booking], list[date]]:
+        def claim(commit: _Commit) -> tuple[Series, list[Booking], dict[date, str]]:
             with transaction.atomic():
+                _lock_teacher(teacher, limits)
                 room = _locked_room(room_id)
-                _check_room(room, start=start, end=end, teacher=teacher, attendees=attendees)
-                taken = _taken(room, periods)
-                if (taken and not free_dates_only) or len(taken) == len(periods):
-                    raise _series_refused(taken, total=len(periods))
+                _check_room(
+                    room,
+                    start=start,
+                    end=end,
+                    teacher=teacher,
+                    attendees=attendees,
+                    limits=limits,
+                    dates_checked=False,
+                )
+                closed = _closed_dates(room, periods)
+                open_periods = [(b, e) for b, e in periods if timezone.localtime(b).date() not in closed]
+                if not open_periods:
+                    raise _closed(f"every date of the series is closed ({next(iter(closed.values()))})")
+                _check_series_limits(limits, open_periods)
+                taken = _taken(room, open_periods)
+                if (taken and not free_dates_only) or len(taken) == len(open_periods):
+                    raise _series_refused(taken, total=len(open_periods))
+                free = [(b, e) for b, e in open_periods if timezone.localtime(b).date() not in taken]
+                _check_counts(limits, teacher=teacher, new=free)
                 series = Series.objects.create(
                     room=room, teacher=teacher, rule=rule, until=until, purpose=purpose
                 )
@@ -318,9 +359,9 @@ def series_create(
                         attendees=attendees,
                         purpose=purpose,
                         series=series,
+                        check_in_by=_check_in_by(limits, begins),
                     )
-                    for begins, ends in periods
-                    if timezone.localtime(begins).date() not in taken
+                    for begins, ends in free
                 )
                 for booking in bookings:
                     events.publish_booking_created(booking)
@@ -328,9 +369,10 @@ def series_create(
                     teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=bookings[0]
                 )
                 commit.started = True
-            return series, bookings, sorted(taken)
+            skipped = {**closed, **{day: f"booked by {b.teacher.name}" for day, b in taken.items()}}
+            return series, bookings, dict(sorted(skipped.items()))
 
-        def find() -> tuple[Series, list[Booking], list[date]] | None:
+        def find() -> tuple[Series, list[Booking], dict[date, str]] | None:
             series = (
                 Series.objects.filter(teacher=teacher, room_id=room_id, rule=rule, until=until)
                 .filter(bookings__start=start)
@@ -341,14 +383,33 @@ def series_create(
                 return None
             bookings = list(series.bookings.select_related("room", "teacher").order_by("start"))
             booked = {timezone.localtime(booking.start).date() for booking in bookings}
-            skipped = [timezone.localtime(begins).date() for begins, _ in periods]
-            return series, bookings, [day for day in skipped if day not in booked]
+            every = [timezone.localtime(begins).date() for begins, _ in periods]
+            return series, bookings, {day: "not booked" for day in every if day not in booked}
 
-        def on_found(found: tuple[Series, list[Booking], list[date]]) -> None:
+        def on_found(found: tuple[Series, list[Booking], dict[date, str]]) -> None:
             for booking in found[1]:
                 events.publish_booking_created(booking)
 
         return _write(claim, find=find, on_found=on_found)
+
+
+def _closed_dates(room: Room, periods: list[tuple[datetime, datetime]]) -> dict[date, str]:
+    """The dates among ``periods`` the school calendar closes for ``room``, with the reason."""
+    school = calendar()
+    closed = {}
+    for begins, ends in periods:
+        if reason := school.closed_reason(room, begins, ends):
+            closed[timezone.localtime(begins).date()] = reason
+    return closed
+
+
+def _check_series_limits(limits: Limits, periods: list[tuple[datetime, datetime]]) -> None:
+    problems = series_limit_errors(limits, len(periods))
+    last = periods[-1][0]
+    if not problems and last > timezone.now() + limits.max_ahead:
+        problems = {"until": limit_errors(limits, room_name="", start=last, end=periods[-1][1])["start"]}
+    if problems:
+        raise BookingError(INVALID_INPUT, errors={field: [message] for field, message in problems.items()})
 
 
 def _taken(room: Room, periods: list[tuple[datetime, datetime]]) -> dict[date, Booking]:
@@ -465,14 +526,27 @@ def _locked_room(room_id: int) -> Room | None:
 
 
 def _check_room(
-    room: Room | None, *, start: datetime, end: datetime, teacher: Teacher, attendees: int | None = None
+    room: Room | None,
+    *,
+    start: datetime,
+    end: datetime,
+    teacher: Teacher,
+    limits: Limits,
+    attendees: int | None = None,
+    dates_checked: bool = True,
 ) -> Offers:
-    """The room exists, is open, seats the attendees and is not held for someone else by
-    a waitlist offer. Returns what the offers mean for this teacher."""
+    """The room exists, is open and bookable then (the school calendar), the school's
+    rules allow the booking, it seats the attendees, and it is not held for someone else
+    by a waitlist offer. Returns what the offers mean for this teacher. ``dates_checked``
+    off: a series, whose closed dates are skipped rather than refused."""
     if room is None:
         raise BookingError(ROOM_NOT_FOUND)
     if not room.is_active:
         raise BookingError(ROOM_NOT_AVAILABLE)
+    if dates_checked and (reason := calendar().closed_reason(room, start, end)):
+        raise _closed(reason)
+    if problems := limit_errors(limits, room_name=room.name, start=start, end=end):
+        raise BookingError(INVALID_INPUT, errors={field: [message] for field, message in problems.items()})
     offers = offers_on(room, teacher=teacher, start=start, end=end)
     if offers.held_until is not None:
         until = timezone.localtime(offers.held_until)
@@ -486,6 +560,27 @@ def _check_room(
     return offers
 
 
+def _closed(reason: str) -> BookingError:
+    return BookingError(ROOM_NOT_AVAILABLE, f"{MESSAGES[ROOM_NOT_AVAILABLE]}: {reason}")
+
+
+def _lock_teacher(teacher: Teacher, limits: Limits) -> None:
+    """Where the rules count a teacher's bookings, take the teacher's row lock first (then
+    the room's: always in that order), so one teacher's concurrent claims are counted one
+    after the other."""
+    if limits.counts_per_teacher:
+        list(Teacher.objects.select_for_update().filter(pk=teacher.pk).values_list("pk"))
+
+
+def _check_counts(limits: Limits, *, teacher: Teacher, new: list[tuple[datetime, datetime]]) -> None:
+    if limits.counts_per_teacher and (problems := count_errors(limits, teacher=teacher, new=new)):
+        raise BookingError(INVALID_INPUT, errors={field: [message] for field, message in problems.items()})
+
+
+def _check_in_by(limits: Limits, start: datetime) -> datetime | None:
+    return start + timedelta(minutes=limits.check_in_minutes) if limits.check_in_minutes else None
+
+
 def _check_free(room: Room, *, start: datetime, end: datetime) -> None:
     clash = room.bookings.overlapping(start, end).select_related("teacher").order_by("start").first()
     if clash is not None:
@@ -493,11 +588,24 @@ def _check_free(room: Room, *, start: datetime, end: datetime) -> None:
 
 
 def _do_create(
-    *, room: Room, teacher: Teacher, start: datetime, end: datetime, attendees: int | None, purpose: str
+    *,
+    room: Room,
+    teacher: Teacher,
+    start: datetime,
+    end: datetime,
+    attendees: int | None,
+    purpose: str,
+    check_in_by: datetime | None,
 ) -> Booking:
     """Insert the booking. The caller holds the room's row lock and has checked the period."""
     booking = Booking.objects.create(
-        room=room, teacher=teacher, start=start, end=end, attendees=attendees, purpose=purpose
+        room=room,
+        teacher=teacher,
+        start=start,
+        end=end,
+        attendees=attendees,
+        purpose=purpose,
+        check_in_by=check_in_by,
     )
     notifications.enqueue(teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=booking)
     events.publish_booking_created(booking)

@@ -190,6 +190,11 @@ EMBEDDED_SWEEP_SECONDS = env.float("EMBEDDED_SWEEP_SECONDS", default=5)
 # Requests handled at once by one process; past it, 503 with Retry-After at once.
 MAX_REQUESTS_IN_FLIGHT = env.int("MAX_REQUESTS_IN_FLIGHT", default=64)
 LOCK_CLEANUP_INTERVAL = env.int("LOCK_CLEANUP_INTERVAL", default=60)
+# The school calendar and booking rules (set in admin) are kept in each process's memory;
+# another process sees a change within this many seconds (the process that saved it, at once).
+SCHOOL_SETTINGS_SECONDS = env.float("SCHOOL_SETTINGS_SECONDS", default=10)
+# Check-in opens this many minutes before a booking starts (where a room's rules ask for it).
+CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=15)
 # Publishing an event must never hold a booking up for longer than this.
 EVENT_PUBLISH_TIMEOUT = env.float("EVENT_PUBLISH_TIMEOUT", default=1.0)
 

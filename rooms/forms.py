@@ -10,6 +10,7 @@ from django.utils import timezone
 from bookings.rules import MAX_ATTENDEES, period_errors
 
 from .models import Feature
+from .schoolcalendar import PeriodTime, calendar
 
 
 def next_free_hour() -> tuple[datetime, datetime]:
@@ -19,10 +20,33 @@ def next_free_hour() -> tuple[datetime, datetime]:
     return start, start + timedelta(hours=1)
 
 
+def next_period() -> PeriodTime | None:
+    """Where the school has periods: the one under way or next today, else the first of
+    the next day that has any (within a fortnight)."""
+    now = timezone.localtime()
+    school = calendar()
+    for ahead in range(15):
+        day = now.date() + timedelta(days=ahead)
+        upcoming = [period for period in school.periods_on(day) if period.end > now]
+        if upcoming and not school.school_closed_reason(day):
+            return upcoming[0]
+    return None
+
+
+def period_names() -> list[str]:
+    """Every period name of the day plans, in the order of the day."""
+    names: dict[str, None] = {}
+    for period in sorted(calendar().periods, key=lambda period: (period.starts, period.name)):
+        names.setdefault(period.name)
+    return list(names)
+
+
 class SearchForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    end = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    period = forms.ChoiceField(label="Period", required=False)
+    to_period = forms.ChoiceField(label="To period", required=False)
+    start = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     capacity = forms.IntegerField(
         label="Seats",
         required=False,
@@ -42,17 +66,31 @@ class SearchForm(forms.Form):
 
     room = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = period_names()
+        if names:
+            self.fields["period"].choices = [("", "By time"), *((name, name) for name in names)]
+            self.fields["to_period"].choices = [("", "Same period"), *((name, name) for name in names)]
+        else:  # a school without periods searches by time only
+            del self.fields["period"], self.fields["to_period"]
+
     @classmethod
     def for_query(cls, query) -> SearchForm:
-        """Bound to the query string, or to sensible defaults when it is empty."""
-        if not any(name in query for name in ("date", "start", "end", "capacity", "feature")):
-            start, end = next_free_hour()
-            query = {
-                "date": start.date().isoformat(),
-                "start": start.strftime("%H:%M"),
-                "end": end.strftime("%H:%M") if end.date() == start.date() else "23:59",
-                "capacity": "1",
-            }
+        """Bound to the query string, or to sensible defaults when it is empty: the next
+        period where the school has periods, else the next whole hour."""
+        if not any(name in query for name in ("date", "start", "end", "period", "capacity", "feature")):
+            upcoming = next_period()
+            if upcoming is not None:
+                query = {"date": upcoming.start.date().isoformat(), "period": upcoming.name, "capacity": "1"}
+            else:
+                start, end = next_free_hour()
+                query = {
+                    "date": start.date().isoformat(),
+                    "start": start.strftime("%H:%M"),
+                    "end": end.strftime("%H:%M") if end.date() == start.date() else "23:59",
+                    "capacity": "1",
+                }
         return cls(query)
 
     def clean_capacity(self) -> int:
@@ -60,24 +98,51 @@ class SearchForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if {"date", "start", "end"} <= cleaned.keys():
+        if cleaned.get("date") and cleaned.get("period"):
+            self._by_period(cleaned)
+        elif {"date", "start", "end"} <= cleaned.keys():
+            for name in ("start", "end"):
+                if cleaned[name] is None:
+                    self.add_error(name, "Enter a time (or choose a period).")
+            if self.errors:
+                return cleaned
             tz = timezone.get_current_timezone()
             cleaned["period_start"] = datetime.combine(cleaned["date"], cleaned["start"], tz)
             cleaned["period_end"] = datetime.combine(cleaned["date"], cleaned["end"], tz)
+        if "period_start" in cleaned:
             for field, message in period_errors(cleaned["period_start"], cleaned["period_end"]).items():
                 self.add_error(field, message)
         return cleaned
+
+    def _by_period(self, cleaned) -> None:
+        """A period, or a run of periods, of the chosen date's plan."""
+        day = cleaned["date"]
+        periods = {period.name: period for period in calendar().periods_on(day)}
+        first, last = cleaned["period"], cleaned.get("to_period") or cleaned["period"]
+        for field, name in (("period", first), ("to_period", last)):
+            if name not in periods:
+                self.add_error(field, f"There is no {name} on {day:%a} {day.day} {day:%b}.")
+        if self.errors:
+            return
+        if periods[last].end <= periods[first].start:
+            self.add_error("to_period", f"{last} comes before {first}.")
+            return
+        cleaned["period_start"], cleaned["period_end"] = periods[first].start, periods[last].end
+        cleaned["start"], cleaned["end"] = periods[first].start.time(), periods[last].end.time()
 
     def summary(self) -> dict:
         """What every result card repeats, worked out once per search."""
         start = timezone.localtime(self.cleaned_data["period_start"])
         end = timezone.localtime(self.cleaned_data["period_end"])
         features = self.cleaned_data["feature"]
+        periods = calendar().period_label(start, end)
+        times = f"{start:%H:%M}\u2013{end:%H:%M}"
         return {
             "seats": self.cleaned_data["capacity"],
             "start": start.strftime("%Y-%m-%dT%H:%M"),
             "end": end.strftime("%Y-%m-%dT%H:%M"),
-            "label": f"{start:%a} {start.day} {start:%b}, {start:%H:%M}\u2013{end:%H:%M}",
+            "label": f"{start:%a} {start.day} {start:%b}, " + (f"{periods} ({times})" if periods else times),
+            "periods": periods,
             "wanted": {feature.pk for feature in features},
             "features": ", ".join(feature.name.lower() for feature in features),
         }

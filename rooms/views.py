@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from bookings.availability import rooms_free_between, rooms_taken_between
+from bookings.availability import rooms_closed_between, rooms_free_between, rooms_taken_between
 from bookings.responses import teacher_required
 
 from .forms import SearchForm
@@ -26,7 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """
     started = time.perf_counter()
     form = SearchForm.for_query(request.GET)
-    context = {"form": form, "rooms": None, "more": False, "search": None, "taken": []}
+    context = {"form": form, "rooms": None, "more": False, "search": None, "taken": [], "unavailable": []}
     if form.is_valid():
         context.update(_results(form, teacher=request.user))
     status = 200 if form.is_valid() else 400
@@ -56,4 +56,12 @@ def _results(form: SearchForm, *, teacher) -> dict:
         pinned = [room for room in rooms if room.pk == wanted] or list(found.filter(pk=wanted))
         rooms = pinned + [room for room in rooms if room.pk != wanted][: RESULTS_SHOWN - len(pinned)]
         search["open_room"] = wanted if pinned else None
-    return {"rooms": rooms, "more": more, "search": search, "taken": rooms_taken_between(*period, **wants)}
+    school_closed, unavailable = rooms_closed_between(*period, **wants, teacher=teacher)
+    return {
+        "rooms": rooms,
+        "more": more,
+        "search": search,
+        "taken": rooms_taken_between(*period, **wants),
+        "school_closed": school_closed,
+        "unavailable": unavailable,
+    }

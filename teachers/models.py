@@ -11,6 +11,22 @@ class Teacher(AbstractUser):
     notify_booking_confirmed = models.BooleanField("Email me when I book a room", default=True)
     notify_cancelled_by_admin = models.BooleanField("Email me when an admin cancels my booking", default=True)
     notify_waitlist_offer = models.BooleanField("Email me when a room I wait for is free", default=True)
+    notify_released = models.BooleanField(
+        "Email me when a booking I did not check in to is released", default=True
+    )
+    reminder_minutes = models.PositiveSmallIntegerField(
+        "Remind me before a booking starts",
+        null=True,
+        blank=True,
+        choices=[
+            (None, "No reminders"),
+            (10, "10 minutes before"),
+            (15, "15 minutes before"),
+            (30, "30 minutes before"),
+            (60, "1 hour before"),
+            (1440, "1 day before"),
+        ],
+    )
     # The secret in the private calendar feed's URL; empty when the teacher has none.
     calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 

@@ -217,7 +217,7 @@ def data_statements(captured):
 
 
 @pytest.mark.django_db(transaction=True)  # as in production: no test transaction around it
-def test_a_claim_costs_three_queries(alice, room):
+def test_a_claim_costs_three_queries(school_settings_loaded, alice, room):
     # Lock the room row, look for an overlap, insert: the minimum the design needs.
     with CaptureQueriesContext(connection) as captured:
         claim(alice, room)
@@ -225,7 +225,7 @@ def test_a_claim_costs_three_queries(alice, room):
     assert len(statements) == 3, statements
 
 
-def test_a_hold_costs_two_queries(alice, room):
+def test_a_hold_costs_two_queries(alice, room, school_settings_loaded):
     with CaptureQueriesContext(connection) as captured:
         services.booking_hold(teacher=alice, room_id=room.pk, start=at(10), end=at(11))
     assert len(data_statements(captured.captured_queries)) == 2

@@ -22,7 +22,14 @@ from ..selectors import (
     upcoming_booking_for_teacher,
     waitlist_for_teacher,
 )
-from ..serializers import alternatives_payload, booking_payload, iso, series_payload, waitlist_entry_payload
+from ..serializers import (
+    alternatives_payload,
+    booking_payload,
+    iso,
+    series_payload,
+    skipped_in_words,
+    waitlist_entry_payload,
+)
 
 LIST_FRAGMENT = "bookings-list"
 
@@ -127,7 +134,7 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
         return claim_error(request, error, room_id=room_id, form=form)
     message = f"Room booked successfully: {booking.room.name}"
     if series is not None:
-        message += f", {len(bookings)} dates" + (f", {len(skipped)} taken dates skipped" if skipped else "")
+        message += f", {len(bookings)} dates" + skipped_in_words(skipped)
     body = {"booking": booking_payload(booking)}
     if series is not None:
         body["series"] = series_payload(series, bookings, skipped)

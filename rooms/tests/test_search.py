@@ -118,7 +118,7 @@ def test_results_fragment_is_the_results_region_alone(as_alice):
     assert "Room 101" in page
 
 
-def test_search_costs_a_fixed_number_of_queries(django_assert_num_queries):
+def test_search_costs_a_fixed_number_of_queries(django_assert_num_queries, school_settings_loaded):
     teacher = make_teacher()
     for number in range(30):
         room = make_room(f"Room {number}", features=("projector", "whiteboard"))

@@ -1,0 +1,231 @@
+"""When rooms can be used: terms, closures, bookable hours and the day's periods, as set
+in Django admin. Read from a copy in memory (``rooms.settings_cache``), so the claim path
+and the search pay no query for it.
+
+With nothing set, every day and hour is open and there are no periods. Times are local
+wall-clock times in the school's time zone, so a period keeps its hour across a change
+of daylight saving time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from .models import WEEKDAYS, BookableHours, Closure, Period, Room, Term
+from .settings_cache import Cached
+
+DAY_NAMES = dict(WEEKDAYS)
+
+
+@dataclass(frozen=True)
+class PeriodTime:
+    """One period on one date."""
+
+    name: str
+    start: datetime
+    end: datetime
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.start:%H:%M}\u2013{self.end:%H:%M})"
+
+
+@dataclass
+class Closed:
+    """What the calendar closes for one period. A room with hours of its own follows them
+    (``own_hours``: the reason it is closed, or ``None`` if open), not its building's."""
+
+    school: str | None = None
+    buildings: dict[int, str] = field(default_factory=dict)  # closures
+    building_hours: dict[int, str] = field(default_factory=dict)
+    rooms: dict[int, str] = field(default_factory=dict)  # closures
+    own_hours: dict[int, str | None] = field(default_factory=dict)
+
+    def reason_for(self, room: Room) -> str | None:
+        if self.school:
+            return self.school
+        if reason := self.rooms.get(room.pk) or self.buildings.get(room.building_id):
+            return reason
+        if room.pk in self.own_hours:
+            return self.own_hours[room.pk]
+        return self.building_hours.get(room.building_id)
+
+
+@dataclass
+class Calendar:
+    terms: list[tuple[date, date]] = field(default_factory=list)
+    closures: list[Closure] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
+    # (kind, id) -> weekday -> [(opens, closes)]; kind is "building" or "room".
+    hours: dict[tuple[str, int], dict[int, list[tuple[time, time]]]] = field(default_factory=dict)
+
+    # --- terms and the week rotation ---------------------------------------------------
+
+    def term_of(self, day: date) -> tuple[date, date] | None:
+        return next(((first, last) for first, last in self.terms if first <= day <= last), None)
+
+    def week_letter(self, day: date) -> str | None:
+        """``A`` or ``B`` in a two-week rotation counted from the first week of the term."""
+        term = self.term_of(day)
+        if term is None:
+            return None
+        weeks = (
+            (day - timedelta(days=day.weekday())) - (term[0] - timedelta(days=term[0].weekday()))
+        ).days // 7
+        return "AB"[weeks % 2]
+
+    # --- periods -------------------------------------------------------------------------
+
+    def periods_on(self, day: date) -> list[PeriodTime]:
+        """The day's periods in order: the weekday's own plan if it has one, else the
+        everyday plan, keeping the periods of the day's rotation week."""
+        own = [period for period in self.periods if period.weekday == day.weekday()]
+        plan = own or [period for period in self.periods if period.weekday is None]
+        week = self.week_letter(day)
+        plan = [period for period in plan if not period.week or period.week == week]
+        tz = timezone.get_current_timezone()
+        return sorted(
+            (
+                PeriodTime(
+                    period.name,
+                    datetime.combine(day, period.starts, tz),
+                    datetime.combine(day, period.ends, tz),
+                )
+                for period in plan
+            ),
+            key=lambda period: period.start,
+        )
+
+    def period_label(self, start: datetime, end: datetime) -> str:
+        """“Period 3”, or “Period 3-Period 4” for a run, when ``start`` and ``end`` fall on
+        the day's period boundaries; else empty."""
+        local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+        periods = self.periods_on(local_start.date())
+        first = next((period for period in periods if period.start == local_start), None)
+        last = next((period for period in periods if period.end == local_end), None)
+        if first is None or last is None or last.start < first.start:
+            return ""
+        return first.name if first == last else f"{first.name}\u2013{last.name}"
+
+    # --- when a room cannot be used ------------------------------------------------------
+
+    def closed_reason(self, room: Room, start: datetime, end: datetime) -> str | None:
+        """Why ``room`` cannot be booked for ``[start, end)`` (a closure, outside term,
+        outside its bookable hours), or ``None``."""
+        local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+        days = _days(local_start, local_end)
+        for day in days:
+            reason = self._closed_on(day, room_id=room.pk, building_id=room.building_id)
+            if reason:
+                return reason
+        outside = self._outside_hours(room, local_start, local_end)
+        return f"{room.name} is {outside}" if outside else None
+
+    def school_closed_reason(self, day: date) -> str | None:
+        """Why the whole school is closed on ``day`` (outside term, a school closure)."""
+        return self._closed_on(day, room_id=None, building_id=None)
+
+    def closed_between(self, start: datetime, end: datetime) -> Closed:
+        """What is closed for ``[start, end)``, school-wide, by building and by room, for
+        the search to leave out (one pass over the calendar, no query)."""
+        local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+        closed = Closed()
+        for day in _days(local_start, local_end):
+            closed.school = closed.school or self._closed_on(day, room_id=None, building_id=None)
+            for closure in self.closures:
+                if closure.first_day <= day <= closure.last_day:
+                    reason = self._closed_on(day, room_id=closure.room_id, building_id=closure.building_id)
+                    if closure.room_id:
+                        closed.rooms.setdefault(closure.room_id, reason)
+                    elif closure.building_id:
+                        closed.buildings.setdefault(closure.building_id, reason)
+        for (kind, key), _ in self.hours.items():
+            stand_in = Room(
+                pk=key if kind == "room" else None, building_id=key if kind == "building" else None
+            )
+            reason = self._outside_hours(stand_in, local_start, local_end)
+            if kind == "room":
+                closed.own_hours[key] = reason
+            elif reason:
+                closed.building_hours[key] = reason
+        return closed
+
+    def _closed_on(self, day: date, *, room_id: int | None, building_id: int | None) -> str | None:
+        if self.terms and self.term_of(day) is None:
+            return f"the school is closed on {day:%a} {day.day} {day:%b} (outside term time)"
+        for closure in self.closures:
+            if not closure.first_day <= day <= closure.last_day:
+                continue
+            whole_school = closure.room_id is None and closure.building_id is None
+            if (
+                whole_school
+                or (room_id and closure.room_id == room_id)
+                or (building_id and closure.building_id == building_id)
+            ):
+                where = "the school is" if whole_school else f"{closure.scope} is"
+                return f"{where} closed on {day:%a} {day.day} {day:%b}: {closure.label}"
+        return None
+
+    def _outside_hours(self, room: Room, start: datetime, end: datetime) -> str | None:
+        hours = self.hours.get(("room", room.pk)) or self.hours.get(("building", room.building_id))
+        if hours is None:
+            return None
+        day = start.date()
+        windows = hours.get(day.weekday(), [])
+        # Wall-clock times from the day's midnight; a window closing at 23:59 runs to midnight.
+        if end.date() == day:
+            ends = _clock(end.time())
+        elif end.date() == day + timedelta(days=1) and end.time() == time(0):
+            ends = timedelta(days=1)
+        else:
+            ends = None
+        closing = [
+            (_clock(opens), timedelta(days=1) if closes == time(23, 59) else _clock(closes))
+            for opens, closes in windows
+        ]
+        if ends is not None and any(
+            opens <= _clock(start.time()) and ends <= closes for opens, closes in closing
+        ):
+            return None
+        if not windows:
+            return f"not bookable on {DAY_NAMES[day.weekday()]}s"
+        listed = ", ".join(f"{opens:%H:%M}\u2013{closes:%H:%M}" for opens, closes in windows)
+        return f"only bookable {listed} on {DAY_NAMES[day.weekday()]}s"
+
+
+def _clock(moment: time) -> timedelta:
+    return timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second)
+
+
+def _days(start: datetime, end: datetime) -> list[date]:
+    last = (end - timedelta(microseconds=1)).date()
+    days, day = [], start.date()
+    while day <= last:
+        days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _load() -> Calendar:
+    hours: dict = defaultdict(lambda: defaultdict(list))
+    for row in BookableHours.objects.order_by("opens"):
+        key = ("room", row.room_id) if row.room_id else ("building", row.building_id)
+        hours[key][row.weekday].append((row.opens, row.closes))
+    return Calendar(
+        terms=list(Term.objects.values_list("first_day", "last_day")),
+        closures=list(Closure.objects.select_related("room", "building")),
+        periods=list(Period.objects.all()),
+        hours={key: dict(days) for key, days in hours.items()},
+    )
+
+
+_calendar = Cached(_load, models=[Term, Closure, Period, BookableHours])
+
+
+def calendar() -> Calendar:
+    """The school calendar as admins set it (a copy at most ``SCHOOL_SETTINGS_SECONDS`` old)."""
+    return _calendar.get()
