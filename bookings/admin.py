@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from . import services
 from .errors import BookingError
 from .forms import BookingAddForm, BookingChangeForm
-from .models import Booking, Conflict, Notification, Series, WaitlistEntry
+from .models import Booking, BookingRule, Conflict, Notification, Series, WaitlistEntry
 from .serializers import skipped_in_words
 
 
@@ -90,3 +90,44 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
     readonly_fields = ("last_error",)
     list_select_related = ("teacher",)
+
+
+@admin.register(BookingRule)
+class BookingRuleAdmin(admin.ModelAdmin):
+    """The school's rules (no room, no group), a room's and a group's. An empty limit is
+    inherited: school, then room, then the most generous of a teacher's groups."""
+
+    list_display = (
+        "__str__",
+        "max_length_minutes",
+        "max_days_ahead",
+        "min_notice_minutes",
+        "max_upcoming_bookings",
+        "max_hours_per_week",
+        "max_series_dates",
+        "check_in_minutes",
+    )
+    list_select_related = ("room", "group")
+    autocomplete_fields = ("room",)
+    filter_horizontal = ("only_groups",)
+    fieldsets = (
+        (
+            "Applies to",
+            {"fields": ("room", "group"), "description": "Leave both empty for the school's rules."},
+        ),
+        (
+            "Limits (empty: inherited)",
+            {
+                "fields": (
+                    "max_length_minutes",
+                    "max_days_ahead",
+                    "min_notice_minutes",
+                    "max_upcoming_bookings",
+                    "max_hours_per_week",
+                    "max_series_dates",
+                )
+            },
+        ),
+        ("Check-in", {"fields": ("check_in_minutes",)}),
+        ("Who may book the room", {"fields": ("only_groups",)}),
+    )

@@ -1,5 +1,6 @@
 """Upkeep that runs beside the servers: the sweep (expired locks, expired holds with a
-line waiting, lapsed and missed waitlist offers, old login tries) and the outbox. ``cleanup_room_locks`` and
+line waiting, lapsed and missed waitlist offers, bookings nobody checked in to, due
+reminders, old login tries) and the outbox. ``cleanup_room_locks`` and
 ``send_notifications`` run them as their own processes, as a school's servers do; with
 ``EMBEDDED_WORKERS`` (the single-process ``make run``) they run as threads of the server
 itself, the only place that sees its in-process locks and live channel."""
@@ -28,6 +29,8 @@ class Sweep:
     holds_handed: int
     entries_closed: int
     offers_made: int
+    bookings_released: int
+    reminders_queued: int
 
 
 def sweep() -> Sweep:
@@ -36,6 +39,8 @@ def sweep() -> Sweep:
         services.hand_over_expired_holds(),
         waitlist.expire_offers(),
         waitlist.offer_missed(),
+        services.release_unchecked(),
+        notifications.enqueue_reminders(),
     )
     throttle.forget_old()
     return swept

@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -35,6 +35,8 @@ PREFERENCE = {
     Kind.BOOKING_CONFIRMED: "notify_booking_confirmed",
     Kind.CANCELLED_BY_ADMIN: "notify_cancelled_by_admin",
     Kind.WAITLIST_OFFER: "notify_waitlist_offer",
+    Kind.REMINDER: "reminder_minutes",
+    Kind.RELEASED: "notify_released",
 }
 MAX_BACKOFF = timedelta(hours=1)
 FIRST_BACKOFF = timedelta(seconds=30)
@@ -46,6 +48,31 @@ def enqueue(
     if not teacher.email or not getattr(teacher, PREFERENCE[kind]):
         return None
     return Notification.objects.create(teacher=teacher, kind=kind, booking=booking, entry=entry)
+
+
+def enqueue_reminders() -> int:
+    """Queue a reminder for each booking starting within its teacher's reminder time
+    (``Teacher.reminder_minutes``), once: not for bookings made inside that time, nor
+    twice. One query per reminder choice, and one insert per reminder."""
+    now = timezone.now()
+    queued = 0
+    reminded = Notification.objects.filter(kind=Kind.REMINDER).values("booking_id")
+    for minutes, _ in Teacher._meta.get_field("reminder_minutes").choices:
+        if minutes is None:
+            continue
+        ahead = timedelta(minutes=minutes)
+        due = (
+            Booking.objects.confirmed()
+            .filter(teacher__reminder_minutes=minutes, start__gt=now, start__lte=now + ahead)
+            .exclude(teacher__email="")
+            .filter(created_at__lte=F("start") - ahead)
+            .exclude(pk__in=reminded)
+            .select_related("teacher")
+        )
+        for booking in due:
+            Notification.objects.create(teacher=booking.teacher, kind=Kind.REMINDER, booking=booking)
+            queued += 1
+    return queued
 
 
 def render(notification: Notification) -> EmailMultiAlternatives:
@@ -113,8 +140,10 @@ def _lease(batch: int) -> list[Notification]:
 
 def _no_longer_true(notification: Notification) -> str:
     """Why the news in this mail no longer holds, or "" if it still does."""
-    if notification.kind == Kind.BOOKING_CONFIRMED and not notification.booking.is_confirmed:
+    if notification.kind in (Kind.BOOKING_CONFIRMED, Kind.REMINDER) and not notification.booking.is_confirmed:
         return "the booking was cancelled before the mail went out"
+    if notification.kind == Kind.REMINDER and notification.booking.start <= timezone.now():
+        return "the booking began before the reminder went out"
     if notification.kind == Kind.WAITLIST_OFFER:
         entry = notification.entry
         if entry.status != WaitlistEntry.Status.OFFERED or entry.offer_expires_at <= timezone.now():

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 from django.urls import reverse
 from django.utils import timezone
 
+from rooms.schoolcalendar import calendar
+
 from .errors import INVALID_INPUT, BookingError
 from .models import claim_path
 
@@ -37,6 +39,9 @@ def booking_payload(booking: Booking) -> dict[str, Any]:
         "teacherId": booking.teacher_id,
         "teacherName": booking.teacher.name,
         "status": booking.status,
+        "periods": calendar().period_label(booking.start, booking.end),
+        "checkInBy": iso(booking.check_in_by) if booking.check_in_by else None,
+        "checkedInAt": iso(booking.checked_in_at) if booking.checked_in_at else None,
     }
 
 

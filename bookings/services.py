@@ -495,6 +495,62 @@ def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False)
     )
 
 
+def booking_check_in(*, booking_id: int, teacher: Teacher) -> Booking:
+    """Say the teacher is in the room, so the booking is not released. Opens
+    ``CHECK_IN_OPENS_MINUTES`` before the start and closes at the booking's check-in time."""
+    now = timezone.now()
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("room", "teacher")
+            .filter(pk=booking_id, teacher=teacher)
+            .first()
+        )
+        if booking is None:
+            raise BookingError(BOOKING_NOT_FOUND)
+        if booking.status == Booking.Status.RELEASED:
+            raise BookingError.invalid(
+                "booking", "Too late: the booking was released because nobody checked in."
+            )
+        if not booking.is_confirmed:
+            raise BookingError.invalid("booking", "This booking was cancelled.")
+        if booking.checked_in_at:
+            return booking
+        if booking.check_in_by is None:
+            raise BookingError.invalid("booking", f"{booking.room.name} needs no check-in.")
+        opens = booking.start - timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES)
+        if now < opens:
+            raise BookingError.invalid("booking", f"Check-in opens at {timezone.localtime(opens):%H:%M}.")
+        booking.checked_in_at = now
+        booking.save(update_fields=["checked_in_at"])
+    return booking
+
+
+def release_unchecked() -> int:
+    """Release the bookings nobody checked in to by their check-in time: their own
+    status, the usual cancellation event, the waitlist offered, the teacher told."""
+    released = 0
+    overdue = Booking.objects.confirmed().filter(checked_in_at__isnull=True, check_in_by__lte=timezone.now())
+    for booking_id in overdue.values_list("pk", flat=True)[:500]:
+        with transaction.atomic():
+            booking = (
+                overdue.select_for_update(of=("self",), skip_locked=True)
+                .select_related("room", "teacher")
+                .filter(pk=booking_id)
+                .first()
+            )
+            if booking is None:  # checked in, cancelled or released meanwhile
+                continue
+            booking.status = Booking.Status.RELEASED
+            booking.cancelled_at = timezone.now()
+            booking.save(update_fields=["status", "cancelled_at"])
+            _after_cancel(booking)
+            notifications.enqueue(teacher=booking.teacher, kind=Notification.Kind.RELEASED, booking=booking)
+            logger.info("Booking %s released: not checked in by %s", booking.pk, booking.check_in_by)
+            released += 1
+    return released
+
+
 def _do_cancel(booking: Booking) -> None:
     """Cancel; after commit, announce it and offer the freed period to the waitlist. The
     caller holds the booking's row lock."""

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import analytics, booking, calendar, waitlist
+from .views import analytics, booking, calendar, checkin, waitlist
 
 
 class CalendarToken:
@@ -26,6 +26,9 @@ urlpatterns = [
     path("rooms/<int:room_id>/alternatives/", booking.alternatives, name="room-alternatives"),
     path("bookings/", booking.my_bookings, name="my-bookings"),
     path("bookings/<int:booking_id>/cancel/", booking.cancel, name="booking-cancel"),
+    path("bookings/<int:booking_id>/check-in/", checkin.check_in, name="booking-check-in"),
+    path("rooms/<int:room_id>/check-in/", checkin.door, name="room-door"),
+    path("rooms/<int:room_id>/door-sign/", checkin.door_sign, name="room-door-sign"),
     path("series/<int:series_id>/cancel/", booking.series_cancel, name="series-cancel"),
     path("rooms/<int:room_id>/waitlist/", waitlist.join, name="waitlist-join"),
     path("waitlist/<int:entry_id>/leave/", waitlist.leave, name="waitlist-leave"),

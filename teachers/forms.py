@@ -16,7 +16,14 @@ class NotificationSettingsForm(forms.ModelForm):
 
     class Meta:
         model = Teacher
-        fields = ["email", "notify_booking_confirmed", "notify_cancelled_by_admin", "notify_waitlist_offer"]
+        fields = [
+            "email",
+            "notify_booking_confirmed",
+            "notify_cancelled_by_admin",
+            "notify_waitlist_offer",
+            "notify_released",
+            "reminder_minutes",
+        ]
         labels = {"email": "Email address"}
 
     def clean(self):

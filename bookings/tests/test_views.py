@@ -33,6 +33,9 @@ def test_claim_answers_201_with_the_booking(as_alice, alice, room):
             "startTime": timezone.localtime(at(10)).isoformat(),
             "endTime": timezone.localtime(at(11)).isoformat(),
             "status": "confirmed",
+            "periods": "",  # added: the period names it covers (none set here)
+            "checkInBy": None,  # added: no check-in asked for
+            "checkedInAt": None,  # added
         },
         "message": "Room booked successfully: Room 101",  # added: what the page shows
     }

@@ -1,5 +1,5 @@
 """``{{ booking|periods }}``: the period names a booking covers (“Period 3”, “Period
-3–Period 4”), or nothing when it does not fall on the day's periods."""
+3-Period 4”), or nothing when it does not fall on the day's periods."""
 
 from django import template
 

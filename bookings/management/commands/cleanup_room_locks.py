@@ -52,6 +52,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Closed {swept.entries_closed} waitlist entries")
         if swept.offers_made:
             self.stdout.write(f"Offered {swept.offers_made} freed periods to waiting teachers")
+        if swept.bookings_released:
+            self.stdout.write(f"Released {swept.bookings_released} bookings nobody checked in to")
+        if swept.reminders_queued:
+            self.stdout.write(f"Queued {swept.reminders_queued} reminders")
 
     def print_active(self):
         holds = active_holds()

@@ -1,0 +1,67 @@
+"""Check-in: a teacher says they are in the room (from My bookings, or from the room's
+door link, printed as a QR code), so a room whose rules ask for it is not released."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import segno
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_GET, require_POST
+
+from rooms.models import Room
+
+from .. import services
+from ..errors import BookingError
+from ..models import Booking
+from ..responses import done, error_response, teacher_required
+from ..serializers import booking_payload
+
+
+@require_POST
+@teacher_required
+def check_in(request: HttpRequest, booking_id: int) -> HttpResponse:
+    try:
+        booking = services.booking_check_in(booking_id=booking_id, teacher=request.user)
+    except BookingError as error:
+        return error_response(request, error)
+    return done(request, {"booking": booking_payload(booking)}, message=f"Checked in: {booking.room.name}")
+
+
+@require_GET
+@teacher_required
+def door(request: HttpRequest, room_id: int) -> HttpResponse:
+    """The page the QR code by the door opens: the teacher's booking of this room now (or
+    starting soon), with a button to check in."""
+    room = get_object_or_404(Room.objects.select_related("building"), pk=room_id)
+    now = timezone.now()
+    booking = (
+        Booking.objects.confirmed()
+        .filter(
+            room=room,
+            teacher=request.user,
+            end__gt=now,
+            start__lte=now + timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES),
+        )
+        .order_by("start")
+        .first()
+    )
+    return render(request, "bookings/door.html", {"room": room, "booking": booking})
+
+
+@require_GET
+@staff_member_required
+def door_sign(request: HttpRequest, room_id: int) -> HttpResponse:
+    """A sign to print and put by the door: the room's name and a QR code of its check-in
+    link."""
+    room = get_object_or_404(Room.objects.select_related("building"), pk=room_id)
+    link = settings.SITE_URL + reverse("bookings:room-door", args=[room.pk])
+    qr = segno.make(link, error="m")
+    svg = qr.svg_inline(scale=8, dark="#111", omitsize=True, title=f"Check-in link for {room.name}")
+    return render(request, "bookings/door_sign.html", {"room": room, "link": link, "qr": mark_safe(svg)})

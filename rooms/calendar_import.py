@@ -1,0 +1,221 @@
+"""Terms and closures from a file: an iCalendar (.ics) export of the school's calendar,
+or a CSV. Used by ``import_calendar`` and by the admin's "Import from a file".
+
+All or nothing: every bad line is reported with its line number, and then nothing is
+imported. Importing the same file twice changes nothing (a term or closure with the same
+days, name and scope is already there).
+
+CSV columns (a header line first): ``kind`` (``term`` or ``closure``), ``name`` (the
+term's name, or the closure's description), ``first_day`` and ``last_day`` (YYYY-MM-DD),
+and for closures ``reason`` (holiday, exams, maintenance, event, other; default holiday),
+``building`` and ``room`` (names; both empty: the whole school).
+
+ICS: each event (VEVENT) is one term or closure: SUMMARY is its name, DTSTART its first
+day, DTEND the day after its last (all-day events) or its last day; CATEGORIES ``term``
+makes it a term, a reason (``exams``…) a closure with that reason; otherwise ``default``
+decides.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from icalendar import Calendar
+
+from .models import Building, Closure, Room, Term
+
+KINDS = ("term", "closure")
+REASONS = {choice.value for choice in Closure.Reason}
+
+
+@dataclass
+class Entry:
+    line: int
+    kind: str
+    name: str
+    first_day: date
+    last_day: date
+    reason: str = Closure.Reason.HOLIDAY
+    building: Building | None = None
+    room: Room | None = None
+
+
+@dataclass
+class Outcome:
+    created: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class CalendarFileError(Exception):
+    """A file that cannot be imported: every problem, one line each."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def read(data: bytes, *, filename: str, default: str = "closure") -> list[Entry]:
+    """Parse a file; ``CalendarFileError`` with every bad line if any."""
+    if default not in KINDS:
+        raise CalendarFileError([f"The default kind must be one of {', '.join(KINDS)}."])
+    if filename.lower().endswith(".ics"):
+        return _read_ics(data, default=default)
+    return _read_csv(data, default=default)
+
+
+def apply(entries: list[Entry], *, dry_run: bool = False) -> Outcome:
+    """Create what is not there yet, in one transaction (none of it on a dry run)."""
+    outcome = Outcome()
+    with transaction.atomic():
+        for entry in entries:
+            described = _describe(entry)
+            if _existing(entry).exists():
+                outcome.unchanged.append(described)
+                continue
+            outcome.created.append(described)
+            if not dry_run:
+                _create(entry)
+    return outcome
+
+
+def _describe(entry: Entry) -> str:
+    days = f"{entry.first_day:%Y-%m-%d} to {entry.last_day:%Y-%m-%d}"
+    if entry.kind == "term":
+        return f"term {entry.name}, {days}"
+    scope = entry.room or entry.building or "whole school"
+    return f"closure {entry.name or entry.reason} ({entry.reason}), {days}, {scope}"
+
+
+def _existing(entry: Entry):
+    if entry.kind == "term":
+        return Term.objects.filter(name=entry.name, first_day=entry.first_day, last_day=entry.last_day)
+    return Closure.objects.filter(
+        description=entry.name,
+        reason=entry.reason,
+        first_day=entry.first_day,
+        last_day=entry.last_day,
+        building=entry.building,
+        room=entry.room,
+    )
+
+
+def _create(entry: Entry) -> None:
+    if entry.kind == "term":
+        Term.objects.create(name=entry.name, first_day=entry.first_day, last_day=entry.last_day)
+    else:
+        Closure.objects.create(
+            description=entry.name,
+            reason=entry.reason,
+            first_day=entry.first_day,
+            last_day=entry.last_day,
+            building=entry.building,
+            room=entry.room,
+        )
+
+
+def _read_csv(data: bytes, *, default: str) -> list[Entry]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CalendarFileError(["The file is not UTF-8 text (save the CSV as UTF-8)."]) from None
+    rows = csv.DictReader(io.StringIO(text))
+    missing = {"name", "first_day", "last_day"} - set(rows.fieldnames or [])
+    if missing:
+        raise CalendarFileError([f"Line 1: the header lacks the column(s) {', '.join(sorted(missing))}."])
+    entries, errors = [], []
+    for number, row in enumerate(rows, start=2):
+        try:
+            entries.append(_entry(number, row, default=default))
+        except ValueError as problem:
+            errors.append(f"Line {number}: {problem}")
+    if errors:
+        raise CalendarFileError(errors)
+    return entries
+
+
+def _entry(number: int, row: dict, *, default: str) -> Entry:
+    kind = (row.get("kind") or default).strip().lower()
+    if kind not in KINDS:
+        raise ValueError(f"kind “{kind}” is neither term nor closure.")
+    name = (row.get("name") or "").strip()
+    first, last = _day(row.get("first_day"), "first_day"), _day(row.get("last_day"), "last_day")
+    if last < first:
+        raise ValueError("last_day is before first_day.")
+    if kind == "term":
+        if not name:
+            raise ValueError("a term needs a name.")
+        return Entry(number, kind, name, first, last)
+    reason = (row.get("reason") or Closure.Reason.HOLIDAY).strip().lower()
+    if reason not in REASONS:
+        raise ValueError(f"reason “{reason}” is not one of {', '.join(sorted(REASONS))}.")
+    building = _named(Building, row.get("building"), "building")
+    room = _named(Room, row.get("room"), "room")
+    if building and room:
+        raise ValueError("give a building or a room, not both.")
+    return Entry(number, kind, name, first, last, reason, building, room)
+
+
+def _day(value: str | None, column: str) -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise ValueError(f"{column} “{value or ''}” is not a date like 2026-12-21.") from None
+
+
+def _named(model, value: str | None, column: str):
+    name = (value or "").strip()
+    if not name:
+        return None
+    found = model.objects.filter(name=name).first()
+    if found is None:
+        raise ValueError(f"there is no {column} called “{name}”.")
+    return found
+
+
+def _read_ics(data: bytes, *, default: str) -> list[Entry]:
+    try:
+        calendar = Calendar.from_ical(data)
+    except ValueError as problem:
+        raise CalendarFileError([f"The file is not a valid iCalendar file ({problem})."]) from None
+    entries, errors = [], []
+    for number, event in enumerate(calendar.walk("VEVENT"), start=1):
+        name = str(event.get("summary", "")).strip()
+        try:
+            first = _as_date(event.decoded("dtstart"))
+            end = event.get("dtend")
+            if end is None:
+                last = first
+            else:
+                ends = event.decoded("dtend")
+                last = _as_date(ends) - timedelta(days=1) if not isinstance(ends, datetime) else ends.date()
+            last = max(last, first)
+            categories = {str(c).strip().lower() for c in _categories(event)}
+            kind = "term" if "term" in categories else "closure" if categories & REASONS else default
+            reason = next(iter(sorted(categories & REASONS)), Closure.Reason.HOLIDAY)
+            if kind == "term" and not name:
+                raise ValueError("a term needs a SUMMARY (its name).")
+            entries.append(Entry(number, kind, name, first, last, reason))
+        except (KeyError, ValueError) as problem:
+            errors.append(f"Event {number} ({name or 'no summary'}): {problem}")
+    if errors:
+        raise CalendarFileError(errors)
+    if not entries:
+        raise CalendarFileError(["The file has no events."])
+    return entries
+
+
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _categories(event) -> list[str]:
+    found = event.get("categories")
+    if found is None:
+        return []
+    groups = found if isinstance(found, list) else [found]
+    return [category for group in groups for category in group.cats]
