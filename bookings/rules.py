@@ -174,7 +174,9 @@ def limit_errors(limits: Limits, *, room_name: str, start: datetime, end: dateti
     if start > now + limits.max_ahead:
         return {"start": f"Bookings can be made at most {_duration(limits.max_ahead)} ahead."}
     if limits.min_notice and start < now + limits.min_notice:
-        return {"start": f"Bookings need at least {_duration(limits.min_notice)}' notice."}
+        notice = _duration(limits.min_notice)
+        notice += "'" if notice.endswith("s") else "'s"  # 30 minutes' notice, 1 hour's notice
+        return {"start": f"Bookings need at least {notice} notice."}
     return {}
 
 
