@@ -92,7 +92,9 @@ def summary(values):
 async def run(socket_counts=(100, 1000), rounds=20, servers=None) -> dict:
     results = {}
     fresh_database()
-    manage("seed_demo", "--teachers", str(TEACHERS + 1), "--rooms", "24", "--password", PASSWORD, "-v0")
+    manage(
+        "seed_demo", "--bare", "--teachers", str(TEACHERS + 1), "--rooms", "24", "--password", PASSWORD, "-v0"
+    )
     room_ids = [row[0] for row in sql("SELECT id FROM rooms_room ORDER BY name")]
     with Servers(count=2) as servers:
         clients = [await logged_in_client(servers.urls[n % 2], f"teacher{n + 1}") for n in range(TEACHERS)]

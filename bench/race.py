@@ -51,7 +51,7 @@ async def random_overlapping(clients, room_ids: list[int], claims: int = 200) ->
 
 async def main() -> int:
     fresh_database()
-    manage("seed_demo", "--teachers", str(TEACHERS), "--rooms", "24", "--password", PASSWORD, "-v0")
+    manage("seed_demo", "--bare", "--teachers", str(TEACHERS), "--rooms", "24", "--password", PASSWORD, "-v0")
     room_ids = [row[0] for row in sql("SELECT id FROM rooms_room ORDER BY name LIMIT 4")]
     failures = []
     with Servers(count=2) as servers:

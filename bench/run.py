@@ -86,7 +86,7 @@ def peak_rss_mib(pid: int) -> float:
 async def run_suite(plan: Plan) -> Results:
     results = Results()
     fresh_database()
-    manage("seed_demo", "--teachers", "42", "--rooms", "100", "--password", PASSWORD, "-v0")
+    manage("seed_demo", "--bare", "--teachers", "42", "--rooms", "100", "--password", PASSWORD, "-v0")
     room_ids = [row[0] for row in sql("SELECT id FROM rooms_room ORDER BY id")]
     teacher_id = sql("SELECT id FROM teachers_teacher WHERE username = 'teacher42'")[0][0]
 

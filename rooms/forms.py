@@ -129,6 +129,9 @@ class SearchForm(forms.Form):
             return
         cleaned["period_start"], cleaned["period_end"] = periods[first].start, periods[last].end
         cleaned["start"], cleaned["end"] = periods[first].start.time(), periods[last].end.time()
+        # The page shows the periods' times in the time fields too.
+        self.data = self.data.copy()
+        self.data["start"], self.data["end"] = f"{cleaned['start']:%H:%M}", f"{cleaned['end']:%H:%M}"
 
     def summary(self) -> dict:
         """What every result card repeats, worked out once per search."""

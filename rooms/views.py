@@ -64,4 +64,13 @@ def _results(form: SearchForm, *, teacher) -> dict:
         "taken": rooms_taken_between(*period, **wants),
         "school_closed": school_closed,
         "unavailable": unavailable,
+        "unavailable_by_reason": _by_reason(unavailable),
     }
+
+
+def _by_reason(rooms: list) -> list[tuple[str, list]]:
+    """Closed rooms grouped by why (a building's hours close all its rooms at once)."""
+    groups: dict[str, list] = {}
+    for room in rooms:
+        groups.setdefault(room.closed_reason, []).append(room)
+    return list(groups.items())
