@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
+from rooms.schoolcalendar import PeriodError, calendar
+
 from . import services
 from .errors import ROOM_NOT_AVAILABLE, BookingError
 from .models import Booking, Series
@@ -38,13 +40,37 @@ def add_rule_errors(form: forms.Form, cleaned: dict) -> None:
 
 
 class PeriodForm(forms.Form):
-    start = LocalDateTimeField(help_text="Local time, e.g. 2026-12-01T10:00")
-    end = LocalDateTimeField(help_text="Local time, e.g. 2026-12-01T11:00")
+    """A period by its times (``start``, ``end``), or by the school's periods: ``date``
+    with ``period`` and, for a run, ``to_period``."""
+
+    start = LocalDateTimeField(required=False, help_text="Local time, e.g. 2026-12-01T10:00")
+    end = LocalDateTimeField(required=False, help_text="Local time, e.g. 2026-12-01T11:00")
+    date = forms.DateField(required=False, widget=forms.HiddenInput)
+    period = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    to_period = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("period") and not (cleaned.get("start") or cleaned.get("end")):
+            self._by_period(cleaned)
+        else:
+            for name in ("start", "end"):
+                if name not in self.errors and cleaned.get(name) is None:
+                    self.add_error(name, forms.Field.default_error_messages["required"])
         add_rule_errors(self, cleaned)
         return cleaned
+
+    def _by_period(self, cleaned) -> None:
+        if cleaned.get("date") is None:
+            if "date" not in self.errors:
+                self.add_error("date", "Say which day (with a period).")
+            return
+        try:
+            cleaned["start"], cleaned["end"] = calendar().run_of_periods(
+                cleaned["date"], cleaned["period"], cleaned.get("to_period")
+            )
+        except PeriodError as problem:
+            self.add_error(problem.field_name, str(problem))
 
 
 class HoldForm(PeriodForm):

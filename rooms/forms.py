@@ -10,7 +10,7 @@ from django.utils import timezone
 from bookings.rules import MAX_ATTENDEES, period_errors
 
 from .models import Feature
-from .schoolcalendar import PeriodTime, calendar
+from .schoolcalendar import PeriodError, PeriodTime, calendar
 
 
 def next_free_hour() -> tuple[datetime, datetime]:
@@ -116,22 +116,18 @@ class SearchForm(forms.Form):
 
     def _by_period(self, cleaned) -> None:
         """A period, or a run of periods, of the chosen date's plan."""
-        day = cleaned["date"]
-        periods = {period.name: period for period in calendar().periods_on(day)}
-        first, last = cleaned["period"], cleaned.get("to_period") or cleaned["period"]
-        for field, name in (("period", first), ("to_period", last)):
-            if name not in periods:
-                self.add_error(field, f"There is no {name} on {day:%a} {day.day} {day:%b}.")
-        if self.errors:
+        try:
+            start, end = calendar().run_of_periods(
+                cleaned["date"], cleaned["period"], cleaned.get("to_period")
+            )
+        except PeriodError as problem:
+            self.add_error(problem.field_name, str(problem))
             return
-        if periods[last].end <= periods[first].start:
-            self.add_error("to_period", f"{last} comes before {first}.")
-            return
-        cleaned["period_start"], cleaned["period_end"] = periods[first].start, periods[last].end
-        cleaned["start"], cleaned["end"] = periods[first].start.time(), periods[last].end.time()
+        cleaned["period_start"], cleaned["period_end"] = start, end
+        cleaned["start"], cleaned["end"] = start.time(), end.time()
         # The page shows the periods' times in the time fields too.
         self.data = self.data.copy()
-        self.data["start"], self.data["end"] = f"{cleaned['start']:%H:%M}", f"{cleaned['end']:%H:%M}"
+        self.data["start"], self.data["end"] = f"{start:%H:%M}", f"{end:%H:%M}"
 
     def summary(self) -> dict:
         """What every result card repeats, worked out once per search."""

@@ -34,6 +34,12 @@ class PeriodTime:
         return f"{self.name} ({self.start:%H:%M}\u2013{self.end:%H:%M})"
 
 
+class PeriodError(ValueError):
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field_name = field_name
+
+
 @dataclass
 class Closed:
     """What the calendar closes for one period. A room with hours of its own follows them
@@ -99,6 +105,18 @@ class Calendar:
             ),
             key=lambda period: period.start,
         )
+
+    def run_of_periods(self, day: date, first: str, last: str | None = None) -> tuple[datetime, datetime]:
+        """The start of period ``first`` and the end of ``last`` (or of ``first``) on ``day``;
+        ``PeriodError`` naming the field (``period`` or ``to_period``) if there is no such run."""
+        periods = {period.name: period for period in self.periods_on(day)}
+        last = last or first
+        for field_name, name in (("period", first), ("to_period", last)):
+            if name not in periods:
+                raise PeriodError(field_name, f"There is no {name} on {day:%a} {day.day} {day:%b}.")
+        if periods[last].end <= periods[first].start:
+            raise PeriodError("to_period", f"{last} comes before {first}.")
+        return periods[first].start, periods[last].end
 
     def period_label(self, start: datetime, end: datetime) -> str:
         """“Period 3”, or “Period 3-Period 4” for a run, when ``start`` and ``end`` fall on

@@ -202,3 +202,26 @@ def test_the_default_search_is_the_next_period(client, alice):
         )
     )
     assert (form.cleaned_data["period"], form.cleaned_data["date"]) == expected
+
+
+def test_teachers_claim_by_period_over_json(client, alice, room):
+    Period.objects.create(name="Period 3", starts=time(10, 50), ends=time(11, 40))
+    Period.objects.create(name="Period 4", starts=time(11, 40), ends=time(12, 30))
+    client.force_login(alice)
+    day = day_of(at(10)).isoformat()
+    response = client.post(
+        f"/rooms/{room.pk}/claim/", {"date": day, "period": "Period 3", "to_period": "Period 4"}, **JSON
+    )
+    assert response.status_code == 201
+    booking = response.json()["booking"]
+    assert (booking["startTime"][:16], booking["endTime"][:16]) == (f"{day}T10:50", f"{day}T12:30")
+    assert booking["periods"] == "Period 3\u2013Period 4"
+    response = client.post(f"/rooms/{room.pk}/claim/", {"date": day, "period": "Period 9"}, **JSON)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "period": [f"There is no Period 9 on {day_of(at(10)):%a} {day_of(at(10)).day} {day_of(at(10)):%b}."]
+    }
+    response = client.post(f"/rooms/{room.pk}/claim/", {"period": "Period 3"}, **JSON)
+    assert response.status_code == 400 and response.json()["errors"] == {
+        "date": ["Say which day (with a period)."]
+    }
