@@ -10,7 +10,7 @@ from django.utils import timezone
 from bookings import maintenance, notifications, services, waitlist
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingRule, Notification, WaitlistEntry
-from tests.factories import make_booking, make_teacher
+from tests.factories import make_booking, make_room, make_teacher
 from tests.live import connect_socket
 
 pytestmark = pytest.mark.django_db(transaction=True)  # events and offers go out after commit
@@ -129,7 +129,8 @@ def test_reminders_go_once_before_the_start_to_teachers_who_want_them(alice, bob
     make_booking(room, alice, minutes(120), minutes(150))  # not yet
     bobs = make_booking(room, bob, minutes(90), minutes(110))
     Booking.objects.filter(pk=bobs.pk).update(start=minutes(10), end=minutes(15), created_at=minutes(-60))
-    just_made = make_booking(room, alice, minutes(25), minutes(26))  # booked inside the window: no reminder
+    # Booked inside the reminder time (another room): no reminder.
+    just_made = make_booking(make_room("Room 102"), alice, minutes(25), minutes(26))
     assert maintenance.sweep().reminders_queued == 1
     assert maintenance.sweep().reminders_queued == 0  # once
     [reminder] = Notification.objects.filter(kind="reminder")
