@@ -24,7 +24,7 @@ from pathlib import Path
 
 import django
 
-from . import fanout, hotroom, search, throughput
+from . import fanout, grid, hotroom, search, throughput
 from .harness import (
     PASSWORD,
     ROOT,
@@ -67,6 +67,8 @@ class Results:
     search_counts: tuple[int, int] = (0, 0)  # rooms, bookings
     search: list[search.Searches] = field(default_factory=list)
     bare_sql: list[search.BareSql] = field(default_factory=list)
+    grids: list[grid.Grids] = field(default_factory=list)
+    grid_bare_sql: list[list[float]] = field(default_factory=list)
     fanout: dict[int, list[fanout.Fanout]] = field(default_factory=dict)  # by socket count
     rss: list[float] = field(default_factory=list)  # MiB, per server process
     servers: dict[str, dict[int, list[Run]]] = field(default_factory=dict)  # by server, client count
@@ -87,6 +89,7 @@ async def run_suite(plan: Plan) -> Results:
     results = Results()
     fresh_database()
     manage("seed_demo", "--bare", "--teachers", "42", "--rooms", "100", "--password", PASSWORD, "-v0")
+    grid.add_periods()
     room_ids = [row[0] for row in sql("SELECT id FROM rooms_room ORDER BY id")]
     teacher_id = sql("SELECT id FROM teachers_teacher WHERE username = 'teacher42'")[0][0]
 
@@ -124,6 +127,12 @@ async def run_suite(plan: Plan) -> Results:
         )[0]
         results.search = [await search.dashboard_searches(clients[40], queries) for _ in range(plan.runs)]
         results.bare_sql = [search.bare_sql_times(queries) for _ in range(plan.runs)]
+
+        print("3b. timetable at scale", flush=True)
+        building = grid.make_building()
+        grid_queries = grid.grid_queries(plan.search_queries, building)
+        results.grids = [await grid.timetables(clients[40], grid_queries) for _ in range(plan.runs)]
+        results.grid_bare_sql = [grid.bare_sql_times(grid_queries) for _ in range(plan.runs)]
 
         print("4. fan-out", flush=True)
         for count in plan.sockets:
@@ -229,6 +238,7 @@ def report(plan: Plan, results: Results) -> tuple[str, bool]:
         claims_section(results),
         hot_room_section(plan, results),
         search_section(plan, results),
+        grid_section(plan, results),
         fanout_section(results),
         memory_section(plan, results),
         servers_section(results),
@@ -343,6 +353,47 @@ def search_section(plan: Plan, results: Results) -> Section:
             "```",
         ],
         ok=all(s.whole.errors == 0 for s in results.search),
+    )
+
+
+def grid_section(plan: Plan, results: Results) -> Section:
+    _, bookings = results.search_counts
+    server = [search.summary(g.server_ms) for g in results.grids]
+    whole = [g.whole for g in results.grids]
+    bare = [search.summary(times) for times in results.grid_bare_sql]
+
+    def row(label: str, p50: list[float], p99: list[float]) -> str:
+        return f"| {label} | {cells(p50, p99, digits=2)} |"
+
+    return Section(
+        [
+            "",
+            f"## 3b. Timetable at scale ({grid.ROOMS} rooms \u00d7 {len(grid.PERIODS)} periods, "
+            f"{bookings:,} bookings in all, {plan.search_queries} days)",
+            "",
+            f"Cells in each grid: {results.grids[0].cells:,}.",
+            "",
+            "| measure | p50 ms | p99 ms |",
+            "| --- | --- | --- |",
+            row(
+                "day grid, server time (`Server-Timing`)",
+                [s["p50"] for s in server],
+                [s["p99"] for s in server],
+            ),
+            row("day grid, whole response at the client", [r.p50 for r in whole], [r.p(99) for r in whole]),
+            row(
+                "bare SQL (rooms + the day's bookings), EXPLAIN ANALYZE",
+                [b["p50"] for b in bare],
+                [b["p99"] for b in bare],
+            ),
+            row(
+                "server time ÷ bare SQL",
+                [a["p50"] / b["p50"] for a, b in zip(server, bare, strict=True)],
+                [a["p99"] / b["p99"] for a, b in zip(server, bare, strict=True)],
+            ),
+        ],
+        ok=all(g.whole.errors == 0 for g in results.grids)
+        and all(g.cells == grid.ROOMS * len(grid.PERIODS) for g in results.grids),
     )
 
 

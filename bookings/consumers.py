@@ -96,6 +96,12 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
     async def room_available(self, message):
         await self.send_json({"event": "roomAvailable", "data": message["data"]})
 
+    async def room_held(self, message):
+        await self.send_json({"event": "roomHeld", "data": message["data"]})
+
+    async def room_released(self, message):
+        await self.send_json({"event": "roomReleased", "data": message["data"]})
+
     async def offer_ended(self, message):
         await self.send_json({"event": "offerEnded", "data": message["data"]})
 

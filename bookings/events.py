@@ -31,6 +31,7 @@ from .serializers import (
     booking_payload,
     conflict_payload,
     hold_passed_payload,
+    period_payload,
     room_available_payload,
     waitlist_entry_payload,
 )
@@ -55,6 +56,12 @@ def publish_booking_cancelled(booking: Booking) -> None:
 def publish_room_available(entry) -> None:
     """Tell the first teacher in line that the room they wait for is held for them."""
     _send_on_commit(teacher_group(entry.teacher_id), "room.available", lambda: room_available_payload(entry))
+
+
+def publish_hold_changed(*, room_id: int, start: datetime, end: datetime, held: bool) -> None:
+    """Tell every page showing the room (the timetable) that a hold began or ended."""
+    kind = "room.held" if held else "room.released"
+    _send_on_commit(ALL_TEACHERS, kind, lambda: {"roomId": room_id, **period_payload(start, end)})
 
 
 def publish_hold_passed(lock) -> None:

@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
+from rooms.models import Room
 from rooms.schoolcalendar import PeriodError, calendar
+from teachers.models import Teacher
 
 from . import services
 from .errors import ROOM_NOT_AVAILABLE, BookingError
@@ -87,6 +89,60 @@ class ClaimForm(PeriodForm):
     )
     until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"}))
     free_dates_only = forms.BooleanField(required=False, label="If some dates are taken, book the free ones")
+    for_teacher = forms.ModelChoiceField(
+        queryset=Teacher.objects.filter(is_active=True),
+        required=False,
+        label="Book for",
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Choose a teacher from the list."},
+    )
+
+
+class MoveForm(forms.Form):
+    """A booking's new room, period, attendees or purpose; what is left out stays."""
+
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.filter(is_active=True).select_related("building"), required=False
+    )
+    start = LocalDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    end = LocalDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    attendees = forms.IntegerField(required=False, min_value=1, max_value=MAX_ATTENDEES)
+    purpose = forms.CharField(required=False, max_length=200, strip=True)
+
+    def __init__(self, *args, booking: Booking, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.booking = booking
+        self.fields["room"].label_from_instance = lambda room: (
+            f"{room.name} ({room.building.name}, {room.capacity} seats)"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start = cleaned.get("start") or self.booking.start
+        end = cleaned.get("end") or self.booking.end
+        if (cleaned.get("start") or cleaned.get("end")) and not self.errors:
+            for field, message in period_errors(start, end).items():
+                self.add_error(field if field in ("start", "end") else None, message)
+        return cleaned
+
+    def changes(self) -> dict:
+        """What the service is asked to change (a field the form left out, or sent empty
+        by a page that shows every field, stays as it was)."""
+        data = self.cleaned_data
+        changes = {
+            "room_id": data["room"].pk if data.get("room") else None,
+            "start": data.get("start"),
+            "end": data.get("end"),
+        }
+        if "attendees" in self.data:
+            changes["attendees"] = data.get("attendees")
+        if "purpose" in self.data:
+            changes["purpose"] = data.get("purpose", "")
+        return changes
+
+
+def _room_label(room: Room) -> str:
+    return f"{room.name} ({room.building.name}, {room.capacity} seats)"
 
 
 def first_errors(form: forms.Form) -> dict[str, list[str]]:

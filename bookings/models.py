@@ -59,6 +59,10 @@ class Booking(models.Model):
     # ``check_in_by`` is released by the sweeper, and its period offered to the waitlist.
     check_in_by = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # Who made the booking when it was not the teacher (staff booking for a colleague).
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = BookingQuerySet.as_manager()
 
@@ -190,6 +194,8 @@ class Notification(models.Model):
         CANCELLED_BY_ADMIN = "cancelled_by_admin", "Booking cancelled by an admin"
         WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
         REMINDER = "reminder", "Reminder before a booking"
+        BOOKED_FOR_YOU = "booked_for_you", "Booked for you by a colleague"
+        MOVED = "moved", "Booking moved by a colleague"
         RELEASED = "released", "Booking released (not checked in)"
 
     teacher = models.ForeignKey(

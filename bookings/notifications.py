@@ -36,6 +36,8 @@ PREFERENCE = {
     Kind.CANCELLED_BY_ADMIN: "notify_cancelled_by_admin",
     Kind.WAITLIST_OFFER: "notify_waitlist_offer",
     Kind.REMINDER: "reminder_minutes",
+    Kind.BOOKED_FOR_YOU: "notify_booked_for_me",
+    Kind.MOVED: "notify_booked_for_me",
     Kind.RELEASED: "notify_released",
 }
 MAX_BACKOFF = timedelta(hours=1)
@@ -140,7 +142,8 @@ def _lease(batch: int) -> list[Notification]:
 
 def _no_longer_true(notification: Notification) -> str:
     """Why the news in this mail no longer holds, or "" if it still does."""
-    if notification.kind in (Kind.BOOKING_CONFIRMED, Kind.REMINDER) and not notification.booking.is_confirmed:
+    announced = (Kind.BOOKING_CONFIRMED, Kind.REMINDER, Kind.BOOKED_FOR_YOU, Kind.MOVED)
+    if notification.kind in announced and not notification.booking.is_confirmed:
         return "the booking was cancelled before the mail went out"
     if notification.kind == Kind.REMINDER and notification.booking.start <= timezone.now():
         return "the booking began before the reminder went out"

@@ -187,14 +187,18 @@ def series_limit_errors(limits: Limits, dates: int) -> dict[str, str]:
     return {}
 
 
-def count_errors(limits: Limits, *, teacher, new: list[tuple[datetime, datetime]]) -> dict[str, str]:
+def count_errors(
+    limits: Limits, *, teacher, new: list[tuple[datetime, datetime]], moving=None
+) -> dict[str, str]:
     """The per-teacher limits, counting the teacher's confirmed upcoming bookings with the
-    ``new`` periods. The caller holds the teacher's row lock, so two claims by one teacher
-    are counted one after the other."""
+    ``new`` periods (less the booking ``moving`` to one of them). The caller holds the
+    teacher's row lock, so two claims by one teacher are counted one after the other."""
     from .models import Booking
 
     now = timezone.now()
     mine = Booking.objects.confirmed().filter(teacher=teacher)
+    if moving is not None:
+        mine = mine.exclude(pk=moving.pk)
     if limits.max_upcoming is not None:
         upcoming = mine.filter(end__gt=now).count()
         if upcoming + len(new) > limits.max_upcoming:

@@ -19,7 +19,7 @@ PAST_SHOWN = 50
 def bookings_for_teacher(teacher: Teacher) -> tuple[QuerySet[Booking], QuerySet[Booking]]:
     """The teacher's upcoming bookings (soonest first) and recent past ones (latest first)."""
     now = timezone.now()
-    mine = Booking.objects.filter(teacher=teacher).select_related("room__building", "series")
+    mine = Booking.objects.filter(teacher=teacher).select_related("room__building", "series", "booked_by")
     upcoming = mine.filter(end__gt=now).order_by("start", "pk")
     past = mine.filter(end__lte=now).order_by("-start", "-pk")[:PAST_SHOWN]
     return upcoming, past
@@ -73,3 +73,11 @@ def active_holds() -> list[Hold]:
         Hold(lock, rooms.get(lock.room_id, "unknown"), teachers.get(lock.holder_id, "unknown"))
         for lock in held
     ]
+
+
+def movable_booking(user: Teacher, booking_id: int) -> Booking | None:
+    """An upcoming confirmed booking ``user`` may change: their own, or anyone's for staff."""
+    bookings = Booking.objects.confirmed().filter(pk=booking_id, end__gt=timezone.now())
+    if not user.is_staff:
+        bookings = bookings.filter(teacher=user)
+    return bookings.select_related("room__building", "teacher").first()

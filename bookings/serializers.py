@@ -24,8 +24,12 @@ def iso(moment: datetime) -> str:
     return timezone.localtime(moment).isoformat()
 
 
+def period_payload(start: datetime, end: datetime) -> dict[str, str]:
+    return {"startTime": iso(start), "endTime": iso(end)}
+
+
 def _period(item: Booking | WaitlistEntry) -> dict[str, str]:
-    return {"startTime": iso(item.start), "endTime": iso(item.end)}
+    return period_payload(item.start, item.end)
 
 
 def _room_and_period(item: Booking | WaitlistEntry) -> dict[str, Any]:

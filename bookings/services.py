@@ -16,10 +16,11 @@ release, events, waitlist offers) can turn a success into an error.
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
@@ -125,6 +126,8 @@ def booking_hold(
         _check_bookable(room_id, start=start, end=end, teacher=teacher)
         attempt = locks.acquire(room_id=room_id, start=start, end=end, teacher_id=teacher.pk, wait=True)
         _announce_handover(attempt.handed_to)
+        if attempt.acquired and not attempt.degraded:
+            events.publish_hold_changed(room_id=room_id, start=start, end=end, held=True)
         return attempt
     attempt = _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
     try:
@@ -135,6 +138,8 @@ def booking_hold(
     except Exception:  # the database failed: hold nothing for an answer that is an error
         _let_go(teacher=teacher, room_id=room_id, start=start, end=end)
         raise
+    if not attempt.degraded:
+        events.publish_hold_changed(room_id=room_id, start=start, end=end, held=True)
     return attempt
 
 
@@ -175,6 +180,8 @@ def _let_go(
     ends_wait = outcome == BOOKED or (isinstance(outcome, BookingError) and outcome.code in ENDS_THE_WAIT)
     let_go = locks.release(room_id=room_id, start=start, end=end, teacher_id=teacher.pk, booked=ends_wait)
     _announce_handover(let_go.passed_to)
+    if let_go.released and let_go.passed_to is None and outcome != BOOKED:  # a booking says so itself
+        events.publish_hold_changed(room_id=room_id, start=start, end=end, held=False)
     if let_go.waiting:
         error = (
             outcome if isinstance(outcome, BookingError) else _not_available(room_id, start=start, end=end)
@@ -208,9 +215,14 @@ def booking_create(
     end: datetime,
     attendees: int | None = None,
     purpose: str = "",
+    booked_by: Teacher | None = None,
 ) -> Booking:
-    _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
-    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
+    """Book a room for ``teacher``; ``booked_by``: a member of staff booking it for them
+    (who holds the lock and hears the conflicts; the teacher gets the booking, the rules
+    and the email)."""
+    actor = booked_by or teacher
+    _acquire_or_conflict(teacher=actor, room_id=room_id, start=start, end=end)
+    with _claiming(teacher=actor, room_id=room_id, start=start, end=end):
         if not teacher.is_active:
             raise BookingError.invalid("teacher", "This account is disabled.")
         limits = limits_for(teacher, room_id)
@@ -232,6 +244,7 @@ def booking_create(
                     attendees=attendees,
                     purpose=purpose,
                     check_in_by=_check_in_by(limits, start),
+                    booked_by=booked_by,
                 )
                 if offers.offered_to_me:
                     mark_booked(teacher=teacher, room=room, start=start, end=end)
@@ -307,6 +320,7 @@ def series_create(
     attendees: int | None = None,
     purpose: str = "",
     free_dates_only: bool = False,
+    booked_by: Teacher | None = None,
 ) -> tuple[Series, list[Booking], dict[date, str]]:
     """Book a repeating period: all dates or none, or (``free_dates_only``) the free
     ones. Dates the school calendar closes (holidays, outside term, outside bookable
@@ -320,8 +334,10 @@ def series_create(
         raise BookingError.invalid(
             "until", f"A series may have at most {MAX_OCCURRENCES} dates; choose an earlier last date."
         )
-    _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
-    with _claiming(teacher=teacher, room_id=room_id, start=start, end=end):
+    actor = booked_by or teacher
+    for_someone = actor.pk != teacher.pk
+    _acquire_or_conflict(teacher=actor, room_id=room_id, start=start, end=end)
+    with _claiming(teacher=actor, room_id=room_id, start=start, end=end):
         limits = limits_for(teacher, room_id)
 
         def claim(commit: _Commit) -> tuple[Series, list[Booking], dict[date, str]]:
@@ -360,14 +376,16 @@ def series_create(
                         purpose=purpose,
                         series=series,
                         check_in_by=_check_in_by(limits, begins),
+                        booked_by=actor if for_someone else None,
                     )
                     for begins, ends in free
                 )
                 for booking in bookings:
                     events.publish_booking_created(booking)
-                notifications.enqueue(
-                    teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=bookings[0]
+                kind = (
+                    Notification.Kind.BOOKED_FOR_YOU if for_someone else Notification.Kind.BOOKING_CONFIRMED
                 )
+                notifications.enqueue(teacher=teacher, kind=kind, booking=bookings[0])
                 commit.started = True
             skipped = {**closed, **{day: f"booked by {b.teacher.name}" for day, b in taken.items()}}
             return series, bookings, dict(sorted(skipped.items()))
@@ -492,6 +510,117 @@ def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False)
     cancelled = Booking.objects.filter(pk=booking_id, status=Booking.Status.CANCELLED)
     return _write(
         cancel, find=lambda: cancelled.select_related("room", "teacher").first(), on_found=_after_cancel
+    )
+
+
+KEEP = object()  # a move that leaves a detail as it is
+
+
+def booking_move(
+    *,
+    booking_id: int,
+    actor: Teacher,
+    room_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    attendees=KEEP,
+    purpose: str | None = None,
+) -> Booking:
+    """Change an upcoming booking's room, period, attendees or purpose (a teacher their
+    own, staff anyone's), at once or not at all: the new slot is claimed under the full
+    guard (its lock, both rooms' rows locked in a fixed order so two crossing moves cannot
+    deadlock, the rules, the overlap check, the exclusion constraint) and the old one freed
+    in the same transaction. After commit: the old slot's ``bookingCancelled`` (status
+    ``moved``) and the new one's ``bookingCreated``, and the old slot offered to its
+    waitlist."""
+    current = Booking.objects.select_related("room", "teacher").filter(pk=booking_id).first()
+    if current is None or not (actor.is_staff or current.teacher_id == actor.pk):
+        raise BookingError(BOOKING_NOT_FOUND)
+    room_id, start, end = room_id or current.room_id, start or current.start, end or current.end
+    attendees = current.attendees if attendees is KEEP else attendees
+    purpose = current.purpose if purpose is None else purpose
+    moving = (room_id, start, end) != (current.room_id, current.start, current.end)
+    teacher = current.teacher
+    if moving:
+        _acquire_or_conflict(teacher=actor, room_id=room_id, start=start, end=end)
+    with _claiming(teacher=actor, room_id=room_id, start=start, end=end) if moving else nullcontext():
+        limits = limits_for(teacher, room_id)
+
+        def move(commit: _Commit) -> Booking:
+            with transaction.atomic():
+                _lock_teacher(teacher, limits)
+                rooms = {
+                    room.pk: room
+                    for room in Room.objects.select_for_update(of=("self",))
+                    .filter(pk__in={current.room_id, room_id})
+                    .order_by("pk")
+                }
+                booking = (
+                    Booking.objects.select_for_update(of=("self",))
+                    .select_related("room", "teacher")
+                    .get(pk=booking_id)
+                )
+                if not booking.is_confirmed:
+                    raise BookingError.invalid(
+                        "booking", "This booking was cancelled; book the room again instead."
+                    )
+                if booking.end <= timezone.now():
+                    raise BookingError.invalid("booking", "A booking that has ended cannot be moved.")
+                room = rooms.get(room_id)
+                if moving:
+                    _check_room(
+                        room, start=start, end=end, teacher=teacher, attendees=attendees, limits=limits
+                    )
+                    clash = (
+                        room.bookings.overlapping(start, end)
+                        .exclude(pk=booking.pk)
+                        .select_related("teacher")
+                        .first()
+                    )
+                    if clash is not None:
+                        raise BookingError.booked_by(clash)
+                    _check_counts(limits, teacher=teacher, new=[(start, end)], moving=booking)
+                elif attendees is not None and attendees > room.capacity:
+                    raise BookingError.invalid(
+                        "attendees", f"{room.name} seats {room.capacity}; {attendees} attendees will not fit."
+                    )
+                before = copy.copy(booking)
+                before.status = MOVED
+                booking.room, booking.start, booking.end = room, start, end
+                booking.attendees, booking.purpose = attendees, purpose
+                if moving:
+                    booking.check_in_by, booking.checked_in_at = _check_in_by(limits, start), None
+                booking.save()
+                if moving:
+                    _after_move(before, booking)
+                if actor.pk != teacher.pk:
+                    notifications.enqueue(teacher=teacher, kind=Notification.Kind.MOVED, booking=booking)
+                commit.started = True
+            return booking
+
+        moved = Booking.objects.select_related("room", "teacher").filter(
+            pk=booking_id, room_id=room_id, start=start, end=end, status=Booking.Status.CONFIRMED
+        )
+        return _write(move, find=moved.first, on_found=lambda booking: _after_move(current, booking))
+
+
+MOVED = "moved"  # the status the old slot's event carries
+
+
+def _after_move(before: Booking, after: Booking) -> None:
+    before.status = MOVED
+    events.publish_booking_cancelled(before)
+    events.publish_booking_created(after)
+    offer_after_commit(room_id=before.room_id, start=before.start, end=before.end)
+    logger.info(
+        "Booking %s moved: %s %s-%s to %s %s-%s",
+        after.pk,
+        before.room.name,
+        before.start,
+        before.end,
+        after.room.name,
+        after.start,
+        after.end,
     )
 
 
@@ -628,8 +757,12 @@ def _lock_teacher(teacher: Teacher, limits: Limits) -> None:
         list(Teacher.objects.select_for_update().filter(pk=teacher.pk).values_list("pk"))
 
 
-def _check_counts(limits: Limits, *, teacher: Teacher, new: list[tuple[datetime, datetime]]) -> None:
-    if limits.counts_per_teacher and (problems := count_errors(limits, teacher=teacher, new=new)):
+def _check_counts(
+    limits: Limits, *, teacher: Teacher, new: list[tuple[datetime, datetime]], moving: Booking | None = None
+) -> None:
+    if limits.counts_per_teacher and (
+        problems := count_errors(limits, teacher=teacher, new=new, moving=moving)
+    ):
         raise BookingError(INVALID_INPUT, errors={field: [message] for field, message in problems.items()})
 
 
@@ -652,8 +785,10 @@ def _do_create(
     attendees: int | None,
     purpose: str,
     check_in_by: datetime | None,
+    booked_by: Teacher | None = None,
 ) -> Booking:
     """Insert the booking. The caller holds the room's row lock and has checked the period."""
+    for_someone = booked_by is not None and booked_by.pk != teacher.pk
     booking = Booking.objects.create(
         room=room,
         teacher=teacher,
@@ -662,8 +797,10 @@ def _do_create(
         attendees=attendees,
         purpose=purpose,
         check_in_by=check_in_by,
+        booked_by=booked_by if for_someone else None,
     )
-    notifications.enqueue(teacher=teacher, kind=Notification.Kind.BOOKING_CONFIRMED, booking=booking)
+    kind = Notification.Kind.BOOKED_FOR_YOU if for_someone else Notification.Kind.BOOKING_CONFIRMED
+    notifications.enqueue(teacher=teacher, kind=kind, booking=booking)
     events.publish_booking_created(booking)
     logger.info("Booking %s: %s booked %s %s-%s", booking.pk, teacher.username, room.name, start, end)
     return booking

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import analytics, booking, calendar, checkin, waitlist
+from .views import analytics, booking, calendar, checkin, timetable, waitlist
 
 
 class CalendarToken:
@@ -27,6 +27,7 @@ urlpatterns = [
     path("bookings/", booking.my_bookings, name="my-bookings"),
     path("bookings/<int:booking_id>/cancel/", booking.cancel, name="booking-cancel"),
     path("bookings/<int:booking_id>/check-in/", checkin.check_in, name="booking-check-in"),
+    path("bookings/<int:booking_id>/move/", booking.move, name="booking-move"),
     path("rooms/<int:room_id>/check-in/", checkin.door, name="room-door"),
     path("rooms/<int:room_id>/door-sign/", checkin.door_sign, name="room-door-sign"),
     path("series/<int:series_id>/cancel/", booking.series_cancel, name="series-cancel"),
@@ -36,4 +37,5 @@ urlpatterns = [
     path("calendar/link/revoke/", calendar.revoke, name="calendar-link-revoke"),
     path("calendar/<token:token>.ics", calendar.feed, name="calendar-feed"),
     path("analytics/", analytics.report, name="analytics"),
+    path("timetable/", timetable.timetable, name="timetable"),
 ]

@@ -193,6 +193,8 @@ LOCK_CLEANUP_INTERVAL = env.int("LOCK_CLEANUP_INTERVAL", default=60)
 # The school calendar and booking rules (set in admin) are kept in each process's memory;
 # another process sees a change within this many seconds (the process that saved it, at once).
 SCHOOL_SETTINGS_SECONDS = env.float("SCHOOL_SETTINGS_SECONDS", default=10)
+# Whether the timetable shows who booked a room (off: "a colleague"; one's own stand out).
+TIMETABLE_SHOWS_NAMES = env.bool("TIMETABLE_SHOWS_NAMES", default=True)
 # Check-in opens this many minutes before a booking starts (where a room's rules ask for it).
 CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=15)
 # Publishing an event must never hold a booking up for longer than this.

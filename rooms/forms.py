@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from bookings.rules import MAX_ATTENDEES, period_errors
 
-from .models import Feature
+from .models import Building, Feature
 from .schoolcalendar import PeriodError, PeriodTime, calendar
 
 
@@ -64,6 +64,12 @@ class SearchForm(forms.Form):
         error_messages={"invalid_choice": "Unknown feature: %(value)s."},
     )
 
+    building = forms.ModelChoiceField(
+        queryset=Building.objects.all(),
+        required=False,
+        empty_label="All buildings",
+        error_messages={"invalid_choice": "Unknown building."},
+    )
     room = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):

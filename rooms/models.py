@@ -29,6 +29,17 @@ class Room(models.Model):
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="rooms")
     capacity = models.PositiveIntegerField(help_text="Seats.")
     features = models.ManyToManyField(Feature, blank=True, related_name="rooms")
+    floor = models.CharField(
+        max_length=40, blank=True, db_default="", help_text="e.g. “Ground floor”, “2nd floor”."
+    )
+    notes = models.TextField(
+        blank=True, db_default="", help_text="Shown on the room's page, e.g. where the key is."
+    )
+    accessibility_notes = models.TextField(
+        blank=True,
+        db_default="",
+        help_text="Step-free access, hearing loop, lift: what a teacher or pupil may need to know.",
+    )
     # Until when a waitlist offer may hold part of this room's time (set when an offer is
     # made, under the room's row lock): a claim looks the offers up only before this, so
     # the usual claim pays nothing for them.

@@ -6,4 +6,5 @@ app_name = "rooms"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("rooms/<int:room_id>/", views.room, name="room"),
 ]

@@ -1,14 +1,16 @@
-import time
+from datetime import date, timedelta
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from bookings.availability import rooms_closed_between, rooms_free_between, rooms_taken_between
-from bookings.responses import teacher_required
+from bookings.responses import server_timing, teacher_required
+from bookings.timetable import week_grid
 
 from .forms import SearchForm
+from .models import Room
 
 RESULTS_FRAGMENT = "search-results"
 # The best fits are what a teacher needs; a school with hundreds of free rooms gets the
@@ -18,13 +20,13 @@ RESULTS_SHOWN = 30
 
 @require_GET
 @teacher_required
+@server_timing
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Search form and the free rooms, best fit first.
 
     ``X-Fragment: search-results`` answers with the results region alone, which the live
     refresh swaps into the page.
     """
-    started = time.perf_counter()
     form = SearchForm.for_query(request.GET)
     context = {"form": form, "rooms": None, "more": False, "search": None, "taken": [], "unavailable": []}
     if form.is_valid():
@@ -35,18 +37,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if request.headers.get("X-Fragment") == RESULTS_FRAGMENT
         else "rooms/dashboard.html"
     )
-    response = render(request, template, context, status=status)
-    if settings.SERVER_TIMING:  # for the benchmarks, or an operator's dev tools
-        response["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
-    return response
+    return render(request, template, context, status=status)
 
 
 def _results(form: SearchForm, *, teacher) -> dict:
     """The free rooms (best fits first), and the taken ones a teacher could wait for."""
     period = form.cleaned_data["period_start"], form.cleaned_data["period_end"]
     search = form.summary()
+    building = form.cleaned_data.get("building")
     wants = {"seats": search["seats"], "features": list(form.cleaned_data["feature"])}
     found = rooms_free_between(*period, **wants, teacher=teacher)
+    if building is not None:
+        found = found.filter(building=building)
     rooms = list(found[: RESULTS_SHOWN + 1])
     rooms, more = rooms[:RESULTS_SHOWN], len(rooms) > RESULTS_SHOWN
     # A link to one room (a waitlist offer's "Claim it") shows it first, and the page
@@ -57,11 +59,15 @@ def _results(form: SearchForm, *, teacher) -> dict:
         rooms = pinned + [room for room in rooms if room.pk != wanted][: RESULTS_SHOWN - len(pinned)]
         search["open_room"] = wanted if pinned else None
     school_closed, unavailable = rooms_closed_between(*period, **wants, teacher=teacher)
+    taken = rooms_taken_between(*period, **wants)
+    if building is not None:  # the short lists below the results, of that building only
+        unavailable = [room for room in unavailable if room.building_id == building.pk]
+        taken = [room for room in taken if room.building_id == building.pk]
     return {
         "rooms": rooms,
         "more": more,
         "search": search,
-        "taken": rooms_taken_between(*period, **wants),
+        "taken": taken,
         "school_closed": school_closed,
         "unavailable": unavailable,
         "unavailable_by_reason": _by_reason(unavailable),
@@ -74,3 +80,32 @@ def _by_reason(rooms: list) -> list[tuple[str, list]]:
     for room in rooms:
         groups.setdefault(room.closed_reason, []).append(room)
     return list(groups.items())
+
+
+ROOM_FRAGMENT = "timetable"
+
+
+@require_GET
+@teacher_required
+def room(request: HttpRequest, room_id: int) -> HttpResponse:
+    """A room: where it is, what it has, notes, and its week as a timetable."""
+    room = get_object_or_404(
+        Room.objects.select_related("building").prefetch_related("features"), pk=room_id, is_active=True
+    )
+    try:
+        day = date.fromisoformat(request.GET.get("week", ""))
+    except ValueError:
+        day = timezone.localdate()
+    monday = day - timedelta(days=day.weekday())
+    context = {
+        "room": room,
+        "grid": week_grid(room, monday, teacher=request.user),
+        "monday": monday,
+        "weeks": {"previous": monday - timedelta(weeks=1), "next": monday + timedelta(weeks=1)},
+        "day": monday,
+        "week_end": monday + timedelta(days=6),
+    }
+    template = (
+        "rooms/_room_week.html" if request.headers.get("X-Fragment") == ROOM_FRAGMENT else "rooms/room.html"
+    )
+    return render(request, template, context)

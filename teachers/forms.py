@@ -21,6 +21,7 @@ class NotificationSettingsForm(forms.ModelForm):
             "notify_booking_confirmed",
             "notify_cancelled_by_admin",
             "notify_waitlist_offer",
+            "notify_booked_for_me",
             "notify_released",
             "reminder_minutes",
         ]

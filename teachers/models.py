@@ -11,6 +11,9 @@ class Teacher(AbstractUser):
     notify_booking_confirmed = models.BooleanField("Email me when I book a room", default=True)
     notify_cancelled_by_admin = models.BooleanField("Email me when an admin cancels my booking", default=True)
     notify_waitlist_offer = models.BooleanField("Email me when a room I wait for is free", default=True)
+    notify_booked_for_me = models.BooleanField(
+        "Email me when a colleague books or moves a room for me", default=True
+    )
     notify_released = models.BooleanField(
         "Email me when a booking I did not check in to is released", default=True
     )

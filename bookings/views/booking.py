@@ -12,11 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from .. import availability, services
 from ..calendar import calendar_url
-from ..errors import INVALID_INPUT, BookingError
-from ..forms import ClaimForm, HoldForm, first_errors
+from ..errors import BOOKING_NOT_FOUND, INVALID_INPUT, BookingError
+from ..forms import ClaimForm, HoldForm, MoveForm, first_errors
 from ..responses import done, error_response, not_found, see_other, teacher_required, wants_json
 from ..selectors import (
     bookings_for_teacher,
+    movable_booking,
     room_for_claim_page,
     series_for_teacher,
     upcoming_booking_for_teacher,
@@ -117,9 +118,11 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
     try:
         period = valid_period(form)
         details = {"attendees": form.cleaned_data["attendees"], "purpose": form.cleaned_data["purpose"]}
+        owner = _booking_for(request, form)
         if form.cleaned_data["repeat"]:
             series, bookings, skipped = services.series_create(
-                teacher=request.user,
+                teacher=owner,
+                booked_by=request.user if owner != request.user else None,
                 room_id=room_id,
                 rule=form.cleaned_data["repeat"],
                 until=form.cleaned_data["until"],
@@ -129,10 +132,15 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
             )
             booking = bookings[0]
         else:
-            booking = services.booking_create(teacher=request.user, room_id=room_id, **details, **period)
+            booked_by = request.user if owner != request.user else None
+            booking = services.booking_create(
+                teacher=owner, room_id=room_id, booked_by=booked_by, **details, **period
+            )
     except BookingError as error:
         return claim_error(request, error, room_id=room_id, form=form)
     message = f"Room booked successfully: {booking.room.name}"
+    if booking.teacher_id != request.user.pk:
+        message += f", for {booking.teacher.name}"
     if series is not None:
         message += f", {len(bookings)} dates" + skipped_in_words(skipped)
     body = {"booking": booking_payload(booking)}
@@ -208,6 +216,16 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/my_bookings.html", context)
 
 
+def _booking_for(request: HttpRequest, form: ClaimForm):
+    """Whose booking it is: the teacher's own, or (staff only) the colleague chosen."""
+    chosen = form.cleaned_data.get("for_teacher")
+    if chosen is None or chosen == request.user:
+        return request.user
+    if not request.user.is_staff:
+        raise BookingError.invalid("for_teacher", "Only staff can book a room for someone else.")
+    return chosen
+
+
 def valid_period(form: HoldForm) -> dict:
     """The form's start and end, or an ``INVALID_INPUT`` error naming the fields."""
     if not form.is_valid():
@@ -280,3 +298,46 @@ def _cancel_question(booking) -> str:
 
 def _series_cancel_question(series) -> str:
     return f"Cancel every upcoming date of {series.room.name}, {series.get_rule_display().lower()}?"
+
+
+@require_http_methods(["GET", "POST"])
+@teacher_required
+def move(request: HttpRequest, booking_id: int) -> HttpResponse:
+    """Change an upcoming booking's room, time, attendees or purpose (one's own; staff
+    anyone's). GET: the page with the booking's details to change."""
+    booking = movable_booking(request.user, booking_id)
+    if booking is None:
+        return error_response(request, BookingError(BOOKING_NOT_FOUND))
+    form = MoveForm(
+        request.POST if request.method == "POST" else None, booking=booking, initial=_move_initial(booking)
+    )
+    if request.method == "GET":
+        return render(request, "bookings/move.html", {"form": form, "booking": booking})
+    try:
+        if not form.is_valid():
+            raise BookingError(INVALID_INPUT, errors=first_errors(form))
+        moved = services.booking_move(booking_id=booking_id, actor=request.user, **form.changes())
+    except BookingError as error:
+        if wants_json(request):
+            return error_response(request, error)
+        for field, problems in error.errors.items():
+            for problem in problems:
+                if problem not in form.errors.get(field if field in form.fields else None, []):
+                    form.add_error(field if field in form.fields else None, problem)
+        context = {"form": form, "booking": booking, "error": None if error.errors else error}
+        return render(request, "bookings/move.html", context, status=error.status)
+    when, until = timezone.localtime(moved.start), timezone.localtime(moved.end)
+    message = (
+        f"Booking moved: {moved.room.name}, {when:%a} {when.day} {when:%b}, {when:%H:%M}\u2013{until:%H:%M}"
+    )
+    return done(request, {"booking": booking_payload(moved)}, message=message)
+
+
+def _move_initial(booking) -> dict:
+    return {
+        "room": booking.room_id,
+        "start": timezone.localtime(booking.start).strftime("%Y-%m-%dT%H:%M"),
+        "end": timezone.localtime(booking.end).strftime("%Y-%m-%dT%H:%M"),
+        "attendees": booking.attendees,
+        "purpose": booking.purpose,
+    }

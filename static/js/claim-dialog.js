@@ -1,7 +1,7 @@
 // "Claim Room": take the hold, confirm in a dialog, claim. Without JavaScript the card's
 // form posts to the hold page instead and the same flow runs with full page loads.
 import { describeErrors, postForm } from "./http.js";
-import { refreshRegion } from "./regions.js";
+import { refreshRegion, sameControl } from "./regions.js";
 import { showToast } from "./toasts.js";
 
 const dialog = document.getElementById("claim-dialog");
@@ -168,6 +168,30 @@ function fromCard(cardForm) {
   };
 }
 
+// The same from a timetable cell: the row says which room, the cell which period.
+function fromCell(button) {
+  const row = button.closest("tr[data-room-id]");
+  const base = `${button.closest("[data-room-base]").dataset.roomBase}${row.dataset.roomId}`;
+  return {
+    roomId: row.dataset.roomId,
+    roomName: row.dataset.roomName,
+    building: row.dataset.building,
+    capacity: row.dataset.capacity,
+    period: button.dataset.period,
+    start: button.dataset.start,
+    end: button.dataset.end,
+    attendees: "",
+    urls: {
+      hold: `${base}/hold/`,
+      claim: `${base}/claim/`,
+      release: `${base}/release/`,
+      queue: `${base}/queue/`,
+      waitlist: `${base}/waitlist/`,
+      alternatives: `${base}/alternatives/`,
+    },
+  };
+}
+
 const localPeriod = (startTime, endTime) => {
   const [year, month, day] = startTime.slice(0, 10).split("-").map(Number);
   const date = new Date(year, month - 1, day).toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" });
@@ -286,7 +310,9 @@ function close({ releaseHold }) {
   if (dialog.open) dialog.close();
   const opener = closing?.opener;
   // The card may have been replaced by a refresh: fall back to the results heading.
-  const target = opener?.isConnected ? opener : document.querySelector("#search-results h2");
+  const target = opener?.isConnected
+    ? opener
+    : sameControl(document, opener) || document.querySelector("#search-results h2, #timetable h2");
   if (target) {
     if (target.tagName === "H2") target.setAttribute("tabindex", "-1");
     target.focus();
@@ -305,6 +331,7 @@ async function confirm(event) {
     close({ releaseHold: false });
     showToast(body.message);
     refreshRegion("search-results");
+    refreshRegion("timetable");
     return;
   }
   if (response.status === 409) {
@@ -346,6 +373,13 @@ if (dialog && form) {
     if (!cardForm) return;
     event.preventDefault();
     open(fromCard(cardForm), event.submitter || cardForm.querySelector("button"));
+  });
+  // A free timetable cell opens the same dialog (without JavaScript it goes to the search).
+  document.addEventListener("click", (event) => {
+    const cell = event.target.closest("button[data-claim]");
+    if (!cell) return;
+    event.preventDefault();
+    open(fromCell(cell), cell);
   });
   form.addEventListener("submit", confirm);
   dialog.querySelector('[data-action="cancel"]').addEventListener("click", () => close({ releaseHold: true }));

@@ -2,6 +2,7 @@
 const running = new Map(); // id -> {promise, again}
 
 async function swap(id) {
+  if (!document.getElementById(id)) return; // not on this page
   const response = await fetch(location.href, {
     headers: { "X-Fragment": id, Accept: "text/html" },
     credentials: "same-origin",
@@ -19,14 +20,22 @@ async function swap(id) {
   current.replaceWith(fresh);
   window.scrollTo({ top: scroll });
   if (focused) {
-    let target = null;
-    if (card?.dataset.roomId) target = fresh.querySelector(`[data-room-id="${card.dataset.roomId}"] button`);
+    let target = sameControl(fresh, focused);
+    if (target) {
+      // the very control (a timetable cell's button): keep the focus where it was
+    } else if (card?.dataset.roomId) target = fresh.querySelector(`[data-room-id="${card.dataset.roomId}"] button`);
     if (card?.dataset.bookingId) target = fresh.querySelector(`[data-booking-id="${card.dataset.bookingId}"] button`);
     target = target || fresh.querySelector("h2");
     if (target?.tagName === "H2") target.setAttribute("tabindex", "-1");
     target?.focus({ preventScroll: true });
   }
   fresh.dispatchEvent(new CustomEvent("roomclaim:refreshed", { bubbles: true }));
+}
+
+// The control in a fresh copy that does what ``control`` did (a named button's value).
+export function sameControl(root, control) {
+  if (!control?.name || !control.value) return null;
+  return root.querySelector(`button[name="${CSS.escape(control.name)}"][value="${CSS.escape(control.value)}"]`);
 }
 
 // One refresh at a time per region; a request made meanwhile runs once more afterwards,

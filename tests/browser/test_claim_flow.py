@@ -2,7 +2,6 @@
 processes. Teacher A on process 1, teacher B on process 2."""
 
 import re
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
@@ -11,11 +10,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking
+from tests.chromium import axe_violations
 from tests.factories import at, make_room, make_teacher
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture
@@ -171,16 +169,6 @@ def test_without_javascript_the_forms_still_work(live_servers, browser, school):
     expect(page.get_by_text("Booking cancelled")).to_be_visible()
     assert Booking.objects.get().status == "cancelled"
     context.close()
-
-
-def axe_violations(page, **options):
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("options => axe.run(document, options)", options)
-    return [
-        {"id": v["id"], "impact": v["impact"], "targets": [n["target"] for n in v["nodes"]]}
-        for v in result["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
 
 
 def test_pages_and_dialog_have_no_serious_accessibility_violations(live_servers, open_page, school):

@@ -1,0 +1,177 @@
+"""The timetable: who has which room when, as a grid. A day's grid has the rooms down
+the side and the day's periods (or hours, where the school has no periods) across; a
+room's week has the days down the side. Each cell is free, booked (by me or someone
+else), being booked (a hold), closed (with the reason) or past.
+
+Two queries whatever the size: the rooms, and the bookings of the day (or week) for
+them; holds come from the lock store, closures from the calendar in memory.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from rooms.models import Room
+from rooms.schoolcalendar import PeriodTime, calendar
+from teachers.models import Teacher
+
+from . import locks
+from .models import Booking
+
+# Without periods: an hour a column, over the school's usual day.
+DAY_STARTS, DAY_ENDS = time(8), time(18)
+
+
+@dataclass
+class Column:
+    name: str
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        # Worked out once per column, not per cell: a day's grid has a thousand cells.
+        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
+        self.times = f"{start:%H:%M}\u2013{end:%H:%M}"
+        self.when = f"{self.name} ({self.times})"
+        self.start_value, self.end_value = f"{start:%Y-%m-%dT%H:%M}", f"{end:%Y-%m-%dT%H:%M}"
+        self.period = f"{start:%a} {start.day} {start:%b}, {self.when}"
+
+
+@dataclass
+class Cell:
+    room: Room
+    column: Column
+    state: str  # free, mine, booked, held, closed, past
+    booking: Booking | None = None
+    reason: str = ""
+
+    @property
+    def label(self) -> str:
+        """What a screen reader says of the cell: “Room 101, Period 3, free”."""
+        when = self.column.when
+        if self.state == "mine":
+            what = f"booked by you{self._purpose}"
+        elif self.state == "booked":
+            what = f"booked by {self._who}{self._purpose}"
+        elif self.state == "closed":
+            what = f"closed: {self.reason}"
+        else:
+            what = {"free": "free", "held": "being booked", "past": "past"}[self.state]
+        return f"{self.room.name}, {when}, {what}"
+
+    @property
+    def _who(self) -> str:
+        return self.booking.teacher.name if settings.TIMETABLE_SHOWS_NAMES else "a colleague"
+
+    @property
+    def _purpose(self) -> str:
+        return f" for {self.booking.purpose}" if self.booking and self.booking.purpose else ""
+
+    @property
+    def who(self) -> str:
+        return self._who if self.booking else ""
+
+
+@dataclass
+class Row:
+    header: str
+    cells: list[Cell] = field(default_factory=list)
+    room: Room | None = None
+    day: date | None = None
+
+
+@dataclass
+class Grid:
+    columns: list[Column]
+    rows: list[Row]
+
+
+def columns_on(day: date) -> list[Column]:
+    """The day's periods, or its hours where the school has no periods."""
+    periods: list[PeriodTime] = calendar().periods_on(day)
+    if periods:
+        return [Column(period.name, period.start, period.end) for period in periods]
+    tz = timezone.get_current_timezone()
+    return [
+        Column(
+            f"{hour:02d}:00", datetime.combine(day, time(hour), tz), datetime.combine(day, time(hour + 1), tz)
+        )
+        for hour in range(DAY_STARTS.hour, DAY_ENDS.hour)
+    ]
+
+
+def day_grid(day: date, *, teacher: Teacher, building_id: int | None = None) -> Grid:
+    rooms = Room.objects.filter(is_active=True).select_related("building").order_by("building__name", "name")
+    if building_id is not None:
+        rooms = rooms.filter(building_id=building_id)
+    rooms = list(rooms)
+    columns = columns_on(day)
+    cells = _cells(rooms, {day: columns}, teacher=teacher)
+    return Grid(
+        columns,
+        [Row(room.name, [cells[room.pk, day][i] for i in range(len(columns))], room=room) for room in rooms],
+    )
+
+
+def week_grid(room: Room, monday: date, *, teacher: Teacher) -> Grid:
+    """One room's week: a row a day, that day's periods (or hours) across."""
+    days = [monday + timedelta(days=n) for n in range(7)]
+    by_day = {day: columns_on(day) for day in days}
+    cells = _cells([room], by_day, teacher=teacher)
+    widest = max(by_day.values(), key=len)
+    rows = [Row(f"{day:%a} {day.day} {day:%b}", cells[room.pk, day], room=room, day=day) for day in days]
+    return Grid(widest, rows)
+
+
+def _cells(rooms: list[Room], by_day: dict[date, list[Column]], *, teacher: Teacher) -> dict:
+    """Every room's cells on every day, in one bookings query."""
+    if not rooms:
+        return {}
+    every = [column for columns in by_day.values() for column in columns]
+    first, last = min(column.start for column in every), max(column.end for column in every)
+    bookings: dict[int, list[Booking]] = defaultdict(list)
+    found = (
+        Booking.objects.confirmed()
+        .filter(room__in=[room.pk for room in rooms], start__lt=last, end__gt=first)
+        .select_related("teacher")
+        .order_by("start")
+    )
+    for booking in found:
+        bookings[booking.room_id].append(booking)
+    held: dict[int, list[locks.Lock]] = defaultdict(list)
+    for lock in locks.active_locks():
+        held[lock.room_id].append(lock)
+    school = calendar()
+    now = timezone.now()
+    result = {}
+    for day, columns in by_day.items():
+        closed = [school.closed_between(column.start, column.end) for column in columns]
+        for room in rooms:
+            row = []
+            for column, shut in zip(columns, closed, strict=True):
+                row.append(
+                    _cell(room, column, bookings[room.pk], held[room.pk], shut, teacher=teacher, now=now)
+                )
+            result[room.pk, day] = row
+    return result
+
+
+def _cell(room, column, bookings, holds, closed, *, teacher, now) -> Cell:
+    booking = next((b for b in bookings if b.start < column.end and b.end > column.start), None)
+    if booking is not None:
+        return Cell(room, column, "mine" if booking.teacher_id == teacher.pk else "booked", booking)
+    reason = closed.reason_for(room)
+    if reason:
+        return Cell(room, column, "closed", reason=reason)
+    if column.end <= now:
+        return Cell(room, column, "past")
+    if any(
+        lock.start < column.end and lock.end > column.start and lock.holder_id != teacher.pk for lock in holds
+    ):
+        return Cell(room, column, "held")
+    return Cell(room, column, "free")

@@ -1,0 +1,84 @@
+"""The day's timetable: rooms down the side, periods (or hours) across, live."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from rooms.models import Building
+from rooms.schoolcalendar import calendar
+
+from .. import locks
+from ..models import claim_path
+from ..responses import server_timing, teacher_required
+from ..timetable import day_grid
+
+GRID_FRAGMENT = "timetable"
+
+
+class TimetableForm(forms.Form):
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    building = forms.ModelChoiceField(
+        queryset=Building.objects.all(), required=False, empty_label="All buildings"
+    )
+
+    def day(self) -> date:
+        return (self.cleaned_data.get("date") if self.is_valid() else None) or timezone.localdate()
+
+
+@require_GET
+@teacher_required
+@server_timing
+def timetable(request: HttpRequest) -> HttpResponse:
+    """The grid; a cell's button without JavaScript (``claim`` or ``wait``) goes on to
+    the search for that room and period, which opens its dialog or offers the waitlist."""
+    if chosen := request.GET.get("claim") or request.GET.get("wait"):
+        return _go_to_cell(chosen, pinned="claim" in request.GET)
+    form = TimetableForm(request.GET)
+    valid = form.is_valid()
+    day = form.day()
+    building = form.cleaned_data.get("building") if valid else None
+    grid = day_grid(day, teacher=request.user, building_id=building.pk if building else None)
+    context = {
+        "form": form,
+        "day": day,
+        "building": building,
+        "grid": grid,
+        "closed": calendar().school_closed_reason(day),
+        "days": {
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+            "today": timezone.localdate(),
+        },
+        "next_hold_ends": _next_hold_end(grid),
+    }
+    template = (
+        "bookings/_timetable_grid.html"
+        if request.headers.get("X-Fragment") == GRID_FRAGMENT
+        else "bookings/timetable.html"
+    )
+    return render(request, template, context, status=200 if valid else 400)
+
+
+def _go_to_cell(value: str, *, pinned: bool) -> HttpResponse:
+    """``<room id>|<start>|<end>`` (ISO local times) to the search for that period."""
+    try:
+        room_id, start, end = value.split("|")
+        begins, ends = (timezone.make_aware(datetime.fromisoformat(moment)) for moment in (start, end))
+        target = claim_path(int(room_id), begins, ends)
+    except (ValueError, TypeError):
+        return redirect("bookings:timetable")
+    # Waiting: the search for the period, which lists the taken room with "Join waitlist".
+    return redirect(target if pinned else target.rsplit("&room=", 1)[0])
+
+
+def _next_hold_end(grid) -> str:
+    """When the first hold shown ends (the page refreshes then), ISO 8601, or empty."""
+    shown = {row.room.pk for row in grid.rows if row.room}
+    ends = [lock.expires_at for lock in locks.active_locks() if lock.room_id in shown]
+    return min(ends).isoformat() if ends else ""
