@@ -62,6 +62,9 @@ class Results:
     """Every scenario's figures, one entry per repetition."""
 
     claims: dict[int, list[Run]] = field(default_factory=dict)  # by client count
+    claim_cpu: dict[int, list[float]] = field(default_factory=dict)  # server CPU ms per claim
+    floor: dict[int, list[Run]] = field(default_factory=dict)  # the no-op, by client count
+    floor_cpu: dict[int, list[float]] = field(default_factory=dict)
     pgbench: dict[int, list[float]] = field(default_factory=dict)  # tps, by client count
     hot: list[hotroom.HotRoom] = field(default_factory=list)
     search_counts: tuple[int, int] = (0, 0)  # rooms, bookings
@@ -99,10 +102,22 @@ async def run_suite(plan: Plan) -> Results:
         print("1. claim throughput", flush=True)
         slots = throughput.SlotPlan(room_ids)
         for level in LEVELS:
-            runs = [
-                await throughput.claim_load(clients[:level], slots, plan.claim_seconds)
+            measured = [
+                await throughput.with_server_cpu(
+                    servers.pids, throughput.claim_load(clients[:level], slots, plan.claim_seconds)
+                )
                 for _ in range(plan.runs)
             ]
+            runs = [run for run, _ in measured]
+            results.claim_cpu[level] = [cpu for _, cpu in measured]
+            floor = [
+                await throughput.with_server_cpu(
+                    servers.pids, throughput.floor_load(clients[:level], plan.claim_seconds)
+                )
+                for _ in range(plan.runs)
+            ]
+            results.floor[level] = [run for run, _ in floor]
+            results.floor_cpu[level] = [cpu for _, cpu in floor]
             tps = [
                 throughput.pgbench(level, plan.claim_seconds, room_ids, teacher_id) for _ in range(plan.runs)
             ]
@@ -110,8 +125,10 @@ async def run_suite(plan: Plan) -> Results:
             results.pgbench[level] = tps
             rate, p99 = statistics.median(r.rate for r in runs), statistics.median(r.p(99) for r in runs)
             baseline = statistics.median(tps)
+            floor_rate = statistics.median(r.rate for r in results.floor[level])
             print(
-                f"   {level:2d} clients: {rate:7.1f} claims/s, p99 {p99:6.1f} ms; pgbench tps {baseline:7.1f}"
+                f"   {level:2d} clients: {rate:7.1f} claims/s, p99 {p99:6.1f} ms; "
+                f"pgbench tps {baseline:7.1f}; floor {floor_rate:7.1f} req/s"
             )
 
         print("2. one hot room", flush=True)
@@ -273,8 +290,8 @@ def claims_section(results: Results) -> Section:
             "## 1. Claim throughput (distinct slots over 100 rooms)",
             "",
             "| clients | claims/s | p50 ms | p99 ms | errors | pgbench tps (same SQL) | claims/s ÷ pgbench "
-            "| generator CPU (cores) |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| server CPU ms per claim | generator CPU (cores) |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
     )
     for level in LEVELS:
@@ -285,8 +302,30 @@ def claims_section(results: Results) -> Section:
         section.ok = section.ok and errors == 0
         section.lines.append(
             f"| {level} | {fmt(rates)} | {cells([r.p50 for r in runs], [r.p(99) for r in runs])} "
-            f"| {errors} | {fmt(spread(tps))} | {fmt(ratio, 3)} "
+            f"| {errors} | {fmt(spread(tps))} | {fmt(ratio, 3)} | {fmt(spread(results.claim_cpu[level]), 2)} "
             f"| {cells([r.generator_cpu_share for r in runs], digits=2)} |"
+        )
+    section.lines += [
+        "",
+        "### 1b. The floor: an authenticated request that does nothing (`GET /account/me/`)",
+        "",
+        "The same two server processes, middleware, session and user lookup as a claim, and no work of",
+        "its own: how much of a claim is Django's floor, and how much is ours.",
+        "",
+        "| clients | requests/s | p50 ms | p99 ms | errors | server CPU ms per request "
+        "| claim CPU ÷ floor CPU | claims/s ÷ floor requests/s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for level in LEVELS:
+        runs, cpu = results.floor[level], results.floor_cpu[level]
+        errors = sum(r.errors for r in runs)
+        section.ok = section.ok and errors == 0
+        cpu_ratio = spread([c / f for c, f in zip(results.claim_cpu[level], cpu, strict=True)])
+        rate_ratio = spread([c.rate / f.rate for c, f in zip(results.claims[level], runs, strict=True)])
+        latency = cells([r.p50 for r in runs], [r.p(99) for r in runs])
+        section.lines.append(
+            f"| {level} | {fmt(spread([r.rate for r in runs]))} | {latency} "
+            f"| {errors} | {fmt(spread(cpu), 2)} | {fmt(cpu_ratio, 2)} | {fmt(rate_ratio, 2)} |"
         )
     return section
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import re
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 from .harness import database_url, slot, sql
 from .load import Run
@@ -65,6 +67,45 @@ async def claim_load(clients, plan: SlotPlan, duration: float) -> Run:
 
     await asyncio.gather(*(teacher(client) for client in clients))
     return run.stop()
+
+
+async def floor_load(clients, duration: float) -> Run:
+    """The floor: an authenticated request that does nothing (``GET /account/me/``) on the
+    same stack as a claim (server, middleware, session and user lookup)."""
+    run = Run()
+    deadline = time.perf_counter() + duration
+
+    async def teacher(client):
+        while time.perf_counter() < deadline:
+            sent = time.perf_counter()
+            response = await client.get("/account/me/")
+            if response.status_code == 200:
+                run.latencies.append((time.perf_counter() - sent) * 1000)
+            else:
+                run.errors += 1
+
+    await asyncio.gather(*(teacher(client) for client in clients))
+    return run.stop()
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the server processes have used so far, from /proc."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICKS
+
+
+async def with_server_cpu(pids: list[int], load) -> tuple[Run, float]:
+    """Run ``load`` (a coroutine giving a Run); also the servers' CPU ms per request."""
+    before = server_cpu(pids)
+    run = await load
+    used = server_cpu(pids) - before
+    return run, used * 1000 / max(len(run.latencies), 1)
 
 
 def pgbench(clients: int, duration: int, room_ids: list[int], teacher_id: int) -> float:

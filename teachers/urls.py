@@ -6,4 +6,5 @@ app_name = "teachers"
 
 urlpatterns = [
     path("account/notifications/", views.notification_settings, name="notification-settings"),
+    path("account/me/", views.me, name="me"),
 ]

@@ -6,9 +6,9 @@ from django.contrib import messages
 from django.contrib.auth import signals
 from django.contrib.auth import views as auth_views
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.responses import teacher_required
 
@@ -72,3 +72,14 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
             return redirect("teachers:notification-settings")
         return render(request, "teachers/notifications.html", {"form": form}, status=400)
     return render(request, "teachers/notifications.html", {"form": form})
+
+
+@require_GET
+@teacher_required
+def me(request: HttpRequest) -> HttpResponse:
+    """Who is logged in (for scripts). It reads nothing beyond the session and the user, so
+    the benchmarks use it as the floor: what any authenticated request costs."""
+    teacher = request.user
+    return JsonResponse(
+        {"id": teacher.pk, "username": teacher.username, "name": teacher.name, "isStaff": teacher.is_staff}
+    )

@@ -29,3 +29,16 @@ def test_settings_page_saves_preferences(client):
 
 def test_settings_page_is_for_teachers_only(client):
     assert client.get("/account/notifications/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_me_says_who_is_logged_in_and_nothing_to_strangers(client):
+    teacher = make_teacher("Alice Adams")
+    assert client.get("/account/me/", HTTP_ACCEPT="application/json").status_code == 401
+    client.force_login(teacher)
+    assert client.get("/account/me/").json() == {
+        "id": teacher.pk,
+        "username": teacher.username,
+        "name": "Alice Adams",
+        "isStaff": False,
+    }
