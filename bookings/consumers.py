@@ -10,6 +10,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import InMemoryChannelLayer
 from django.conf import settings
 
+from . import metrics
 from .events import ALL_TEACHERS, teacher_group
 from .livewatch import LIVE_UNAVAILABLE, watch
 
@@ -53,6 +54,8 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
             await self._unavailable()
             return
         await self.accept()
+        self.counted = True
+        metrics.OPEN_SOCKETS.inc()
         if watched:
             watch.watch(self)
 
@@ -63,6 +66,9 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         watch.forget(self)
+        if getattr(self, "counted", False):
+            self.counted = False
+            metrics.OPEN_SOCKETS.dec()
         for group in getattr(self, "groups_joined", []):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(

@@ -46,6 +46,8 @@ from datetime import UTC, datetime
 import redis
 from django.conf import settings
 
+from . import metrics
+
 logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "roomclaim:lock:"
@@ -137,6 +139,7 @@ def _call(operation, *args):
     try:
         answer = operation(*args)
     except UNREACHABLE as error:
+        metrics.LOCK_STORE_ERRORS.inc()
         outage.failed(error)
         return None
     outage.succeeded()

@@ -32,7 +32,7 @@ from rooms.models import Room
 from rooms.schoolcalendar import calendar
 from teachers.models import Teacher
 
-from . import events, locks, notifications
+from . import events, locks, metrics, notifications
 from .errors import (
     BOOKING_CONFLICT,
     BOOKING_NOT_FOUND,
@@ -707,6 +707,7 @@ def _after_cancel(booking: Booking) -> None:
 def _acquire_or_conflict(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> locks.Attempt:
     attempt = locks.acquire(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
     if not attempt.acquired:
+        metrics.LOCK_CONFLICTS.inc()
         error = BookingError(BOOKING_CONFLICT)
         _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
         raise error

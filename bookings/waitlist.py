@@ -22,7 +22,7 @@ from django.utils import timezone
 from rooms.models import Room
 from teachers.models import Teacher
 
-from . import events, locks, notifications
+from . import events, locks, metrics, notifications
 from .errors import BOOKING_NOT_FOUND, ROOM_NOT_FOUND, BookingError
 from .models import Booking, Notification, WaitlistEntry
 from .rules import MAX_WAITING_PER_TEACHER
@@ -162,6 +162,7 @@ def _do_offer(entry: WaitlistEntry, *, room: Room, expires_at: datetime) -> Wait
     entry.save(update_fields=["status", "offered_at", "offer_expires_at"])
     notifications.enqueue(teacher=entry.teacher, kind=Notification.Kind.WAITLIST_OFFER, entry=entry)
     events.publish_room_available(entry)
+    metrics.WAITLIST_OFFERS.inc()
     logger.info("Waitlist: offered %s %s-%s to %s", room.name, entry.start, entry.end, entry.teacher.username)
     return entry
 

@@ -197,6 +197,8 @@ SCHOOL_SETTINGS_SECONDS = env.float("SCHOOL_SETTINGS_SECONDS", default=10)
 TIMETABLE_SHOWS_NAMES = env.bool("TIMETABLE_SHOWS_NAMES", default=True)
 # Check-in opens this many minutes before a booking starts (where a room's rules ask for it).
 CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=15)
+# Who may read /metrics besides staff: a scraper sending "Authorization: Bearer <token>".
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Publishing an event must never hold a booking up for longer than this.
 EVENT_PUBLISH_TIMEOUT = env.float("EVENT_PUBLISH_TIMEOUT", default=1.0)
 

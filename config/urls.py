@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config import health
 from teachers.views import LoginView, PasswordResetView
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
     path("", include("rooms.urls")),
     path("", include("bookings.urls")),
     path("", include("teachers.urls")),

@@ -1,12 +1,13 @@
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Q
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from config.imports import ImportFileError, ImportFileForm, ImportFromFileMixin, Outcome
+
+from . import room_import
 from .calendar_import import CalendarFileError, apply, read
 from .models import BookableHours, Building, Closure, Feature, Period, Room, Term
 
@@ -40,7 +41,7 @@ class FeatureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(ImportFromFileMixin, admin.ModelAdmin):
     list_display = ("name", "building", "capacity", "feature_list", "is_active", "bookings_today")
     list_filter = ("is_active", "building", "features")
     list_editable = ("is_active",)
@@ -50,6 +51,10 @@ class RoomAdmin(admin.ModelAdmin):
     actions = ("close_rooms", "open_rooms")
     inlines = (HoursInline,)
     readonly_fields = ("door_sign",)
+    import_help = "admin/rooms/room_file_help.html"
+
+    def import_rows(self, data: bytes, *, dry_run: bool) -> Outcome:
+        return room_import.apply(room_import.read(data), dry_run=dry_run)
 
     @admin.display(description="Door sign")
     def door_sign(self, room):
@@ -89,66 +94,32 @@ class RoomAdmin(admin.ModelAdmin):
         self.message_user(request, f"Opened {queryset.update(is_active=True)} rooms.")
 
 
-class CalendarFileForm(forms.Form):
-    file = forms.FileField(help_text="An iCalendar (.ics) export, or a CSV with the columns described below.")
+class CalendarFileForm(ImportFileForm):
     default = forms.ChoiceField(
         label="Events that do not say are",
         choices=[("closure", "closures"), ("term", "terms")],
         initial="closure",
     )
-    dry_run = forms.BooleanField(label="Dry run: only report what would change", required=False)
 
 
-class CalendarImportMixin:
+class CalendarImportMixin(ImportFromFileMixin):
     """ "Import from a file" on the terms' and closures' lists (an ICS or CSV upload)."""
 
-    change_list_template = "admin/rooms/calendar_change_list.html"
-
-    def get_urls(self):
-        own = [path("import/", self.admin_site.admin_view(self.import_file), name=self._import_name())]
-        return own + super().get_urls()
-
-    def _import_name(self) -> str:
-        return f"rooms_{self.model._meta.model_name}_import"
-
-    def changelist_view(self, request, extra_context=None):
-        extra = {**(extra_context or {}), "import_url": reverse(f"admin:{self._import_name()}")}
-        return super().changelist_view(request, extra)
+    import_form = CalendarFileForm
+    import_help = "admin/rooms/calendar_file_help.html"
 
     def import_file(self, request):
-        if not self.has_add_permission(request):
-            return redirect("admin:index")
-        form = CalendarFileForm(request.POST or None, request.FILES or None)
-        problems = []
-        if request.method == "POST" and form.is_valid():
-            upload = form.cleaned_data["file"]
-            dry_run = form.cleaned_data["dry_run"]
-            try:
-                entries = read(upload.read(), filename=upload.name, default=form.cleaned_data["default"])
-                outcome = apply(entries, dry_run=dry_run)
-            except CalendarFileError as problem:
-                problems = problem.errors
-            else:
-                verb = "Would create" if dry_run else "Created"
-                for described in outcome.created:
-                    self.message_user(request, f"{verb} {described}.", messages.INFO)
-                self.message_user(
-                    request,
-                    f"{verb} {len(outcome.created)}; {len(outcome.unchanged)} already there."
-                    + (" Nothing was changed (dry run)." if dry_run else ""),
-                    messages.SUCCESS,
-                )
-                return redirect(f"admin:rooms_{self.model._meta.model_name}_changelist")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Import terms and closures from a file",
-            "form": form,
-            "problems": problems,
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(
-            request, "admin/rooms/calendar_import.html", context, status=400 if problems else 200
+        self.import_filename = (
+            request.FILES["file"].name if request.method == "POST" and "file" in request.FILES else ""
         )
+        return super().import_file(request)
+
+    def import_rows(self, data: bytes, *, default: str, dry_run: bool) -> Outcome:
+        try:
+            done = apply(read(data, filename=self.import_filename, default=default), dry_run=dry_run)
+        except CalendarFileError as problem:
+            raise ImportFileError(problem.errors) from None
+        return Outcome(created=done.created, unchanged=done.unchanged)
 
 
 @admin.register(Term)

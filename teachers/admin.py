@@ -1,12 +1,23 @@
 from axes.utils import reset as axes_reset
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
+from config.imports import ImportFileForm, ImportFromFileMixin, Outcome
+
+from . import staff_import
 from .models import Teacher
 
 
+class StaffListForm(ImportFileForm):
+    deactivate_missing = forms.BooleanField(
+        label="Deactivate teachers who are not in the file (not staff) and cancel their upcoming bookings",
+        required=False,
+    )
+
+
 @admin.register(Teacher)
-class TeacherAdmin(UserAdmin):
+class TeacherAdmin(ImportFromFileMixin, UserAdmin):
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "last_login")
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
     fieldsets = (
@@ -20,6 +31,13 @@ class TeacherAdmin(UserAdmin):
     )
 
     actions = ("unlock_sign_in",)
+    import_form = StaffListForm
+    import_help = "admin/teachers/staff_file_help.html"
+
+    def import_rows(self, data: bytes, *, dry_run: bool, deactivate_missing: bool) -> Outcome:
+        return staff_import.apply(
+            staff_import.read(data), dry_run=dry_run, deactivate_missing=deactivate_missing
+        )
 
     @admin.action(description="Unlock sign-in for the selected teachers (after too many failed logins)")
     def unlock_sign_in(self, request, queryset):

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import availability, services
+from .. import availability, metrics, services
 from ..calendar import calendar_url
 from ..errors import BOOKING_NOT_FOUND, INVALID_INPUT, BookingError
 from ..forms import ClaimForm, HoldForm, MoveForm, first_errors
@@ -137,7 +137,9 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
                 teacher=owner, room_id=room_id, booked_by=booked_by, **details, **period
             )
     except BookingError as error:
+        metrics.claim_answered(error.code)
         return claim_error(request, error, room_id=room_id, form=form)
+    metrics.claim_answered(None)
     message = f"Room booked successfully: {booking.room.name}"
     if booking.teacher_id != request.user.pk:
         message += f", for {booking.teacher.name}"

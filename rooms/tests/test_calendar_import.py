@@ -119,7 +119,8 @@ def test_admins_import_from_the_closures_list(admin_client, school):
     response = admin_client.post(
         "/admin/rooms/closure/import/", {"file": upload, "default": "closure"}, follow=True
     )
-    assert "Created 4; 0 already there." in response.content.decode()
+    assert "4 new, 0 changed, 0 unchanged." in response.content.decode()
+    assert "Created term Autumn term, 2026-09-02 to 2026-12-18" in response.content.decode()
     assert Closure.objects.count() == 3
     bad = SimpleUploadedFile("calendar.csv", b"name,first_day,last_day\nX,soon,2026-12-01\n")
     response = admin_client.post("/admin/rooms/closure/import/", {"file": bad, "default": "closure"})

@@ -1,0 +1,175 @@
+"""What every import from a file shares (staff lists, rooms): reading a CSV with its line
+numbers, one error per bad line, all or nothing, a dry run, and the admin's "Import from a
+file" page beside a model's list."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django import forms
+from django.contrib import messages
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported: every problem, one line each."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass
+class Outcome:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    deactivated: list[str] = field(default_factory=list)
+
+    def summary(self, *, dry_run: bool) -> str:
+        verb = "would be" if dry_run else "were"
+        parts = [
+            f"{len(self.created)} new",
+            f"{len(self.updated)} changed",
+            f"{len(self.unchanged)} unchanged",
+        ]
+        if self.deactivated:
+            parts.append(f"{len(self.deactivated)} deactivated")
+        return ", ".join(parts) + (f" (a dry run: nothing {verb} saved)" if dry_run else "")
+
+    def lines(self, *, dry_run: bool) -> Iterator[str]:
+        """One line per change, e.g. "Created teacher ada (Ada Lovelace)"."""
+        verbs = (
+            ("Would create", "Created"),
+            ("Would change", "Changed"),
+            ("Would deactivate", "Deactivated"),
+        )
+        for (would, did), items in zip(verbs, (self.created, self.updated, self.deactivated), strict=True):
+            for item in items:
+                yield f"{would if dry_run else did} {item}"
+
+
+def csv_rows(data: bytes, *, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each row with its line number (the header is line 1), values stripped; a file
+    that is not UTF-8 or lacks a required column is refused whole."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(["The file is not UTF-8 text (save the CSV as UTF-8)."]) from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = required - {name.strip() for name in reader.fieldnames or []}
+    if missing:
+        raise ImportFileError([f"Line 1: the header lacks the column(s) {', '.join(sorted(missing))}."])
+    for number, row in enumerate(reader, start=2):
+        yield number, {(key or "").strip(): (value or "").strip() for key, value in row.items() if key}
+
+
+def yes(value: str, *, column: str, default: bool) -> bool:
+    """``yes``/``no`` (or true/false, 1/0) in a column; empty is ``default``."""
+    if not value:
+        return default
+    if value.lower() in ("yes", "y", "true", "1"):
+        return True
+    if value.lower() in ("no", "n", "false", "0"):
+        return False
+    raise ValueError(f"{column} “{value}” is neither yes nor no.")
+
+
+def all_or_nothing(apply: Callable[[], Outcome], *, dry_run: bool) -> Outcome:
+    """Run ``apply`` in one transaction; a dry run rolls it back after reporting."""
+
+    class DryRun(Exception):
+        pass
+
+    outcome = Outcome()
+    try:
+        with transaction.atomic():
+            outcome = apply()
+            if dry_run:
+                raise DryRun
+    except DryRun:
+        pass
+    return outcome
+
+
+class ImportFileForm(forms.Form):
+    file = forms.FileField(help_text="A CSV file (UTF-8) with the columns described below.")
+    dry_run = forms.BooleanField(label="Dry run: only report what would change", required=False)
+
+
+class ImportFromFileMixin:
+    """An "Import from a file" page beside a model admin's list. Subclasses set
+    ``import_form`` (an ``ImportFileForm``), ``import_help`` (a template describing the file) and
+    ``import_rows(data, **options) -> Outcome`` (raising ``ImportFileError``)."""
+
+    change_list_template = "admin/import_change_list.html"
+    import_form = ImportFileForm
+    import_help = ""
+
+    def get_urls(self):
+        own = [path("import/", self.admin_site.admin_view(self.import_file), name=self._import_name())]
+        return own + super().get_urls()
+
+    def _import_name(self) -> str:
+        meta = self.model._meta
+        return f"{meta.app_label}_{meta.model_name}_import"
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {**(extra_context or {}), "import_url": reverse(f"admin:{self._import_name()}")}
+        return super().changelist_view(request, extra)
+
+    def import_file(self, request):
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        form = self.import_form(request.POST or None, request.FILES or None)
+        problems = []
+        if request.method == "POST" and form.is_valid():
+            options = {name: value for name, value in form.cleaned_data.items() if name != "file"}
+            try:
+                outcome = self.import_rows(form.cleaned_data["file"].read(), **options)
+            except ImportFileError as problem:
+                problems = problem.errors
+            else:
+                dry_run = options.get("dry_run", False)
+                for line in outcome.lines(dry_run=dry_run):
+                    self.message_user(request, line, messages.INFO)
+                self.message_user(
+                    request, outcome.summary(dry_run=dry_run).capitalize() + ".", messages.SUCCESS
+                )
+                meta = self.model._meta
+                return redirect(f"admin:{meta.app_label}_{meta.model_name}_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Import {self.model._meta.verbose_name_plural} from a file",
+            "form": form,
+            "problems": problems,
+            "opts": self.model._meta,
+            "import_help": self.import_help,
+        }
+        return TemplateResponse(request, "admin/import_file.html", context, status=400 if problems else 200)
+
+
+def run_import(command, file: Path, importer: Callable[[bytes], Outcome], *, dry_run: bool) -> None:
+    """Read ``file``, import it, and print a line per change and a summary (or every bad
+    line and exit 1)."""
+    try:
+        data = file.read_bytes()
+    except OSError as problem:
+        raise CommandError(f"Cannot read {file}: {problem.strerror}") from None
+    try:
+        outcome = importer(data)
+    except ImportFileError as problem:
+        for line in problem.errors:
+            command.stderr.write(line)
+        raise CommandError(f"Nothing imported: {len(problem.errors)} problem(s) in {file.name}.") from None
+    for line in outcome.lines(dry_run=dry_run):
+        command.stdout.write(line)
+    command.stdout.write(outcome.summary(dry_run=dry_run).capitalize())

@@ -1,0 +1,157 @@
+"""The staff list from a CSV: ``import_teachers`` and the admin's "Import from a file".
+
+Columns (a header line first): ``username`` (required), ``name`` (shown to colleagues),
+``email``, ``first_name``, ``last_name``, ``staff`` (yes/no: may use Django admin and book
+for colleagues; default no), ``groups`` (group names separated by ``;``, e.g.
+``Leadership;Science``; made if missing). A column left out of the file is left as it is.
+
+Running it twice changes nothing; a dry run reports and saves nothing; a file with any bad
+line imports nothing and names every bad line. New teachers get no password: they sign in
+through the school directory (LDAP) or choose one with "Forgot your password?".
+``deactivate_missing`` turns off the active teachers not in the file (never staff or
+superusers) and cancels their upcoming bookings through the booking service, with the
+usual events and emails.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows, yes
+
+from .models import Teacher
+
+logger = logging.getLogger(__name__)
+
+FIELDS = ("display_name", "email", "first_name", "last_name", "is_staff")
+COLUMNS = {"name": "display_name", "email": "email", "first_name": "first_name", "last_name": "last_name"}
+
+
+@dataclass
+class Row:
+    line: int
+    username: str
+    values: dict  # model field -> value, only the columns the file has
+    groups: list[str] | None
+
+
+def read(data: bytes) -> list[Row]:
+    rows, errors, seen = [], [], {}
+    for number, row in csv_rows(data, required={"username"}):
+        try:
+            rows.append(_row(number, row))
+        except ValueError as problem:
+            errors.append(f"Line {number}: {problem}")
+            continue
+        username = rows[-1].username.lower()
+        if username in seen:
+            errors.append(
+                f"Line {number}: username “{rows[-1].username}” is on line {seen[username]} already."
+            )
+        seen.setdefault(username, number)
+    if errors:
+        raise ImportFileError(errors)
+    return rows
+
+
+def _row(number: int, row: dict[str, str]) -> Row:
+    username = row.get("username", "")
+    if not username:
+        raise ValueError("username is empty.")
+    try:
+        Teacher.username_validator(username)
+    except ValidationError:
+        raise ValueError(f"username “{username}” may hold only letters, digits and @ . + - _") from None
+    values = {field: row[column] for column, field in COLUMNS.items() if column in row}
+    if values.get("email"):
+        try:
+            validate_email(values["email"])
+        except ValidationError:
+            raise ValueError(f"email “{values['email']}” is not an email address.") from None
+    for field, limit in (("display_name", 120), ("first_name", 150), ("last_name", 150)):
+        if len(values.get(field, "")) > limit:
+            raise ValueError(f"{field.replace('display_', '')} is longer than {limit} characters.")
+    if "staff" in row:
+        values["is_staff"] = yes(row["staff"], column="staff", default=False)
+    groups = [name.strip() for name in row["groups"].split(";") if name.strip()] if "groups" in row else None
+    return Row(number, username, values, groups)
+
+
+def apply(rows: list[Row], *, dry_run: bool = False, deactivate_missing: bool = False) -> Outcome:
+    """Create and update the teachers in ``rows``; all or nothing."""
+
+    def run() -> Outcome:
+        outcome = Outcome()
+        for row in rows:
+            _apply_row(row, outcome)
+        if deactivate_missing:
+            _deactivate_missing({row.username.lower() for row in rows}, outcome)
+        return outcome
+
+    return all_or_nothing(run, dry_run=dry_run)
+
+
+def _apply_row(row: Row, outcome: Outcome) -> None:
+    teacher = Teacher.objects.filter(username__iexact=row.username).first()
+    name = row.values.get("display_name")
+    described = f"teacher {row.username}" + (f" ({name})" if name else "")
+    if teacher is None:
+        teacher = Teacher(username=row.username, **row.values)
+        teacher.set_unusable_password()
+        teacher.save()
+        _set_groups(teacher, row.groups)
+        outcome.created.append(described)
+        return
+    changed = [field for field, value in row.values.items() if getattr(teacher, field) != value]
+    for field in changed:
+        setattr(teacher, field, row.values[field])
+    if not teacher.is_active:  # back on the staff list
+        teacher.is_active = True
+        changed.append("is_active")
+    if changed:
+        teacher.save(update_fields=changed)
+    if _set_groups(teacher, row.groups):
+        changed.append("groups")
+    if changed:
+        outcome.updated.append(f"{described}: {', '.join(changed)}")
+    else:
+        outcome.unchanged.append(described)
+
+
+def _set_groups(teacher: Teacher, names: list[str] | None) -> bool:
+    if names is None:
+        return False
+    wanted = {Group.objects.get_or_create(name=name)[0] for name in names}
+    if wanted == set(teacher.groups.all()):
+        return False
+    teacher.groups.set(wanted)
+    return True
+
+
+def _deactivate_missing(listed: set[str], outcome: Outcome) -> None:
+    from bookings import services
+    from bookings.models import Booking
+
+    admin = Teacher.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
+    leaving = Teacher.objects.filter(is_active=True, is_staff=False, is_superuser=False)
+    for teacher in leaving:
+        if teacher.username.lower() in listed:
+            continue
+        teacher.is_active = False
+        teacher.save(update_fields=["is_active"])
+        upcoming = Booking.objects.confirmed().filter(teacher=teacher, end__gt=timezone.now())
+        cancelled = 0
+        for booking_id in upcoming.values_list("pk", flat=True):
+            services.booking_cancel(booking_id=booking_id, teacher=admin or teacher, as_admin=True)
+            cancelled += 1
+        outcome.deactivated.append(
+            f"teacher {teacher.username}"
+            + (f", {cancelled} upcoming bookings cancelled" if cancelled else "")
+        )
+        logger.info("Import deactivated %s and cancelled %d bookings", teacher.username, cancelled)
