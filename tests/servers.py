@@ -119,15 +119,19 @@ def wait_until_serving(url: str, process: subprocess.Popen, log, timeout: float 
             log.seek(0)
             raise RuntimeError(f"server for {url} exited: {log.read().decode()[-2000:]}")
         with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{url}/accounts/login/", timeout=1).status_code == 200:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return
         time.sleep(0.1)
     raise RuntimeError(f"{url} did not start within {timeout} s")
 
 
-async def logged_in_client(base_url: str, username: str, password: str) -> httpx.AsyncClient:
+async def logged_in_client(
+    base_url: str, username: str, password: str, *, verify: bool = True
+) -> httpx.AsyncClient:
     """An HTTP client with a session and CSRF token, asking for JSON answers."""
-    client = httpx.AsyncClient(base_url=base_url, timeout=30, headers={"Accept": "application/json"})
+    client = httpx.AsyncClient(
+        base_url=base_url, timeout=30, headers={"Accept": "application/json"}, verify=verify
+    )
     page = await client.get("/accounts/login/", headers={"Accept": "text/html"})
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     response = await client.post(

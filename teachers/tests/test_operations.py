@@ -1,10 +1,15 @@
 """For operators: health, readiness (each dependency) and metrics (not for strangers)."""
 
+import json
+import logging
+
 import pytest
+from django.test import Client
 from prometheus_client import REGISTRY
 
 from bookings import services
 from bookings.errors import BookingError
+from config.logs import JsonFormatter
 from tests.factories import at, make_teacher
 from tests.processes import RedisServer
 
@@ -73,3 +78,18 @@ def test_metrics_count_lock_conflicts(alice, bob, room):
     with pytest.raises(BookingError):
         services.booking_hold(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
     assert REGISTRY.get_sample_value("roomclaim_lock_conflicts_total") == before + 1
+
+
+def test_json_logs_have_a_line_per_request_with_status_and_duration(settings, caplog):
+    settings.LOG_REQUESTS = True
+    caplog.set_level(logging.INFO, logger="roomclaim.requests")
+    Client().get("/healthz")  # a new client loads the middleware with the setting on
+    [record] = [r for r in caplog.records if r.name == "roomclaim.requests"]
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["method"], line["path"], line["status"], line["logger"]) == (
+        "GET",
+        "/healthz",
+        200,
+        "roomclaim.requests",
+    )
+    assert line["ms"] >= 0 and line["message"] == "GET /healthz 200"

@@ -1,0 +1,168 @@
+"""The deployment example works: nginx accepts deploy/nginx/roomclaim.conf (`nginx -t`),
+and through it, over TLS, a teacher logs in, claims a room and hears about it on a
+socket, with two server processes behind it as in production (HTTPS on)."""
+
+import asyncio
+import json
+import shutil
+import ssl
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+from django.db import connection
+
+from tests.factories import PASSWORD, at, local, make_room, make_teacher
+from tests.servers import ROOT, DaphneServers, collectstatic, free_port, logged_in_client, production_env
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+SITE = ROOT / "deploy" / "nginx" / "roomclaim.conf"
+
+
+def render_site(folder: Path, *, app_ports: list[int], http: int, https: int) -> Path:
+    """The example site with this test's ports, name and certificate; nothing else changed."""
+    text = SITE.read_text()
+    for example, port in zip(("127.0.0.1:8001", "127.0.0.1:8002"), app_ports, strict=True):
+        text = text.replace(example, f"127.0.0.1:{port}")
+    text = text.replace("listen 80;", f"listen 127.0.0.1:{http};").replace(
+        "listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;"
+    )
+    text = text.replace("rooms.school.example", "localhost")
+    text = text.replace("/etc/letsencrypt/live/localhost/fullchain.pem", str(folder / "cert.pem"))
+    text = text.replace("/etc/letsencrypt/live/localhost/privkey.pem", str(folder / "key.pem"))
+    site = folder / "roomclaim.conf"
+    site.write_text(text)
+    main = folder / "nginx.conf"
+    main.write_text(
+        f"""daemon off;
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log {folder}/access.log;
+    client_body_temp_path {folder}/body;
+    proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fastcgi;
+    uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    include {site};
+}}
+"""
+    )
+    return main
+
+
+def self_signed_certificate(folder: Path) -> None:
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(folder / "key.pem"),
+            "-out",
+            str(folder / "cert.pem"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("nginx exited")
+        try:
+            httpx.get(f"https://127.0.0.1:{port}/healthz", verify=False, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("nginx did not start")
+
+
+@pytest.fixture
+def behind_nginx():
+    if not Path(NGINX).exists():
+        pytest.exit(f"The deployment test needs nginx at {NGINX}: apt-get install nginx-light.", returncode=3)
+    db = connection.settings_dict
+    database_url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    from django.conf import settings
+
+    env = production_env(
+        database_url=database_url,
+        redis_url=settings.REDIS_URL,
+        HTTPS="true",  # as in production: secure cookies, HSTS, the proxy's X-Forwarded-Proto trusted
+        TRUSTED_PROXY_COUNT="1",
+        DB_POOL_MAX="4",
+        SCHOOL_SETTINGS_SECONDS="0",
+    )
+    collectstatic(env)
+    with tempfile.TemporaryDirectory() as tmp, DaphneServers(env, count=2) as servers:
+        folder = Path(tmp)
+        self_signed_certificate(folder)
+        http, https = free_port(), free_port()
+        main = render_site(folder, app_ports=servers.ports, http=http, https=https)
+        checked = subprocess.run(
+            [NGINX, "-t", "-p", str(folder), "-c", str(main)], capture_output=True, text=True
+        )
+        assert checked.returncode == 0, checked.stderr
+        nginx = subprocess.Popen([NGINX, "-p", str(folder), "-c", str(main)], stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(https, nginx)
+            yield f"https://localhost:{https}", http
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+
+
+@pytest.fixture
+def teacher_and_room():
+    return make_teacher("Alice Adams"), make_room("Room 101")
+
+
+@pytest.mark.asyncio
+async def test_nginx_proxies_a_claim_and_a_socket_to_two_server_processes(behind_nginx, teacher_and_room):
+    base, http_port = behind_nginx
+    teacher, room = teacher_and_room
+    # Plain HTTP is sent to HTTPS.
+    redirect = httpx.get(f"http://127.0.0.1:{http_port}/", headers={"Host": "localhost"})
+    assert redirect.status_code == 301 and redirect.headers["location"].startswith("https://localhost/")
+
+    client = await logged_in_client(base, teacher.username, PASSWORD, verify=False)
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
+    cookie = f"sessionid={client.cookies['sessionid']}"
+    socket = await websockets.connect(
+        base.replace("https://", "wss://") + "/ws/bookings/",
+        origin=base,
+        additional_headers={"Cookie": cookie},
+        ssl=tls,
+    )
+    try:
+        response = await client.post(
+            f"/rooms/{room.pk}/claim/", data={"start": local(at(10)), "end": local(at(11))}
+        )
+        assert response.status_code == 201, response.text
+        async with asyncio.timeout(5):
+            while (frame := json.loads(await socket.recv()))["event"] != "bookingCreated":
+                pass
+        assert frame["data"]["id"] == response.json()["booking"]["id"]
+        assert response.headers["strict-transport-security"].startswith("max-age=")  # HTTPS as production
+    finally:
+        await socket.close()
+        await client.aclose()
