@@ -11,8 +11,10 @@ import selectors
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import redis
 
@@ -161,3 +163,78 @@ class TcpProxy(contextlib.AbstractContextManager):
                     self._selector.unregister(end)
                 end.close()
                 self._pairs.pop(end, None)
+
+
+class LdapServer(contextlib.AbstractContextManager):
+    """A throw-away OpenLDAP directory (Debian's slapd) on a free port, loaded with
+    ``ldif`` before it starts; stopped, and its files removed, on exit."""
+
+    SUFFIX = "dc=school,dc=example"
+    ADMIN = f"cn=admin,{SUFFIX}"
+    ADMIN_PASSWORD = "directory-admin-secret"
+
+    def __init__(self, ldif: str) -> None:
+        self.port = free_port()
+        self.ldif = ldif
+        self.process: subprocess.Popen | None = None
+        self.folder = tempfile.TemporaryDirectory()
+
+    @property
+    def url(self) -> str:
+        return f"ldap://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> LdapServer:
+        folder = Path(self.folder.name)
+        (folder / "data").mkdir()
+        config = folder / "slapd.conf"
+        config.write_text(
+            "\n".join(
+                [
+                    *(
+                        f"include /etc/ldap/schema/{name}.schema"
+                        for name in ("core", "cosine", "inetorgperson", "nis")
+                    ),
+                    "modulepath /usr/lib/ldap",
+                    "moduleload back_mdb",
+                    f"pidfile {folder}/slapd.pid",
+                    "database mdb",
+                    f'suffix "{self.SUFFIX}"',
+                    f'rootdn "{self.ADMIN}"',
+                    f"rootpw {self.ADMIN_PASSWORD}",
+                    f"directory {folder}/data",
+                    "maxsize 10485760",
+                    "",
+                ]
+            )
+        )
+        (folder / "data.ldif").write_text(self.ldif)
+        subprocess.run(
+            ["/usr/sbin/slapadd", "-f", str(config), "-l", str(folder / "data.ldif")],
+            check=True,
+            capture_output=True,
+        )
+        self.process = subprocess.Popen(
+            ["/usr/sbin/slapd", "-f", str(config), "-h", f"{self.url}/", "-d", "0"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2),
+            ):
+                return self
+            time.sleep(0.05)
+        self.__exit__(None, None, None)
+        raise RuntimeError("slapd did not start")
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.folder.cleanup()
