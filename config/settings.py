@@ -263,10 +263,9 @@ PASSWORD_RESETS_PER_ACCOUNT = env.int("PASSWORD_RESETS_PER_ACCOUNT", default=3)
 PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=20)
 # A session lasts a school day, not two weeks; a password change ends the others.
 SESSION_COOKIE_AGE = int(env.float("SESSION_HOURS", default=10) * 3600)
-# With Redis, sessions are read from the cache (written through to the database): one
-# query less on every request. Without it (make run) from the database, so separate
-# processes never disagree.
-SESSION_ENGINE = "django.contrib.sessions.backends." + ("cached_db" if REDIS_URL else "db")
+# Sessions stay in the database: cached_db sessions on Redis measured slower (Django's
+# cache connections are per thread, and under ASGI each request has a thread of its own,
+# so each request opened a Redis connection: docs/performance.md).
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "rooms:dashboard"
 LOGOUT_REDIRECT_URL = "login"

@@ -2,8 +2,8 @@
 and through it, over TLS, a teacher logs in, claims a room and hears about it on a
 socket, with two server processes behind it as in production (HTTPS on)."""
 
-import asyncio
 import json
+import re
 import shutil
 import ssl
 import subprocess
@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import websockets
 from django.db import connection
+from websockets.sync.client import connect
 
 from tests.factories import PASSWORD, at, local, make_room, make_teacher
-from tests.servers import ROOT, DaphneServers, collectstatic, free_port, logged_in_client, production_env
+from tests.servers import ROOT, DaphneServers, collectstatic, free_port, production_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -135,34 +135,39 @@ def teacher_and_room():
     return make_teacher("Alice Adams"), make_room("Room 101")
 
 
-@pytest.mark.asyncio
-async def test_nginx_proxies_a_claim_and_a_socket_to_two_server_processes(behind_nginx, teacher_and_room):
+def test_nginx_proxies_a_claim_and_a_socket_to_two_server_processes(behind_nginx, teacher_and_room):
+    # Synchronous on purpose: the browser tests keep Playwright's event loop running in
+    # this thread for the whole session.
     base, http_port = behind_nginx
     teacher, room = teacher_and_room
     # Plain HTTP is sent to HTTPS.
     redirect = httpx.get(f"http://127.0.0.1:{http_port}/", headers={"Host": "localhost"})
     assert redirect.status_code == 301 and redirect.headers["location"].startswith("https://localhost/")
 
-    client = await logged_in_client(base, teacher.username, PASSWORD, verify=False)
-    tls = ssl.create_default_context()
-    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
-    cookie = f"sessionid={client.cookies['sessionid']}"
-    socket = await websockets.connect(
-        base.replace("https://", "wss://") + "/ws/bookings/",
-        origin=base,
-        additional_headers={"Cookie": cookie},
-        ssl=tls,
-    )
-    try:
-        response = await client.post(
-            f"/rooms/{room.pk}/claim/", data={"start": local(at(10)), "end": local(at(11))}
+    with httpx.Client(base_url=base, verify=False, headers={"Accept": "application/json"}) as client:
+        page = client.get("/accounts/login/", headers={"Accept": "text/html"})
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        logged_in = client.post(
+            "/accounts/login/",
+            data={"username": teacher.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            headers={"Accept": "text/html", "Referer": f"{base}/accounts/login/"},
         )
-        assert response.status_code == 201, response.text
-        async with asyncio.timeout(5):
-            while (frame := json.loads(await socket.recv()))["event"] != "bookingCreated":
+        assert logged_in.status_code == 302
+        tls = ssl.create_default_context()
+        tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE
+        with connect(
+            base.replace("https://", "wss://") + "/ws/bookings/",
+            origin=base,
+            additional_headers={"Cookie": f"sessionid={client.cookies['sessionid']}"},
+            ssl=tls,
+        ) as socket:
+            response = client.post(
+                f"/rooms/{room.pk}/claim/",
+                data={"start": local(at(10)), "end": local(at(11))},
+                headers={"X-CSRFToken": client.cookies["csrftoken"], "Referer": f"{base}/"},
+            )
+            assert response.status_code == 201, response.text
+            assert response.headers["strict-transport-security"].startswith("max-age=")  # HTTPS as production
+            while (frame := json.loads(socket.recv(timeout=5)))["event"] != "bookingCreated":
                 pass
-        assert frame["data"]["id"] == response.json()["booking"]["id"]
-        assert response.headers["strict-transport-security"].startswith("max-age=")  # HTTPS as production
-    finally:
-        await socket.close()
-        await client.aclose()
+            assert frame["data"]["id"] == response.json()["booking"]["id"]
