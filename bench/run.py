@@ -351,38 +351,44 @@ def hot_room_section(plan: Plan, results: Results) -> Section:
     )
 
 
-def search_section(plan: Plan, results: Results) -> Section:
-    rooms, bookings = results.search_counts
-    server = [search.summary(s.server_ms) for s in results.search]
-    whole = [s.whole for s in results.search]
-    bare = [search.summary(b.times) for b in results.bare_sql]
-    indexed = min(b.indexed_share for b in results.bare_sql)
+def server_against_bare_sql(
+    page: str, server_ms: list[list[float]], whole: list[Run], bare_ms: list[list[float]], bare_label: str
+) -> list[str]:
+    """The table of a page's server time, its whole response and its bare SQL (p50, p99)."""
+    server = [search.summary(times) for times in server_ms]
+    bare = [search.summary(times) for times in bare_ms]
 
     def row(label: str, p50: list[float], p99: list[float]) -> str:
         return f"| {label} | {cells(p50, p99, digits=2)} |"
 
+    return [
+        "| measure | p50 ms | p99 ms |",
+        "| --- | --- | --- |",
+        row(f"{page}, server time (`Server-Timing`)", [s["p50"] for s in server], [s["p99"] for s in server]),
+        row(f"{page}, whole response at the client", [r.p50 for r in whole], [r.p(99) for r in whole]),
+        row(bare_label, [b["p50"] for b in bare], [b["p99"] for b in bare]),
+        row(
+            "server time ÷ bare SQL",
+            [a["p50"] / b["p50"] for a, b in zip(server, bare, strict=True)],
+            [a["p99"] / b["p99"] for a, b in zip(server, bare, strict=True)],
+        ),
+    ]
+
+
+def search_section(plan: Plan, results: Results) -> Section:
+    rooms, bookings = results.search_counts
+    indexed = min(b.indexed_share for b in results.bare_sql)
     return Section(
         [
             "",
             f"## 3. Search at scale ({rooms:,} rooms, {bookings:,} bookings, {plan.search_queries} searches)",
             "",
-            "| measure | p50 ms | p99 ms |",
-            "| --- | --- | --- |",
-            row(
-                "dashboard, server time (`Server-Timing`)",
-                [s["p50"] for s in server],
-                [s["p99"] for s in server],
-            ),
-            row("dashboard, whole response at the client", [r.p50 for r in whole], [r.p(99) for r in whole]),
-            row(
+            *server_against_bare_sql(
+                "dashboard",
+                [s.server_ms for s in results.search],
+                [s.whole for s in results.search],
+                [b.times for b in results.bare_sql],
                 "bare SQL, EXPLAIN ANALYZE (planning + execution)",
-                [b["p50"] for b in bare],
-                [b["p99"] for b in bare],
-            ),
-            row(
-                "server time ÷ bare SQL",
-                [a["p50"] / b["p50"] for a, b in zip(server, bare, strict=True)],
-                [a["p99"] / b["p99"] for a, b in zip(server, bare, strict=True)],
             ),
             "",
             f"Share of the bare-SQL plans whose overlap check reads an index: **{indexed:.0%}**. One plan:",
@@ -397,13 +403,6 @@ def search_section(plan: Plan, results: Results) -> Section:
 
 def grid_section(plan: Plan, results: Results) -> Section:
     _, bookings = results.search_counts
-    server = [search.summary(g.server_ms) for g in results.grids]
-    whole = [g.whole for g in results.grids]
-    bare = [search.summary(times) for times in results.grid_bare_sql]
-
-    def row(label: str, p50: list[float], p99: list[float]) -> str:
-        return f"| {label} | {cells(p50, p99, digits=2)} |"
-
     return Section(
         [
             "",
@@ -412,23 +411,12 @@ def grid_section(plan: Plan, results: Results) -> Section:
             "",
             f"Cells in each grid: {results.grids[0].cells:,}.",
             "",
-            "| measure | p50 ms | p99 ms |",
-            "| --- | --- | --- |",
-            row(
-                "day grid, server time (`Server-Timing`)",
-                [s["p50"] for s in server],
-                [s["p99"] for s in server],
-            ),
-            row("day grid, whole response at the client", [r.p50 for r in whole], [r.p(99) for r in whole]),
-            row(
+            *server_against_bare_sql(
+                "day grid",
+                [g.server_ms for g in results.grids],
+                [g.whole for g in results.grids],
+                results.grid_bare_sql,
                 "bare SQL (rooms + the day's bookings), EXPLAIN ANALYZE",
-                [b["p50"] for b in bare],
-                [b["p99"] for b in bare],
-            ),
-            row(
-                "server time ÷ bare SQL",
-                [a["p50"] / b["p50"] for a, b in zip(server, bare, strict=True)],
-                [a["p99"] / b["p99"] for a, b in zip(server, bare, strict=True)],
             ),
         ],
         ok=all(g.whole.errors == 0 for g in results.grids)

@@ -97,16 +97,15 @@ class BookingRuleAdmin(admin.ModelAdmin):
     """The school's rules (no room, no group), a room's and a group's. An empty limit is
     inherited: school, then room, then the most generous of a teacher's groups."""
 
-    list_display = (
-        "__str__",
+    LIMITS = (
         "max_length_minutes",
         "max_days_ahead",
         "min_notice_minutes",
         "max_upcoming_bookings",
         "max_hours_per_week",
         "max_series_dates",
-        "check_in_minutes",
     )
+    list_display = ("__str__", *LIMITS, "check_in_minutes")
     list_select_related = ("room", "group")
     autocomplete_fields = ("room",)
     filter_horizontal = ("only_groups",)
@@ -115,19 +114,7 @@ class BookingRuleAdmin(admin.ModelAdmin):
             "Applies to",
             {"fields": ("room", "group"), "description": "Leave both empty for the school's rules."},
         ),
-        (
-            "Limits (empty: inherited)",
-            {
-                "fields": (
-                    "max_length_minutes",
-                    "max_days_ahead",
-                    "min_notice_minutes",
-                    "max_upcoming_bookings",
-                    "max_hours_per_week",
-                    "max_series_dates",
-                )
-            },
-        ),
+        ("Limits (empty: inherited)", {"fields": LIMITS}),
         ("Check-in", {"fields": ("check_in_minutes",)}),
         ("Who may book the room", {"fields": ("only_groups",)}),
     )

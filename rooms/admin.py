@@ -5,10 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from config.imports import ImportFileError, ImportFileForm, ImportFromFileMixin, Outcome
+from config.imports import ImportFileForm, ImportFromFileMixin, Outcome
 
 from . import room_import
-from .calendar_import import CalendarFileError, apply, read
+from .calendar_import import apply, read
 from .models import BookableHours, Building, Closure, Feature, Period, Room, Term
 
 
@@ -115,10 +115,7 @@ class CalendarImportMixin(ImportFromFileMixin):
         return super().import_file(request)
 
     def import_rows(self, data: bytes, *, default: str, dry_run: bool) -> Outcome:
-        try:
-            done = apply(read(data, filename=self.import_filename, default=default), dry_run=dry_run)
-        except CalendarFileError as problem:
-            raise ImportFileError(problem.errors) from None
+        done = apply(read(data, filename=self.import_filename, default=default), dry_run=dry_run)
         return Outcome(created=done.created, unchanged=done.unchanged)
 
 

@@ -18,13 +18,13 @@ decides.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from icalendar import Calendar
+
+from config.imports import ImportFileError, csv_rows
 
 from .models import Building, Closure, Room, Term
 
@@ -51,12 +51,7 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
 
 
-class CalendarFileError(Exception):
-    """A file that cannot be imported: every problem, one line each."""
-
-    def __init__(self, errors: list[str]) -> None:
-        super().__init__("; ".join(errors))
-        self.errors = errors
+CalendarFileError = ImportFileError  # every problem, one line each
 
 
 def read(data: bytes, *, filename: str, default: str = "closure") -> list[Entry]:
@@ -91,44 +86,33 @@ def _describe(entry: Entry) -> str:
     return f"closure {entry.name or entry.reason} ({entry.reason}), {days}, {scope}"
 
 
-def _existing(entry: Entry):
+def _stored_as(entry: Entry) -> tuple[type[Term] | type[Closure], dict]:
+    """The model and fields an entry is stored as (and looked up by)."""
+    days = {"first_day": entry.first_day, "last_day": entry.last_day}
     if entry.kind == "term":
-        return Term.objects.filter(name=entry.name, first_day=entry.first_day, last_day=entry.last_day)
-    return Closure.objects.filter(
-        description=entry.name,
-        reason=entry.reason,
-        first_day=entry.first_day,
-        last_day=entry.last_day,
-        building=entry.building,
-        room=entry.room,
-    )
+        return Term, {"name": entry.name, **days}
+    return Closure, {
+        "description": entry.name,
+        "reason": entry.reason,
+        "building": entry.building,
+        "room": entry.room,
+        **days,
+    }
+
+
+def _existing(entry: Entry):
+    model, fields = _stored_as(entry)
+    return model.objects.filter(**fields)
 
 
 def _create(entry: Entry) -> None:
-    if entry.kind == "term":
-        Term.objects.create(name=entry.name, first_day=entry.first_day, last_day=entry.last_day)
-    else:
-        Closure.objects.create(
-            description=entry.name,
-            reason=entry.reason,
-            first_day=entry.first_day,
-            last_day=entry.last_day,
-            building=entry.building,
-            room=entry.room,
-        )
+    model, fields = _stored_as(entry)
+    model.objects.create(**fields)
 
 
 def _read_csv(data: bytes, *, default: str) -> list[Entry]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CalendarFileError(["The file is not UTF-8 text (save the CSV as UTF-8)."]) from None
-    rows = csv.DictReader(io.StringIO(text))
-    missing = {"name", "first_day", "last_day"} - set(rows.fieldnames or [])
-    if missing:
-        raise CalendarFileError([f"Line 1: the header lacks the column(s) {', '.join(sorted(missing))}."])
     entries, errors = [], []
-    for number, row in enumerate(rows, start=2):
+    for number, row in csv_rows(data, required={"name", "first_day", "last_day"}):
         try:
             entries.append(_entry(number, row, default=default))
         except ValueError as problem:
