@@ -165,9 +165,10 @@ async def run_suite(plan: Plan) -> Results:
             await client.aclose()
 
     if plan.compare_servers:
-        print("6. daphne and uvicorn side by side", flush=True)
+        print("6. daphne, uvicorn and gunicorn side by side", flush=True)
         results.servers = {
-            name: await server_comparison(command, room_ids, plan) for name, command in SERVERS.items()
+            name: await server_comparison(command, first_day, room_ids, plan)
+            for name, (command, first_day) in SERVERS.items()
         }
     return results
 
@@ -183,17 +184,32 @@ UVICORN = [
     "warning",
     "--no-access-log",
 ]
-SERVERS = {"daphne": None, "uvicorn": UVICORN}
+# HTTP through a threaded WSGI server (config/wsgi.py), as deploy/ runs it beside daphne.
+GUNICORN = [
+    str(Path(sys.executable).parent / "gunicorn"),
+    "config.wsgi:application",
+    "--bind",
+    "127.0.0.1:{port}",
+    "--worker-class",
+    "gthread",
+    "--workers",
+    "1",
+    "--threads",
+    "8",
+    "--log-level",
+    "warning",
+]
+# Each server's command, and the first day of the calendar its claims use (apart from
+# every other scenario's).
+SERVERS = {"daphne": (None, 300), "uvicorn": (UVICORN, 250), "gunicorn (WSGI, 8 threads)": (GUNICORN, 200)}
 
 
-async def server_comparison(command, room_ids, plan: Plan) -> dict:
+async def server_comparison(command, first_day: int, room_ids, plan: Plan) -> dict:
     """Claims/s and p99 at 1 and 32 clients with two processes of one ASGI server."""
     figures = {}
     with Servers(count=2, base_port=8201, command=command) as servers:
         clients = [await logged_in_client(servers.urls[n % 2], f"teacher{n + 1}") for n in range(32)]
         slots = throughput.SlotPlan(room_ids)
-        # A part of the calendar no other scenario uses: days 250+ (uvicorn) and 300+ (daphne).
-        first_day = 250 if command else 300
         slots.counter = itertools.count(first_day * throughput.SLOTS_PER_DAY * len(room_ids))
         for level in (1, 32):
             figures[level] = [
@@ -467,7 +483,7 @@ def servers_section(results: Results) -> Section:
     section = Section(
         [
             "",
-            "## 6. daphne and uvicorn, same load (two processes each, claims)",
+            "## 6. daphne, uvicorn and gunicorn (WSGI), same load (two processes each, claims)",
             "",
             "| server | 1 client: claims/s | p99 ms | 32 clients: claims/s | p99 ms | errors |",
             "| --- | --- | --- | --- | --- | --- |",

@@ -92,12 +92,27 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def server_cpu(pids: list[int]) -> float:
-    """CPU seconds (user + system) the server processes have used so far, from /proc."""
+    """CPU seconds (user + system) the server processes and their children (a gunicorn
+    master's workers) have used so far, from /proc."""
     total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    for pid in _with_children(pids):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total / TICKS
+
+
+def _with_children(pids: list[int]) -> list[int]:
+    found, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            children = (task / "children").read_text().split() if (task / "children").exists() else []
+            todo.extend(int(child) for child in children)
+    return found
 
 
 async def with_server_cpu(pids: list[int], load) -> tuple[Run, float]:

@@ -64,6 +64,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# Served by a WSGI server (config/wsgi.py), static files are served in front of Django and
+# the async-only ServeStatic middleware would only add a hand-off to every request.
+if env.str("SERVER_INTERFACE", default="asgi") == "wsgi":
+    MIDDLEWARE.remove("servestatic.middleware.ServeStaticMiddleware")
+
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
 

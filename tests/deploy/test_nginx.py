@@ -1,12 +1,14 @@
 """The deployment example works: nginx accepts deploy/nginx/roomclaim.conf (`nginx -t`),
-and through it, over TLS, a teacher logs in, claims a room and hears about it on a
-socket, with two server processes behind it as in production (HTTPS on)."""
+and through it, over TLS, a teacher logs in and claims a room on the HTTP processes
+(gunicorn, config/wsgi.py) and hears about it on a socket of a live process (daphne),
+as in production (HTTPS on)."""
 
 import json
 import re
 import shutil
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,10 +27,23 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SITE = ROOT / "deploy" / "nginx" / "roomclaim.conf"
 
 
+EXAMPLE_PORTS = ("127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8101", "127.0.0.1:8102")
+GUNICORN = [
+    str(Path(sys.executable).parent / "gunicorn"),
+    "config.wsgi:application",
+    "--bind",
+    "127.0.0.1:{port}",
+    "--worker-class",
+    "gthread",
+    "--threads",
+    "4",
+]
+
+
 def render_site(folder: Path, *, app_ports: list[int], http: int, https: int) -> Path:
     """The example site with this test's ports, name and certificate; nothing else changed."""
     text = SITE.read_text()
-    for example, port in zip(("127.0.0.1:8001", "127.0.0.1:8002"), app_ports, strict=True):
+    for example, port in zip(EXAMPLE_PORTS, app_ports, strict=True):
         text = text.replace(example, f"127.0.0.1:{port}")
     text = text.replace("listen 80;", f"listen 127.0.0.1:{http};").replace(
         "listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;"
@@ -112,11 +127,16 @@ def behind_nginx():
         SCHOOL_SETTINGS_SECONDS="0",
     )
     collectstatic(env)
-    with tempfile.TemporaryDirectory() as tmp, DaphneServers(env, count=2) as servers:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        DaphneServers(env, count=2, command=GUNICORN) as http_processes,
+        DaphneServers(env, count=2) as live_processes,
+    ):
         folder = Path(tmp)
         self_signed_certificate(folder)
         http, https = free_port(), free_port()
-        main = render_site(folder, app_ports=servers.ports, http=http, https=https)
+        ports = [*http_processes.ports, *live_processes.ports]
+        main = render_site(folder, app_ports=ports, http=http, https=https)
         checked = subprocess.run(
             [NGINX, "-t", "-p", str(folder), "-c", str(main)], capture_output=True, text=True
         )
