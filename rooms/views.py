@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from bookings.availability import rooms_closed_between, rooms_free_between, rooms_taken_between
 from bookings.responses import server_timing, teacher_required
+from bookings.rules import limits_for
 from bookings.timetable import week_grid
 
 from .forms import SearchForm
@@ -99,6 +100,7 @@ def room(request: HttpRequest, room_id: int) -> HttpResponse:
     monday = day - timedelta(days=day.weekday())
     context = {
         "room": room,
+        "limits": limits_for(request.user, room.pk),
         "grid": week_grid(room, monday, teacher=request.user),
         "monday": monday,
         "weeks": {"previous": monday - timedelta(weeks=1), "next": monday + timedelta(weeks=1)},

@@ -4,6 +4,7 @@ from datetime import time
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,7 +13,7 @@ from django.utils import timezone
 from bookings import locks, notifications, services, waitlist
 from bookings.errors import BookingError
 from bookings.integrity import overlapping_pairs
-from bookings.models import Booking, WaitlistEntry
+from bookings.models import Booking, BookingRule, WaitlistEntry
 from bookings.timetable import day_grid
 from rooms.models import Closure, Period
 from tests.factories import at, local, make_booking, make_room, make_teacher
@@ -116,6 +117,7 @@ def test_the_room_page_shows_the_room_and_its_week(client, alice, room):
     assert page.status_code == 200
     text = page.content.decode()
     assert "Ground floor" in text and "Step-free from the car park." in text
+    assert "Check-in" not in text  # no rule asks for it here
     assert len(page.context["grid"].rows) == 7
     states = [cell.state for row in page.context["grid"].rows for cell in row.cells]
     assert "mine" in states
@@ -290,3 +292,12 @@ async def test_holds_and_releases_reach_every_page(people):
     frame = await socket.receive_json_from(timeout=2)
     assert (frame["event"], frame["data"]["startTime"][:16]) == ("roomReleased", local(at(10)))
     await socket.disconnect()
+
+
+def test_the_room_page_says_who_may_book_it_and_about_check_in(client, alice, room):
+    rule = BookingRule.objects.create(room=room, check_in_minutes=10)
+    rule.only_groups.add(Group.objects.create(name="Leadership"))
+    client.force_login(alice)
+    text = client.get(f"/rooms/{room.pk}/").content.decode()
+    assert "Leadership only (not you)" in text
+    assert "Within 10 minutes of the start" in text
