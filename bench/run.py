@@ -24,6 +24,8 @@ from pathlib import Path
 
 import django
 
+from tests.servers import gunicorn_command
+
 from . import fanout, grid, hotroom, search, throughput
 from .harness import (
     PASSWORD,
@@ -185,20 +187,7 @@ UVICORN = [
     "--no-access-log",
 ]
 # HTTP through a threaded WSGI server (config/wsgi.py), as deploy/ runs it beside daphne.
-GUNICORN = [
-    str(Path(sys.executable).parent / "gunicorn"),
-    "config.wsgi:application",
-    "--bind",
-    "127.0.0.1:{port}",
-    "--worker-class",
-    "gthread",
-    "--workers",
-    "1",
-    "--threads",
-    "8",
-    "--log-level",
-    "warning",
-]
+GUNICORN = gunicorn_command(threads=8)
 # Each server's command, and the first day of the calendar its claims use (apart from
 # every other scenario's).
 SERVERS = {"daphne": (None, 300), "uvicorn": (UVICORN, 250), "gunicorn (WSGI, 8 threads)": (GUNICORN, 200)}

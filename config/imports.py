@@ -57,6 +57,25 @@ class Outcome:
                 yield f"{would if dry_run else did} {item}"
 
 
+def save_changes(obj, values: dict, *, also_changed: Callable[[], list[str]] = list) -> list[str]:
+    """Set and save the fields of ``obj`` whose value differs from ``values``; then run
+    ``also_changed`` (related rows: groups, features) and return everything that changed."""
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    if changed:
+        obj.save(update_fields=changed)
+    return changed + also_changed()
+
+
+def record(outcome: Outcome, described: str, changed: list[str]) -> None:
+    """Note a row that existed: changed (with what) or unchanged."""
+    if changed:
+        outcome.updated.append(f"{described}: {', '.join(changed)}")
+    else:
+        outcome.unchanged.append(described)
+
+
 def csv_rows(data: bytes, *, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Each row with its line number (the header is line 1), values stripped; a file
     that is not UTF-8 or lacks a required column is refused whole."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.utils.text import slugify
 
-from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows, yes
+from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows, record, save_changes, yes
 
 from .models import Building, Feature, Room
 
@@ -103,17 +103,11 @@ def _apply_row(row: Row, outcome: Outcome) -> None:
         _set_features(room, row.features)
         outcome.created.append(described)
         return
-    changed = [field for field, value in values.items() if getattr(room, field) != value]
-    for field in changed:
-        setattr(room, field, values[field])
-    if changed:
-        room.save(update_fields=changed)
-    if _set_features(room, row.features):
-        changed.append("features")
-    if changed:
-        outcome.updated.append(f"{described}: {', '.join(changed)}")
-    else:
-        outcome.unchanged.append(described)
+
+    def features() -> list[str]:
+        return ["features"] if _set_features(room, row.features) else []
+
+    record(outcome, described, save_changes(room, values, also_changed=features))
 
 
 def _set_features(room: Room, names: list[str] | None) -> bool:

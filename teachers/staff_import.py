@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows, yes
+from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows, record, save_changes, yes
 
 from .models import Teacher
 
@@ -108,20 +108,12 @@ def _apply_row(row: Row, outcome: Outcome) -> None:
         _set_groups(teacher, row.groups)
         outcome.created.append(described)
         return
-    changed = [field for field, value in row.values.items() if getattr(teacher, field) != value]
-    for field in changed:
-        setattr(teacher, field, row.values[field])
-    if not teacher.is_active:  # back on the staff list
-        teacher.is_active = True
-        changed.append("is_active")
-    if changed:
-        teacher.save(update_fields=changed)
-    if _set_groups(teacher, row.groups):
-        changed.append("groups")
-    if changed:
-        outcome.updated.append(f"{described}: {', '.join(changed)}")
-    else:
-        outcome.unchanged.append(described)
+    values = {**row.values, "is_active": True}  # back on the staff list, if they had left
+
+    def groups() -> list[str]:
+        return ["groups"] if _set_groups(teacher, row.groups) else []
+
+    record(outcome, described, save_changes(teacher, values, also_changed=groups))
 
 
 def _set_groups(teacher: Teacher, names: list[str] | None) -> bool:

@@ -47,6 +47,25 @@ def collectstatic(env: dict[str, str]) -> None:
     )
 
 
+def gunicorn_command(threads: int = 8) -> list[str]:
+    """A threaded WSGI server (``config/wsgi.py``) as production runs it for HTTP; for
+    ``DaphneServers(command=…)`` (``{port}`` is filled in)."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "config.wsgi:application",
+        "--bind",
+        "127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        "1",
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+    ]
+
+
 class DaphneServers(contextlib.AbstractContextManager):
     """``count`` server processes on free ports (or ``ports``), stopped on exit.
 

@@ -8,7 +8,6 @@ import re
 import shutil
 import ssl
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from django.db import connection
 from websockets.sync.client import connect
 
 from tests.factories import PASSWORD, at, local, make_room, make_teacher
-from tests.servers import ROOT, DaphneServers, collectstatic, free_port, production_env
+from tests.servers import ROOT, DaphneServers, collectstatic, free_port, gunicorn_command, production_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -28,16 +27,7 @@ SITE = ROOT / "deploy" / "nginx" / "roomclaim.conf"
 
 
 EXAMPLE_PORTS = ("127.0.0.1:8001", "127.0.0.1:8002", "127.0.0.1:8101", "127.0.0.1:8102")
-GUNICORN = [
-    str(Path(sys.executable).parent / "gunicorn"),
-    "config.wsgi:application",
-    "--bind",
-    "127.0.0.1:{port}",
-    "--worker-class",
-    "gthread",
-    "--threads",
-    "4",
-]
+GUNICORN = gunicorn_command(threads=4)
 
 
 def render_site(folder: Path, *, app_ports: list[int], http: int, https: int) -> Path:
