@@ -145,6 +145,16 @@ def _room_label(room: Room) -> str:
     return f"{room.name} ({room.building.name}, {room.capacity} seats)"
 
 
+def add_service_errors(form: forms.Form, error: BookingError) -> None:
+    """Problems only the service could see (seats, a rule, who may book) join the form's
+    own: on their field when the form has it, else above the form; none twice."""
+    for field, problems in error.errors.items():
+        name = field if field in form.fields else None
+        for problem in problems:
+            if problem not in form.errors.get(name or "__all__", []):
+                form.add_error(name, problem)
+
+
 def first_errors(form: forms.Form) -> dict[str, list[str]]:
     """Form errors as plain lists per field (``__all__`` for form-wide ones)."""
     return {field: [str(message) for message in messages] for field, messages in form.errors.items()}
@@ -240,9 +250,7 @@ class BookingAddForm(forms.ModelForm):
             else:
                 self.instance = services.booking_create(**details)
         except BookingError as error:
-            for field, problems in error.errors.items():
-                for problem in problems:
-                    self.add_error(field if field in self.fields else None, problem)
+            add_service_errors(self, error)
             if not error.errors:
                 message = error.message
                 if error.code == ROOM_NOT_AVAILABLE and error.conflicting_dates:

@@ -132,6 +132,14 @@ def _cached() -> Cached:
 _rules: Cached | None = None
 
 
+def _group_ids(teacher) -> set[int]:
+    """The teacher's groups, read once per teacher object (one request: a search asks for
+    every room's limits and the rooms closed to the teacher)."""
+    if not hasattr(teacher, "_roomclaim_group_ids"):
+        teacher._roomclaim_group_ids = set(teacher.groups.values_list("pk", flat=True))
+    return teacher._roomclaim_group_ids
+
+
 def limits_for(teacher, room_id: int) -> Limits:
     """The limits ``teacher`` meets on room ``room_id``. No query unless group rules or
     group-only rooms are set (then one, for the teacher's groups)."""
@@ -140,7 +148,7 @@ def limits_for(teacher, room_id: int) -> Limits:
     only = rules.only_groups.get(room_id, {})
     group_ids: set[int] = set()
     if rules.groups or only:
-        group_ids = set(teacher.groups.values_list("pk", flat=True))
+        group_ids = _group_ids(teacher)
     generous: dict[str, object] = {}
     for group_id in group_ids & rules.groups.keys():
         for limit, value in rules.groups[group_id].items():
@@ -251,7 +259,7 @@ def rooms_closed_to(teacher) -> dict[int, str]:
     only = _cached().get().only_groups
     if not only:
         return {}
-    mine = set(teacher.groups.values_list("pk", flat=True))
+    mine = _group_ids(teacher)
     return {
         room_id: f"only {_listed(tuple(sorted(groups.values())))} can book it"
         for room_id, groups in only.items()

@@ -158,9 +158,14 @@ def series_payload(series, bookings, skipped) -> dict[str, Any]:
     }
 
 
+# How a series' skipped date that another booking has is worded (the service words it,
+# ``skipped_in_words`` counts these apart from closed dates).
+TAKEN = "booked by "
+
+
 def skipped_in_words(skipped: dict) -> str:
     """“, 2 taken dates skipped, 1 closed date skipped”: what a series left out, and why."""
-    taken = sum(1 for reason in skipped.values() if reason.startswith("booked by"))
+    taken = sum(1 for reason in skipped.values() if reason.startswith(TAKEN))
     words = ""
     for count, kind in ((taken, "taken"), (len(skipped) - taken, "closed")):
         if count:

@@ -55,6 +55,7 @@ from .rules import (
     limits_for,
     series_limit_errors,
 )
+from .serializers import TAKEN
 from .waitlist import Offers, mark_booked, offer_after_commit, offers_on
 
 logger = logging.getLogger(__name__)
@@ -192,12 +193,23 @@ def _let_go(
     if let_go.released and let_go.passed_to is None and outcome != BOOKED:  # a booking says so itself
         events.publish_hold_changed(room_id=room_id, start=start, end=end, held=False)
     if let_go.waiting:
-        error = (
-            outcome if isinstance(outcome, BookingError) else _not_available(room_id, start=start, end=end)
-        )
+        error = outcome if isinstance(outcome, BookingError) else _who_booked(room_id, start=start, end=end)
         for teacher_id in let_go.waiting:
             events.publish_conflict(error, room_id=room_id, start=start, end=end, teacher_id=teacher_id)
     return let_go
+
+
+def _who_booked(room_id: int, *, start: datetime, end: datetime) -> BookingError:
+    """What the line is told once the period is booked. This runs after the booking has
+    committed: a database that fails now must not turn that success into an error, so the
+    line gets the message without the holder's name instead."""
+    try:
+        return _not_available(room_id, start=start, end=end)
+    except DatabaseError as exc:
+        if not database_unavailable(exc):
+            raise
+        logger.warning("Could not look up who booked room %s for its line: %s", room_id, exc)
+        return BookingError(ROOM_NOT_AVAILABLE)
 
 
 def hand_over_expired_holds() -> int:
@@ -397,7 +409,7 @@ def series_create(
                 )
                 notifications.enqueue(teacher=teacher, kind=kind, booking=bookings[0])
                 commit.started = True
-            skipped = {**closed, **{day: f"booked by {b.teacher.name}" for day, b in taken.items()}}
+            skipped = {**closed, **{day: f"{TAKEN}{b.teacher.name}" for day, b in taken.items()}}
             return series, bookings, dict(sorted(skipped.items()))
 
         def find() -> tuple[Series, list[Booking], dict[date, str]] | None:
@@ -595,7 +607,6 @@ def booking_move(
                         "attendees", f"{room.name} seats {room.capacity}; {attendees} attendees will not fit."
                     )
                 before = copy.copy(booking)
-                before.status = MOVED
                 booking.room, booking.start, booking.end = room, start, end
                 booking.attendees, booking.purpose = attendees, purpose
                 if moving:

@@ -100,6 +100,11 @@ class Row:
 class Grid:
     columns: list[Column]
     rows: list[Row]
+    holds_end: datetime | None = None  # when the first hold on a room shown ends
+
+    @property
+    def next_hold_ends(self) -> str:
+        return self.holds_end.isoformat() if self.holds_end else ""
 
 
 def columns_on(day: date) -> list[Column]:
@@ -122,27 +127,27 @@ def day_grid(day: date, *, teacher: Teacher, building_id: int | None = None) -> 
         rooms = rooms.filter(building_id=building_id)
     rooms = list(rooms)
     columns = columns_on(day)
-    cells = _cells(rooms, {day: columns}, teacher=teacher)
-    return Grid(
-        columns,
-        [Row(room.name, [cells[room.pk, day][i] for i in range(len(columns))], room=room) for room in rooms],
-    )
+    cells, holds_end = _cells(rooms, {day: columns}, teacher=teacher)
+    return Grid(columns, [Row(room.name, cells[room.pk, day], room=room) for room in rooms], holds_end)
 
 
 def week_grid(room: Room, monday: date, *, teacher: Teacher) -> Grid:
     """One room's week: a row a day, that day's periods (or hours) across."""
     days = [monday + timedelta(days=n) for n in range(7)]
     by_day = {day: columns_on(day) for day in days}
-    cells = _cells([room], by_day, teacher=teacher)
+    cells, holds_end = _cells([room], by_day, teacher=teacher)
     widest = max(by_day.values(), key=len)
     rows = [Row(f"{day:%a} {day.day} {day:%b}", cells[room.pk, day], room=room, day=day) for day in days]
-    return Grid(widest, rows)
+    return Grid(widest, rows, holds_end)
 
 
-def _cells(rooms: list[Room], by_day: dict[date, list[Column]], *, teacher: Teacher) -> dict:
-    """Every room's cells on every day, in one bookings query."""
+def _cells(
+    rooms: list[Room], by_day: dict[date, list[Column]], *, teacher: Teacher
+) -> tuple[dict, datetime | None]:
+    """Every room's cells on every day, in one bookings query and one read of the holds;
+    and when the first of those holds ends."""
     if not rooms:
-        return {}
+        return {}, None
     every = [column for columns in by_day.values() for column in columns]
     first, last = min(column.start for column in every), max(column.end for column in every)
     bookings: dict[int, list[Booking]] = defaultdict(list)
@@ -156,8 +161,10 @@ def _cells(rooms: list[Room], by_day: dict[date, list[Column]], *, teacher: Teac
     for booking in found:
         bookings[booking.room_id].append(booking)
     held: dict[int, list[locks.Lock]] = defaultdict(list)
+    shown = {room.pk for room in rooms}
     for lock in locks.active_locks():
-        held[lock.room_id].append(lock)
+        if lock.room_id in shown:
+            held[lock.room_id].append(lock)
     school = calendar()
     now = timezone.now()
     result = {}
@@ -170,7 +177,7 @@ def _cells(rooms: list[Room], by_day: dict[date, list[Column]], *, teacher: Teac
                     _cell(room, column, bookings[room.pk], held[room.pk], shut, teacher=teacher, now=now)
                 )
             result[room.pk, day] = row
-    return result
+    return result, min((lock.expires_at for holds in held.values() for lock in holds), default=None)
 
 
 def _cell(room, column, bookings, holds, closed, *, teacher, now) -> Cell:

@@ -115,8 +115,7 @@ class CalendarImportMixin(ImportFromFileMixin):
         return super().import_file(request)
 
     def import_rows(self, data: bytes, *, default: str, dry_run: bool) -> Outcome:
-        done = apply(read(data, filename=self.import_filename, default=default), dry_run=dry_run)
-        return Outcome(created=done.created, unchanged=done.unchanged)
+        return apply(read(data, filename=self.import_filename, default=default), dry_run=dry_run)
 
 
 @admin.register(Term)

@@ -18,13 +18,12 @@ decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
 from icalendar import Calendar
 
-from config.imports import ImportFileError, csv_rows
+from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows
 
 from .models import Building, Closure, Room, Term
 
@@ -44,38 +43,30 @@ class Entry:
     room: Room | None = None
 
 
-@dataclass
-class Outcome:
-    created: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-CalendarFileError = ImportFileError  # every problem, one line each
-
-
 def read(data: bytes, *, filename: str, default: str = "closure") -> list[Entry]:
-    """Parse a file; ``CalendarFileError`` with every bad line if any."""
+    """Parse a file; ``ImportFileError`` with every bad line if any."""
     if default not in KINDS:
-        raise CalendarFileError([f"The default kind must be one of {', '.join(KINDS)}."])
+        raise ImportFileError([f"The default kind must be one of {', '.join(KINDS)}."])
     if filename.lower().endswith(".ics"):
         return _read_ics(data, default=default)
     return _read_csv(data, default=default)
 
 
 def apply(entries: list[Entry], *, dry_run: bool = False) -> Outcome:
-    """Create what is not there yet, in one transaction (none of it on a dry run)."""
-    outcome = Outcome()
-    with transaction.atomic():
+    """Create what is not there yet, in one transaction (rolled back on a dry run)."""
+
+    def run() -> Outcome:
+        outcome = Outcome()
         for entry in entries:
             described = _describe(entry)
             if _existing(entry).exists():
                 outcome.unchanged.append(described)
-                continue
-            outcome.created.append(described)
-            if not dry_run:
+            else:
                 _create(entry)
-    return outcome
+                outcome.created.append(described)
+        return outcome
+
+    return all_or_nothing(run, dry_run=dry_run)
 
 
 def _describe(entry: Entry) -> str:
@@ -118,7 +109,7 @@ def _read_csv(data: bytes, *, default: str) -> list[Entry]:
         except ValueError as problem:
             errors.append(f"Line {number}: {problem}")
     if errors:
-        raise CalendarFileError(errors)
+        raise ImportFileError(errors)
     return entries
 
 
@@ -165,7 +156,7 @@ def _read_ics(data: bytes, *, default: str) -> list[Entry]:
     try:
         calendar = Calendar.from_ical(data)
     except ValueError as problem:
-        raise CalendarFileError([f"The file is not a valid iCalendar file ({problem})."]) from None
+        raise ImportFileError([f"The file is not a valid iCalendar file ({problem})."]) from None
     entries, errors = [], []
     for number, event in enumerate(calendar.walk("VEVENT"), start=1):
         name = str(event.get("summary", "")).strip()
@@ -187,9 +178,9 @@ def _read_ics(data: bytes, *, default: str) -> list[Entry]:
         except (KeyError, ValueError) as problem:
             errors.append(f"Event {number} ({name or 'no summary'}): {problem}")
     if errors:
-        raise CalendarFileError(errors)
+        raise ImportFileError(errors)
     if not entries:
-        raise CalendarFileError(["The file has no events."])
+        raise ImportFileError(["The file has no events."])
     return entries
 
 

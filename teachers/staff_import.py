@@ -29,7 +29,6 @@ from .models import Teacher
 
 logger = logging.getLogger(__name__)
 
-FIELDS = ("display_name", "email", "first_name", "last_name", "is_staff")
 COLUMNS = {"name": "display_name", "email": "email", "first_name": "first_name", "last_name": "last_name"}
 
 

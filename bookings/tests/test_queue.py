@@ -159,3 +159,18 @@ async def test_when_the_holder_books_the_line_hears_the_room_is_taken(people):
     with pytest.raises(BookingError) as refused:
         await sync_to_async(hold)(dave, room, wait=True)
     assert refused.value.code == "ROOM_NOT_AVAILABLE"
+
+
+def test_a_database_failing_after_the_booking_commits_does_not_turn_it_into_an_error(people, monkeypatch):
+    from django.db import OperationalError
+
+    alice, bob, room = people
+    hold(alice, room)
+    hold(bob, room, wait=True)  # the line has someone to tell, so "who booked it" is looked up
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "_not_available", database_gone)
+    booking = services.booking_create(teacher=alice, room_id=room.pk, start=at(10), end=at(11))
+    assert booking.teacher == alice  # the answer is the booking, as committed

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import availability, metrics, services
 from ..calendar import calendar_url
 from ..errors import BOOKING_NOT_FOUND, INVALID_INPUT, BookingError
-from ..forms import ClaimForm, HoldForm, MoveForm, first_errors
+from ..forms import ClaimForm, HoldForm, MoveForm, add_service_errors, first_errors
 from ..responses import done, error_response, not_found, see_other, teacher_required, wants_json
 from ..selectors import (
     bookings_for_teacher,
@@ -260,11 +260,7 @@ def _claim_page(
     status: int = 200,
 ) -> HttpResponse:
     if error is not None:
-        # Problems only the service could see (seats, say) join the form's own.
-        for field, problems in error.errors.items():
-            for problem in problems:
-                if field in form.fields and problem not in form.errors.get(field, []):
-                    form.add_error(field, problem)
+        add_service_errors(form, error)
     context = {
         "room": room,
         "form": form,
@@ -322,10 +318,7 @@ def move(request: HttpRequest, booking_id: int) -> HttpResponse:
     except BookingError as error:
         if wants_json(request):
             return error_response(request, error)
-        for field, problems in error.errors.items():
-            for problem in problems:
-                if problem not in form.errors.get(field if field in form.fields else None, []):
-                    form.add_error(field if field in form.fields else None, problem)
+        add_service_errors(form, error)
         context = {"form": form, "booking": booking, "error": None if error.errors else error}
         return render(request, "bookings/move.html", context, status=error.status)
     when, until = timezone.localtime(moved.start), timezone.localtime(moved.end)

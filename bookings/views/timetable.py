@@ -13,7 +13,6 @@ from django.views.decorators.http import require_GET
 from rooms.models import Building
 from rooms.schoolcalendar import calendar
 
-from .. import locks
 from ..models import claim_path
 from ..responses import server_timing, teacher_required
 from ..timetable import day_grid
@@ -55,7 +54,6 @@ def timetable(request: HttpRequest) -> HttpResponse:
             "next": day + timedelta(days=1),
             "today": timezone.localdate(),
         },
-        "next_hold_ends": _next_hold_end(grid),
     }
     template = (
         "bookings/_timetable_grid.html"
@@ -75,10 +73,3 @@ def _go_to_cell(value: str, *, pinned: bool) -> HttpResponse:
         return redirect("bookings:timetable")
     # Waiting: the search for the period, which lists the taken room with "Join waitlist".
     return redirect(target if pinned else target.rsplit("&room=", 1)[0])
-
-
-def _next_hold_end(grid) -> str:
-    """When the first hold shown ends (the page refreshes then), ISO 8601, or empty."""
-    shown = {row.room.pk for row in grid.rows if row.room}
-    ends = [lock.expires_at for lock in locks.active_locks() if lock.room_id in shown]
-    return min(ends).isoformat() if ends else ""

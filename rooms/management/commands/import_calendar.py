@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rooms.calendar_import import CalendarFileError, apply, read
+from config.imports import ImportFileError
+from rooms.calendar_import import apply, read
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {file}: {problem.strerror}") from None
         try:
             outcome = apply(read(data, filename=file.name, default=default), dry_run=dry_run)
-        except CalendarFileError as problem:
+        except ImportFileError as problem:
             for line in problem.errors:
                 self.stderr.write(line)
             raise CommandError(
