@@ -54,9 +54,13 @@ MIDDLEWARE = [
     "bookings.responses.PermissionsPolicyMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language from the browser (or the language cookie); a teacher's own choice wins
+    # below, once we know who it is.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "teachers.middleware.TeacherLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "bookings.responses.ServiceBusyMiddleware",
@@ -80,6 +84,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -277,7 +282,13 @@ LOGOUT_REDIRECT_URL = "login"
 
 # --- Time and language ------------------------------------------------------------------
 
-LANGUAGE_CODE = "en-gb"
+# The language pages and emails are in when neither the browser nor the teacher asks for
+# one we have (docs/interface.md, "Languages"). Adding one: docs/languages.md.
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en-gb")
+LANGUAGES = [("en-gb", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our named date and time formats (config/formats/<language>/formats.py), beside Django's.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 
 from config import health
 from teachers.views import LoginView, PasswordResetView
@@ -17,6 +19,14 @@ urlpatterns = [
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # The words the page scripts write, in the page's language (static/js/i18n.js). The
+    # pages ask for it with their language in the query, so a cached copy never answers
+    # for another language.
+    path(
+        "jsi18n/",
+        cache_control(max_age=3600, private=True)(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
 ]
 
 # JSON clients get JSON from Django's own error answers too.

@@ -2,6 +2,8 @@ from axes.utils import reset as axes_reset
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from config.imports import ImportFileForm, ImportFromFileMixin, Outcome
 
@@ -11,7 +13,7 @@ from .models import Teacher
 
 class StaffListForm(ImportFileForm):
     deactivate_missing = forms.BooleanField(
-        label="Deactivate teachers who are not in the file (not staff) and cancel their upcoming bookings",
+        label=_("Deactivate teachers who are not in the file (not staff) and cancel their upcoming bookings"),
         required=False,
     )
 
@@ -21,10 +23,10 @@ class TeacherAdmin(ImportFromFileMixin, UserAdmin):
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "last_login")
     search_fields = ("username", "display_name", "first_name", "last_name", "email")
     fieldsets = (
-        (None, {"fields": ("username", "password")}),
-        ("Teacher", {"fields": ("display_name", "first_name", "last_name", "email")}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (None, {"fields": ("username", "password", "language")}),
+        (_("Teacher"), {"fields": ("display_name", "first_name", "last_name", "email")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "display_name", "password1", "password2")}),
@@ -39,7 +41,10 @@ class TeacherAdmin(ImportFromFileMixin, UserAdmin):
             staff_import.read(data), dry_run=dry_run, deactivate_missing=deactivate_missing
         )
 
-    @admin.action(description="Unlock sign-in for the selected teachers (after too many failed logins)")
+    @admin.action(description=_("Unlock sign-in for the selected teachers (after too many failed logins)"))
     def unlock_sign_in(self, request, queryset):
         unlocked = sum(axes_reset(username=teacher.username) for teacher in queryset)
-        self.message_user(request, f"Cleared {unlocked} failed-login records.", messages.SUCCESS)
+        message = ngettext(
+            "Cleared %(count)d failed-login record.", "Cleared %(count)d failed-login records.", unlocked
+        )
+        self.message_user(request, message % {"count": unlocked}, messages.SUCCESS)

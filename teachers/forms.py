@@ -1,4 +1,8 @@
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from .models import Teacher
 
@@ -8,7 +12,7 @@ class NotificationSettingsForm(forms.ModelForm):
     there, so whoever changes it could otherwise take the account from a shared computer."""
 
     current_password = forms.CharField(
-        label="Your password (needed to change the address)",
+        label=_("Your password (needed to change the address)"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -25,7 +29,7 @@ class NotificationSettingsForm(forms.ModelForm):
             "notify_released",
             "reminder_minutes",
         ]
-        labels = {"email": "Email address"}
+        labels = {"email": _("Email address")}
 
     def clean(self):
         cleaned = super().clean()
@@ -33,5 +37,26 @@ class NotificationSettingsForm(forms.ModelForm):
             "email", ""
         )
         if changed and not self.instance.check_password(cleaned.get("current_password") or ""):
-            self.add_error("current_password", "Enter your password to change your email address.")
+            self.add_error("current_password", _("Enter your password to change your email address."))
         return cleaned
+
+
+class LanguageForm(forms.Form):
+    """The language of pages (and, for a teacher, of their emails). Empty: as the browser
+    asks."""
+
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, teacher: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        browser = [("", _("As my browser asks"))] if teacher else []
+        self.fields["language"].choices = [*browser, *settings.LANGUAGES]
+
+
+class TeacherPasswordResetForm(PasswordResetForm):
+    """Django's reset mail, in the teacher's language rather than the asking browser's."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with translation.override(context["user"].mail_language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -1,33 +1,47 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Teacher(AbstractUser):
     """A school teacher; staff teachers are the school's admins."""
 
     display_name = models.CharField(
-        max_length=120, blank=True, help_text="Shown to colleagues, e.g. on a taken room."
+        _("display name"),
+        max_length=120,
+        blank=True,
+        help_text=_("Shown to colleagues, e.g. on a taken room."),
     )
-    notify_booking_confirmed = models.BooleanField("Email me when I book a room", default=True)
-    notify_cancelled_by_admin = models.BooleanField("Email me when an admin cancels my booking", default=True)
-    notify_waitlist_offer = models.BooleanField("Email me when a room I wait for is free", default=True)
+    # Pages and emails in this language; empty: as the browser asks (emails: LANGUAGE_CODE).
+    language = models.CharField(
+        _("Language"),
+        max_length=10,
+        blank=True,
+        choices=[("", _("As my browser asks")), *settings.LANGUAGES],
+    )
+    notify_booking_confirmed = models.BooleanField(_("Email me when I book a room"), default=True)
+    notify_cancelled_by_admin = models.BooleanField(
+        _("Email me when an admin cancels my booking"), default=True
+    )
+    notify_waitlist_offer = models.BooleanField(_("Email me when a room I wait for is free"), default=True)
     notify_booked_for_me = models.BooleanField(
-        "Email me when a colleague books or moves a room for me", default=True
+        _("Email me when a colleague books or moves a room for me"), default=True
     )
     notify_released = models.BooleanField(
-        "Email me when a booking I did not check in to is released", default=True
+        _("Email me when a booking I did not check in to is released"), default=True
     )
     reminder_minutes = models.PositiveSmallIntegerField(
-        "Remind me before a booking starts",
+        _("Remind me before a booking starts"),
         null=True,
         blank=True,
         choices=[
-            (None, "No reminders"),
-            (10, "10 minutes before"),
-            (15, "15 minutes before"),
-            (30, "30 minutes before"),
-            (60, "1 hour before"),
-            (1440, "1 day before"),
+            (None, _("No reminders")),
+            (10, _("10 minutes before")),
+            (15, _("15 minutes before")),
+            (30, _("30 minutes before")),
+            (60, _("1 hour before")),
+            (1440, _("1 day before")),
         ],
     )
     # The secret in the private calendar feed's URL; empty when the teacher has none.
@@ -35,9 +49,16 @@ class Teacher(AbstractUser):
 
     class Meta:
         ordering = ["display_name", "username"]
+        verbose_name = _("teacher")
+        verbose_name_plural = _("teachers")
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def mail_language(self) -> str:
+        """The language of this teacher's emails: their choice, else the school's."""
+        return self.language or settings.LANGUAGE_CODE
 
     @property
     def name(self) -> str:

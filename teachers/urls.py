@@ -7,4 +7,5 @@ app_name = "teachers"
 urlpatterns = [
     path("account/notifications/", views.notification_settings, name="notification-settings"),
     path("account/me/", views.me, name="me"),
+    path("account/language/", views.language, name="language"),
 ]

@@ -8,23 +8,24 @@ from django.contrib.auth import views as auth_views
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bookings.responses import teacher_required
+from bookings.errors import INVALID_INPUT, BookingError
+from bookings.responses import error_response, teacher_required
 
 from . import throttle
-from .forms import NotificationSettingsForm
-
-TOO_MANY_LOGINS = "Too many failed logins from your network. Please wait a few minutes and try again."
-TOO_MANY_RESETS = "Too many password reset requests. Please wait an hour, or ask your school's admin."
+from .forms import LanguageForm, NotificationSettingsForm, TeacherPasswordResetForm
 
 
 def locked_out(request, original_response=None, credentials=None) -> HttpResponse:
     """django-axes' answer for a locked account (``AXES_LOCKOUT_CALLABLE``): 429, in words."""
-    message = (
-        f"Too many failed logins for this account. Please wait {settings.LOGIN_LOCKOUT_MINUTES} minutes "
-        "and try again, or ask your school's admin to unlock it."
-    )
+    message = _(
+        "Too many failed logins for this account. Please wait %(minutes)s minutes and try again, "
+        "or ask your school's admin to unlock it."
+    ) % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
     return render(request, "registration/locked_out.html", {"message": message}, status=429)
 
 
@@ -34,7 +35,16 @@ class LoginView(auth_views.LoginView):
 
     def post(self, request, *args, **kwargs):
         if throttle.exceeded(throttle.LOGIN_FAILED, throttle.address(request)):
-            return render(request, "registration/locked_out.html", {"message": TOO_MANY_LOGINS}, status=429)
+            return render(
+                request,
+                "registration/locked_out.html",
+                {
+                    "message": _(
+                        "Too many failed logins from your network. Please wait a few minutes and try again."
+                    )
+                },
+                status=429,
+            )
         return super().post(request, *args, **kwargs)
 
 
@@ -48,13 +58,17 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset by email, at most a few requests an hour per account and per address.
     The answer does not say whether the address belongs to anyone."""
 
+    form_class = TeacherPasswordResetForm
+
     def form_valid(self, form):
         email = form.cleaned_data["email"].lower()
         where = throttle.address(self.request)
         if throttle.exceeded(throttle.RESET_ACCOUNT, email) or throttle.exceeded(
             throttle.RESET_ADDRESS, where
         ):
-            form.add_error(None, TOO_MANY_RESETS)
+            form.add_error(
+                None, _("Too many password reset requests. Please wait an hour, or ask your school's admin.")
+            )
             return self.render_to_response(self.get_context_data(form=form), status=429)
         throttle.record(throttle.RESET_ACCOUNT, email)
         throttle.record(throttle.RESET_ADDRESS, where)
@@ -68,10 +82,46 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             form.save()
-            messages.success(request, "Notification settings saved.")
+            messages.success(request, _("Notification settings saved."))
             return redirect("teachers:notification-settings")
         return render(request, "teachers/notifications.html", {"form": form}, status=400)
     return render(request, "teachers/notifications.html", {"form": form})
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """Choose the language of pages: a teacher's choice is kept with their account (so it
+    follows them to any device, and their emails use it); anyone's is kept in the language
+    cookie. Then back to the page they were on."""
+    teacher = request.user.is_authenticated
+    form = LanguageForm(request.POST, teacher=teacher)
+    if not form.is_valid():
+        problem = _("Choose one of the languages listed")
+        error = BookingError(INVALID_INPUT, _("Language: %(problem)s") % {"problem": problem})
+        error.errors = {"language": [problem]}
+        return error_response(request, error)
+    chosen = form.cleaned_data["language"]
+    if teacher:
+        request.user.language = chosen
+        request.user.save(update_fields=["language"])
+    back = form.cleaned_data["next"]
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, require_https=request.is_secure()):
+        back = "/"
+    response = redirect(back)
+    if chosen:
+        translation.activate(chosen)
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            chosen,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+        messages.success(request, _("Language saved."))
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        messages.success(request, _("Pages now follow your browser's language."))
+    return response
 
 
 @require_GET
