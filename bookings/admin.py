@@ -1,4 +1,6 @@
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .errors import BookingError
@@ -22,7 +24,7 @@ class BookingAdmin(admin.ModelAdmin):
     actions = ("cancel_bookings",)
     add_fieldsets = (
         (None, {"fields": ("teacher", "room", "start", "end", "attendees", "purpose")}),
-        ("Repeat", {"fields": ("repeat", "until", "free_dates_only"), "classes": ("collapse",)}),
+        (_("Repeat"), {"fields": ("repeat", "until", "free_dates_only"), "classes": ("collapse",)}),
     )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -43,11 +45,16 @@ class BookingAdmin(admin.ModelAdmin):
         if change:
             obj.save(update_fields=["attendees", "purpose"])
         elif form.series is not None:
-            skipped = skipped_in_words(form.skipped).removeprefix(", ") or "no dates skipped"
-            self.message_user(request, f"A series of {len(form.bookings)} dates was booked; {skipped}.")
+            skipped = skipped_in_words(form.skipped).removeprefix(", ") or _("no dates skipped")
+            message = ngettext(
+                "A series of %(count)d date was booked; %(skipped)s.",
+                "A series of %(count)d dates was booked; %(skipped)s.",
+                len(form.bookings),
+            )
+            self.message_user(request, message % {"count": len(form.bookings), "skipped": skipped})
         # A new booking was made by the service while the form was checked.
 
-    @admin.action(description="Cancel the selected bookings (frees the slots, tells teachers)")
+    @admin.action(description=_("Cancel the selected bookings (frees the slots, tells teachers)"))
     def cancel_bookings(self, request, queryset):
         cancelled = 0
         for booking in queryset.filter(status=Booking.Status.CONFIRMED):
@@ -57,7 +64,8 @@ class BookingAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{booking}: {error.message}", messages.ERROR)
             else:
                 cancelled += 1
-        self.message_user(request, f"Cancelled {cancelled} bookings.", messages.SUCCESS)
+        message = ngettext("Cancelled %(count)d booking.", "Cancelled %(count)d bookings.", cancelled)
+        self.message_user(request, message % {"count": cancelled}, messages.SUCCESS)
 
 
 @admin.register(Series)
@@ -111,10 +119,10 @@ class BookingRuleAdmin(admin.ModelAdmin):
     filter_horizontal = ("only_groups",)
     fieldsets = (
         (
-            "Applies to",
-            {"fields": ("room", "group"), "description": "Leave both empty for the school's rules."},
+            _("Applies to"),
+            {"fields": ("room", "group"), "description": _("Leave both empty for the school's rules.")},
         ),
-        ("Limits (empty: inherited)", {"fields": LIMITS}),
-        ("Check-in", {"fields": ("check_in_minutes",)}),
-        ("Who may book the room", {"fields": ("only_groups",)}),
+        (_("Limits (empty: inherited)"), {"fields": LIMITS}),
+        (_("Check-in"), {"fields": ("check_in_minutes",)}),
+        (_("Who may book the room"), {"fields": ("only_groups",)}),
     )

@@ -10,13 +10,14 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay
 from django.utils import timezone
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext as _
 
 from rooms.models import Room
 
 from .models import Booking, Conflict, WaitlistEntry
 
 SCHOOL_DAY = (time(8), time(18))  # the hours a room is counted as available
-WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 HOURS = list(range(7, 19))
 
 
@@ -60,7 +61,7 @@ class Report:
         peak = max(self.by_hour.values(), default=0) or 1
         return [
             {
-                "day": WEEKDAYS[day - 1],
+                "day": WEEKDAYS_ABBR[day - 1],
                 "cells": [
                     {
                         "hour": hour,
@@ -153,16 +154,16 @@ def bars(rooms: list[RoomFigures], key: str, *, percent: bool = False) -> dict:
 
 def charts(report: Report) -> list[dict]:
     return [
-        {"title": "Conflicts per room", "chart": bars(report.top("conflicts"), "conflicts")},
+        {"title": _("Conflicts per room"), "chart": bars(report.top("conflicts"), "conflicts")},
         {
-            "title": "High-demand rooms (conflicts + waitlist joins)",
+            "title": _("High-demand rooms (conflicts + waitlist joins)"),
             "chart": bars(report.top("demand"), "demand"),
         },
         {
-            "title": "Utilisation (school hours booked)",
+            "title": _("Utilisation (school hours booked)"),
             "chart": bars(report.top("utilisation"), "utilisation", percent=True),
         },
-        {"title": "Waitlist length now", "chart": bars(report.top("waiting_now"), "waiting_now")},
+        {"title": _("Waitlist length now"), "chart": bars(report.top("waiting_now"), "waiting_now")},
     ]
 
 

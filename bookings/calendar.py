@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from rooms.schoolcalendar import calendar as school_calendar
@@ -41,7 +42,8 @@ def feed(teacher: Teacher, *, host: str) -> bytes:
     calendar.add("prodid", "-//Roomclaim//Room bookings//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"Room bookings: {teacher.name}")
+    with translation.override(teacher.mail_language):  # a calendar app sends no language of its own
+        calendar.add("x-wr-calname", _("Room bookings: %(name)s") % {"name": teacher.name})
     bookings = Booking.objects.filter(teacher=teacher, end__gte=timezone.now() - HISTORY).select_related(
         "room__building"
     )

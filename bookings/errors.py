@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import InterfaceError, InternalError, OperationalError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from psycopg.errors import IdleInTransactionSessionTimeout, TransactionTimeout
 
 if TYPE_CHECKING:
@@ -28,21 +30,22 @@ SERVER_ERROR = "SERVER_ERROR"
 NOT_FOUND = "NOT_FOUND"
 CSRF_FAILED = "CSRF_FAILED"
 
+# In the language of the request that met the error; the codes never change.
 MESSAGES = {
-    BOOKING_CONFLICT: "Another teacher is currently booking this room",
-    ROOM_NOT_AVAILABLE: "Room is not available for the selected time period",
-    ROOM_NOT_FOUND: "Room not found",
-    BOOKING_NOT_FOUND: "Booking not found",
-    INVALID_INPUT: "Please correct the highlighted fields",
-    NOT_AUTHENTICATED: "Log in to continue.",
-    SERVICE_BUSY: "Booking is briefly unavailable, please try again",
-    OUTCOME_UNKNOWN: (
+    BOOKING_CONFLICT: gettext_lazy("Another teacher is currently booking this room"),
+    ROOM_NOT_AVAILABLE: gettext_lazy("Room is not available for the selected time period"),
+    ROOM_NOT_FOUND: gettext_lazy("Room not found"),
+    BOOKING_NOT_FOUND: gettext_lazy("Booking not found"),
+    INVALID_INPUT: gettext_lazy("Please correct the highlighted fields"),
+    NOT_AUTHENTICATED: gettext_lazy("Log in to continue."),
+    SERVICE_BUSY: gettext_lazy("Booking is briefly unavailable, please try again"),
+    OUTCOME_UNKNOWN: gettext_lazy(
         "Booking is briefly unavailable and we could not confirm whether your request was "
         "saved; check My bookings before you try again"
     ),
-    SERVER_ERROR: "Something went wrong and nothing was booked; please try again",
-    NOT_FOUND: "Not found",
-    CSRF_FAILED: "Your page is out of date; reload it and try again",
+    SERVER_ERROR: gettext_lazy("Something went wrong and nothing was booked; please try again"),
+    NOT_FOUND: gettext_lazy("Not found"),
+    CSRF_FAILED: gettext_lazy("Your page is out of date; reload it and try again"),
 }
 
 STATUS = {
@@ -85,7 +88,7 @@ class BookingError(Exception):
     conflicting_dates: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.message = self.message or MESSAGES[self.code]
+        self.message = self.message or str(MESSAGES[self.code])
         super().__init__(self.message)
 
     @property
@@ -110,7 +113,7 @@ class BookingError(Exception):
     def booked_by(cls, booking: Booking) -> BookingError:
         return cls(
             ROOM_NOT_AVAILABLE,
-            f"Room already booked by {booking.teacher.name}",
+            _("Room already booked by %(name)s") % {"name": booking.teacher.name},
             conflicting_booking=booking,
         )
 

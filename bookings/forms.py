@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from rooms.models import Room
 from rooms.schoolcalendar import PeriodError, calendar
@@ -15,7 +17,7 @@ from teachers.models import Teacher
 from . import services
 from .errors import ROOM_NOT_AVAILABLE, BookingError
 from .models import Booking, Series
-from .rules import MAX_ATTENDEES, period_errors, series_errors
+from .rules import MAX_ATTENDEES, attendees_error, period_errors, series_errors
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -45,8 +47,10 @@ class PeriodForm(forms.Form):
     """A period by its times (``start``, ``end``), or by the school's periods: ``date``
     with ``period`` and, for a run, ``to_period``."""
 
-    start = LocalDateTimeField(required=False, help_text="Local time, e.g. 2026-12-01T10:00")
-    end = LocalDateTimeField(required=False, help_text="Local time, e.g. 2026-12-01T11:00")
+    start = LocalDateTimeField(
+        label=_("Start"), required=False, help_text=_("Local time, e.g. 2026-12-01T10:00")
+    )
+    end = LocalDateTimeField(label=_("End"), required=False, help_text=_("Local time, e.g. 2026-12-01T11:00"))
     date = forms.DateField(required=False, widget=forms.HiddenInput)
     period = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     to_period = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
@@ -65,7 +69,7 @@ class PeriodForm(forms.Form):
     def _by_period(self, cleaned) -> None:
         if cleaned.get("date") is None:
             if "date" not in self.errors:
-                self.add_error("date", "Say which day (with a period).")
+                self.add_error("date", _("Say which day (with a period)."))
             return
         try:
             cleaned["start"], cleaned["end"] = calendar().run_of_periods(
@@ -80,21 +84,23 @@ class HoldForm(PeriodForm):
 
 
 class ClaimForm(PeriodForm):
-    attendees = forms.IntegerField(required=False, min_value=1, max_value=MAX_ATTENDEES)
-    purpose = forms.CharField(required=False, max_length=200, strip=True)
+    attendees = forms.IntegerField(label=_("Attendees"), required=False, min_value=1, max_value=MAX_ATTENDEES)
+    purpose = forms.CharField(label=_("Purpose"), required=False, max_length=200, strip=True)
     repeat = forms.ChoiceField(
         required=False,
-        choices=[("", "Does not repeat"), *Series.Rule.choices],
-        label="Repeat",
+        choices=[("", _("Does not repeat")), *Series.Rule.choices],
+        label=_("Repeat"),
     )
-    until = forms.DateField(required=False, label="Until", widget=forms.DateInput(attrs={"type": "date"}))
-    free_dates_only = forms.BooleanField(required=False, label="If some dates are taken, book the free ones")
+    until = forms.DateField(required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    free_dates_only = forms.BooleanField(
+        required=False, label=_("If some dates are taken, book the free ones")
+    )
     for_teacher = forms.ModelChoiceField(
         queryset=Teacher.objects.filter(is_active=True),
         required=False,
-        label="Book for",
+        label=_("Book for"),
         widget=forms.HiddenInput,
-        error_messages={"invalid_choice": "Choose a teacher from the list."},
+        error_messages={"invalid_choice": _("Choose a teacher from the list.")},
     )
 
 
@@ -102,19 +108,23 @@ class MoveForm(forms.Form):
     """A booking's new room, period, attendees or purpose; what is left out stays."""
 
     room = forms.ModelChoiceField(
-        queryset=Room.objects.filter(is_active=True).select_related("building"), required=False
+        label=_("Room"),
+        queryset=Room.objects.filter(is_active=True).select_related("building"),
+        required=False,
     )
-    start = LocalDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    end = LocalDateTimeField(required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    attendees = forms.IntegerField(required=False, min_value=1, max_value=MAX_ATTENDEES)
-    purpose = forms.CharField(required=False, max_length=200, strip=True)
+    start = LocalDateTimeField(
+        label=_("Start"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    end = LocalDateTimeField(
+        label=_("End"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    attendees = forms.IntegerField(label=_("Attendees"), required=False, min_value=1, max_value=MAX_ATTENDEES)
+    purpose = forms.CharField(label=_("Purpose"), required=False, max_length=200, strip=True)
 
     def __init__(self, *args, booking: Booking, **kwargs):
         super().__init__(*args, **kwargs)
         self.booking = booking
-        self.fields["room"].label_from_instance = lambda room: (
-            f"{room.name} ({room.building.name}, {room.capacity} seats)"
-        )
+        self.fields["room"].label_from_instance = _room_label
 
     def clean(self):
         cleaned = super().clean()
@@ -142,7 +152,8 @@ class MoveForm(forms.Form):
 
 
 def _room_label(room: Room) -> str:
-    return f"{room.name} ({room.building.name}, {room.capacity} seats)"
+    seats = ngettext("%(building)s, %(seats)d seat", "%(building)s, %(seats)d seats", room.capacity)
+    return f"{room.name} ({seats % {'building': room.building.name, 'seats': room.capacity}})"
 
 
 def add_service_errors(form: forms.Form, error: BookingError) -> None:
@@ -167,22 +178,23 @@ class AnalyticsForm(forms.Form):
     MAX_SPAN = timedelta(days=400)
     EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         for name, day in (("start", start), ("end", end)):
             if day and not self.EARLIEST <= day <= self.LATEST:
-                self.add_error(name, f"Choose a date from {self.EARLIEST:%Y} to {self.LATEST:%Y}.")
+                message = _("Choose a date from %(first)s to %(last)s.")
+                self.add_error(name, message % {"first": self.EARLIEST.year, "last": self.LATEST.year})
                 cleaned[name] = None
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if end < start:
-                self.add_error("end", "The end must not be before the start.")
+                self.add_error("end", _("The end must not be before the start."))
             elif end - start > self.MAX_SPAN:
-                self.add_error("end", "Choose at most about a year.")
+                self.add_error("end", _("Choose at most about a year."))
         return cleaned
 
     def __init__(self, *args, **kwargs):
@@ -254,7 +266,7 @@ class BookingAddForm(forms.ModelForm):
             if not error.errors:
                 message = error.message
                 if error.code == ROOM_NOT_AVAILABLE and error.conflicting_dates:
-                    message += ". Tick the repeat option to book the free dates only."
+                    message += _(". Tick the repeat option to book the free dates only.")
                 self.add_error(None, message)
 
 
@@ -270,7 +282,5 @@ class BookingChangeForm(forms.ModelForm):
         attendees = self.cleaned_data["attendees"]
         room = self.instance.room
         if attendees is not None and attendees > room.capacity:
-            raise forms.ValidationError(
-                f"{room.name} seats {room.capacity}; {attendees} attendees will not fit."
-            )
+            raise forms.ValidationError(attendees_error(room, attendees))
         return attendees

@@ -7,6 +7,7 @@ from django.db import connections, models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Period(models.Func):
@@ -37,36 +38,50 @@ class BookingQuerySet(models.QuerySet):
 
 class Booking(models.Model):
     class Status(models.TextChoices):
-        CONFIRMED = "confirmed", "Confirmed"
-        CANCELLED = "cancelled", "Cancelled"
-        RELEASED = "released", "Released (not checked in)"
+        CONFIRMED = "confirmed", _("Confirmed")
+        CANCELLED = "cancelled", _("Cancelled")
+        RELEASED = "released", _("Released (not checked in)")
 
     room = models.ForeignKey("rooms.Room", on_delete=models.PROTECT, related_name="bookings")
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("teacher"), on_delete=models.PROTECT, related_name="bookings"
+    )
     # The period is half-open, [start, end): a booking ending at 11:00 and one starting
     # at 11:00 do not overlap.
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
-    attendees = models.PositiveIntegerField(null=True, blank=True)
-    purpose = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    attendees = models.PositiveIntegerField(_("attendees"), null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     series = models.ForeignKey(
-        "bookings.Series", on_delete=models.SET_NULL, null=True, blank=True, related_name="bookings"
+        "bookings.Series",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("series"),
     )
     # Check-in (when the room's rules ask for it): a booking not checked in by
     # ``check_in_by`` is released by the sweeper, and its period offered to the waitlist.
-    check_in_by = models.DateTimeField(null=True, blank=True)
-    checked_in_at = models.DateTimeField(null=True, blank=True)
+    check_in_by = models.DateTimeField(_("check in by"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     # Who made the booking when it was not the teacher (staff booking for a colleague).
     booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by"),
     )
 
     objects = BookingQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         ordering = ["start", "room__name"]
         constraints = [
             models.CheckConstraint(
@@ -86,7 +101,7 @@ class Booking(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.room} {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M} ({self.status})"
+        return f"{self.room} {self.start:%Y-%m-%d %H:%M}-{self.end:%H:%M} ({self.get_status_display()})"
 
     @property
     def is_confirmed(self) -> bool:
@@ -97,34 +112,48 @@ class Series(models.Model):
     """Bookings that repeat: every week on one weekday, or every school day, until a date."""
 
     class Rule(models.TextChoices):
-        WEEKLY = "weekly", "Every week on this weekday"
-        SCHOOL_DAYS = "school_days", "Every school day (Monday to Friday)"
+        WEEKLY = "weekly", _("Every week on this weekday")
+        SCHOOL_DAYS = "school_days", _("Every school day (Monday to Friday)")
 
     room = models.ForeignKey("rooms.Room", on_delete=models.PROTECT, related_name="series")
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="series")
-    rule = models.CharField(max_length=12, choices=Rule.choices)
-    until = models.DateField()
-    purpose = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("teacher"), on_delete=models.PROTECT, related_name="series"
+    )
+    rule = models.CharField(_("rule"), max_length=12, choices=Rule.choices)
+    until = models.DateField(_("until"))
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "series"
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
 
     def __str__(self) -> str:
-        return f"{self.room} {self.get_rule_display().lower()} until {self.until}"
+        return _("%(room)s %(rule)s until %(until)s") % {
+            "room": self.room,
+            "rule": self.get_rule_display().lower(),
+            "until": self.until,
+        }
 
 
 class Conflict(models.Model):
     """A hold or claim that failed because someone else had the room: demand we missed."""
 
     room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="conflicts")
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    code = models.CharField(max_length=32)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("teacher"),
+        on_delete=models.CASCADE,
+        related_name="conflicts",
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    code = models.CharField(_("code"), max_length=32)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("conflict")
+        verbose_name_plural = _("conflicts")
         indexes = [models.Index(fields=["room", "created_at"], name="conflict_room_created_idx")]
 
     def __str__(self) -> str:
@@ -135,25 +164,28 @@ class WaitlistEntry(models.Model):
     """A teacher waiting for a taken room and period, first come first offered."""
 
     class Status(models.TextChoices):
-        WAITING = "waiting", "Waiting"
-        OFFERED = "offered", "Offered"
-        BOOKED = "booked", "Booked"
-        EXPIRED = "expired", "Expired"
-        LEFT = "left", "Left"
+        WAITING = "waiting", _("Waiting")
+        OFFERED = "offered", _("Offered")
+        BOOKED = "booked", _("Booked")
+        EXPIRED = "expired", _("Expired")
+        LEFT = "left", _("Left")
 
     ACTIVE = (Status.WAITING, Status.OFFERED)
 
     room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="waitlist")
-    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.WAITING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    offered_at = models.DateTimeField(null=True, blank=True)
-    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("teacher"), on_delete=models.CASCADE, related_name="waitlist"
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.WAITING)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
+    offer_expires_at = models.DateTimeField(_("offer expires at"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "waitlist entries"
+        verbose_name = _("waitlist entry")
+        verbose_name_plural = _("waitlist entries")
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -168,7 +200,12 @@ class WaitlistEntry(models.Model):
         indexes = [models.Index(fields=["room", "status", "start"], name="waitlist_room_status_idx")]
 
     def __str__(self) -> str:
-        return f"{self.teacher} waits for {self.room} {self.start:%Y-%m-%d %H:%M} ({self.status})"
+        return _("%(teacher)s waits for %(room)s %(start)s (%(status)s)") % {
+            "teacher": self.teacher,
+            "room": self.room,
+            "start": f"{self.start:%Y-%m-%d %H:%M}",
+            "status": self.get_status_display(),
+        }
 
     @property
     def claim_path(self) -> str:
@@ -190,40 +227,52 @@ class Notification(models.Model):
     ``send_notifications``, so a slow mail server never holds a request up."""
 
     class Kind(models.TextChoices):
-        BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
-        CANCELLED_BY_ADMIN = "cancelled_by_admin", "Booking cancelled by an admin"
-        WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
-        REMINDER = "reminder", "Reminder before a booking"
-        BOOKED_FOR_YOU = "booked_for_you", "Booked for you by a colleague"
-        MOVED = "moved", "Booking moved by a colleague"
-        RELEASED = "released", "Booking released (not checked in)"
+        BOOKING_CONFIRMED = "booking_confirmed", _("Booking confirmed")
+        CANCELLED_BY_ADMIN = "cancelled_by_admin", _("Booking cancelled by an admin")
+        WAITLIST_OFFER = "waitlist_offer", _("Waitlist offer")
+        REMINDER = "reminder", _("Reminder before a booking")
+        BOOKED_FOR_YOU = "booked_for_you", _("Booked for you by a colleague")
+        MOVED = "moved", _("Booking moved by a colleague")
+        RELEASED = "released", _("Booking released (not checked in)")
 
     teacher = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("teacher"),
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # What the mail is about; it is rendered when sent, so the hot path only inserts a row.
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    entry = models.ForeignKey(
-        WaitlistEntry, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    booking = models.ForeignKey(
+        Booking, verbose_name=_("booking"), on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.TextField(blank=True)
+    entry = models.ForeignKey(
+        WaitlistEntry,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entry"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
     # When a sender may next try it (later after each failure), and until when a sender
     # that took it has it to itself (a sender that crashed gives it up by this time).
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    leased_until = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    leased_until = models.DateTimeField(_("leased until"), null=True, blank=True)
     # Not sent, and never will be: what it announced no longer holds, or it kept failing.
-    dropped_at = models.DateTimeField(null=True, blank=True)
-    dropped_reason = models.CharField(max_length=200, blank=True)
+    dropped_at = models.DateTimeField(_("dropped at"), null=True, blank=True)
+    dropped_reason = models.CharField(_("dropped reason"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         indexes = [models.Index(fields=["sent_at", "next_attempt_at"], name="notification_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.teacher}"
+        return _("%(kind)s for %(teacher)s") % {"kind": self.get_kind_display(), "teacher": self.teacher}
 
 
 class BookingRule(models.Model):
@@ -233,35 +282,48 @@ class BookingRule(models.Model):
     fixed limits in ``bookings.rules`` apply (12 hours long, a year ahead)."""
 
     room = models.OneToOneField(
-        "rooms.Room", on_delete=models.CASCADE, null=True, blank=True, related_name="booking_rule"
-    )
-    group = models.OneToOneField(
-        "auth.Group", on_delete=models.CASCADE, null=True, blank=True, related_name="booking_rule"
-    )
-    max_length_minutes = models.PositiveIntegerField("longest booking (minutes)", null=True, blank=True)
-    max_days_ahead = models.PositiveIntegerField("how far ahead (days)", null=True, blank=True)
-    min_notice_minutes = models.PositiveIntegerField("minimum notice (minutes)", null=True, blank=True)
-    max_upcoming_bookings = models.PositiveIntegerField(
-        "upcoming bookings per teacher", null=True, blank=True
-    )
-    max_hours_per_week = models.PositiveIntegerField(
-        "booked hours per teacher per week", null=True, blank=True
-    )
-    max_series_dates = models.PositiveIntegerField("dates in one series", null=True, blank=True)
-    check_in_minutes = models.PositiveIntegerField(
-        "check-in within (minutes)",
+        "rooms.Room",
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
-        help_text="School or room only: a booking not checked in this long after its start is released.",
+        related_name="booking_rule",
+        verbose_name=_("room"),
+    )
+    group = models.OneToOneField(
+        "auth.Group",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="booking_rule",
+        verbose_name=_("group"),
+    )
+    max_length_minutes = models.PositiveIntegerField(_("longest booking (minutes)"), null=True, blank=True)
+    max_days_ahead = models.PositiveIntegerField(_("how far ahead (days)"), null=True, blank=True)
+    min_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), null=True, blank=True)
+    max_upcoming_bookings = models.PositiveIntegerField(
+        _("upcoming bookings per teacher"), null=True, blank=True
+    )
+    max_hours_per_week = models.PositiveIntegerField(
+        _("booked hours per teacher per week"), null=True, blank=True
+    )
+    max_series_dates = models.PositiveIntegerField(_("dates in one series"), null=True, blank=True)
+    check_in_minutes = models.PositiveIntegerField(
+        _("check-in within (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("School or room only: a booking not checked in this long after its start is released."),
     )
     only_groups = models.ManyToManyField(
         "auth.Group",
         blank=True,
         related_name="bookable_rooms",
-        help_text="Room only: only members of these groups may book the room (empty: everyone).",
+        help_text=_("Room only: only members of these groups may book the room (empty: everyone)."),
+        verbose_name=_("only groups"),
     )
 
     class Meta:
+        verbose_name = _("booking rule")
+        verbose_name_plural = _("booking rules")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(room__isnull=True) | models.Q(group__isnull=True), name="rule_one_scope"
@@ -270,16 +332,16 @@ class BookingRule(models.Model):
 
     def __str__(self) -> str:
         if self.room_id:
-            return f"Rules for {self.room}"
+            return _("Rules for %(room)s") % {"room": self.room}
         if self.group_id:
-            return f"Rules for the group {self.group}"
-        return "The school's rules"
+            return _("Rules for the group %(group)s") % {"group": self.group}
+        return str(_("The school's rules"))
 
     def clean(self) -> None:
         if self.room_id and self.group_id:
-            raise ValidationError("A rule is for the school, one room or one group: choose one.")
+            raise ValidationError(_("A rule is for the school, one room or one group: choose one."))
         school_wide = BookingRule.objects.filter(room__isnull=True, group__isnull=True).exclude(pk=self.pk)
         if not self.room_id and not self.group_id and school_wide.exists():
             raise ValidationError(
-                "The school's rules exist already: change those, or choose a room or group."
+                _("The school's rules exist already: change those, or choose a room or group.")
             )

@@ -22,7 +22,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from teachers.models import Teacher
 
@@ -86,13 +86,15 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "offer_minutes": max(1, round(settings.WAITLIST_OFFER_SECONDS / 60)),
     }
     name = f"email/{notification.kind}"
-    message = EmailMultiAlternatives(
-        subject=render_to_string(f"{name}_subject.txt", context).strip(),
-        body=render_to_string(f"{name}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[notification.teacher.email],
-    )
-    message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
+    # In the teacher's language (their choice, else the school's), not the sender's.
+    with translation.override(notification.teacher.mail_language):
+        message = EmailMultiAlternatives(
+            subject=render_to_string(f"{name}_subject.txt", context).strip(),
+            body=render_to_string(f"{name}.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notification.teacher.email],
+        )
+        message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
     return message
 
 

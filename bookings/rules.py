@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rooms.settings_cache import Cached
 
@@ -29,24 +31,30 @@ def period_errors(start: datetime, end: datetime) -> dict[str, str]:
     """The rules every booking period obeys."""
     now = timezone.now()
     if end <= start:
-        return {"end": "The end must be after the start."}
+        return {"end": _("The end must be after the start.")}
     if start < now.replace(second=0, microsecond=0):
-        return {"start": "The start is in the past."}
+        return {"start": _("The start is in the past.")}
     if start > now + MAX_AHEAD:
-        return {"start": "Bookings open at most a year ahead."}
+        return {"start": _("Bookings open at most a year ahead.")}
     if end - start > MAX_LENGTH:
-        return {"end": "A booking may last at most 12 hours."}
+        return {"end": _("A booking may last at most 12 hours.")}
     return {}
+
+
+def attendees_error(room, attendees: int) -> str:
+    """What a group too big for the room is told."""
+    message = _("%(room)s seats %(seats)d; %(attendees)d attendees will not fit.")
+    return message % {"room": room.name, "seats": room.capacity, "attendees": attendees}
 
 
 def series_errors(first_day: date, until: date | None) -> dict[str, str]:
     """The rules for the last date of a repeating booking that starts on ``first_day``."""
     if until is None:
-        return {"until": "Say until when the booking repeats."}
+        return {"until": _("Say until when the booking repeats.")}
     if until < first_day:
-        return {"until": "The last date must not be before the first."}
+        return {"until": _("The last date must not be before the first.")}
     if until > first_day + MAX_AHEAD:
-        return {"until": "A series may run at most a year."}
+        return {"until": _("A series may run at most a year.")}
     return {}
 
 
@@ -152,7 +160,7 @@ def limits_for(teacher, room_id: int) -> Limits:
     generous: dict[str, object] = {}
     for group_id in group_ids & rules.groups.keys():
         for limit, value in rules.groups[group_id].items():
-            better = next(pick for _, (name, _, pick) in _FIELDS.items() if name == limit)
+            better = next(pick for name, _label, pick in _FIELDS.values() if name == limit)
             generous[limit] = better(generous[limit], value) if limit in generous else value
     return Limits(
         **{**values, **generous},
@@ -161,37 +169,77 @@ def limits_for(teacher, room_id: int) -> Limits:
     )
 
 
-def _duration(length: timedelta) -> str:
+def _in_units(length: timedelta) -> tuple[str, int]:
+    """A length in its largest whole unit: ("days", 2), ("hours", 3) or ("minutes", 45)."""
     minutes = int(length.total_seconds() // 60)
     if minutes % (24 * 60) == 0 and minutes >= 24 * 60:
-        days = minutes // (24 * 60)
-        return f"{days} day{'s' if days != 1 else ''}"
+        return "days", minutes // (24 * 60)
     if minutes % 60 == 0:
-        hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minutes"
+        return "hours", minutes // 60
+    return "minutes", minutes
+
+
+def _duration(length: timedelta) -> str:
+    unit, count = _in_units(length)
+    if unit == "days":
+        return ngettext("%(count)d day", "%(count)d days", count) % {"count": count}
+    if unit == "hours":
+        return ngettext("%(count)d hour", "%(count)d hours", count) % {"count": count}
+    return ngettext("%(count)d minute", "%(count)d minutes", count) % {"count": count}
+
+
+def _notice_error(length: timedelta) -> str:
+    unit, count = _in_units(length)
+    if unit == "days":
+        message = ngettext(
+            "Bookings need at least %(count)d day's notice.",
+            "Bookings need at least %(count)d days' notice.",
+            count,
+        )
+    elif unit == "hours":
+        message = ngettext(
+            "Bookings need at least %(count)d hour's notice.",
+            "Bookings need at least %(count)d hours' notice.",
+            count,
+        )
+    else:
+        message = ngettext(
+            "Bookings need at least %(count)d minute's notice.",
+            "Bookings need at least %(count)d minutes' notice.",
+            count,
+        )
+    return message % {"count": count}
 
 
 def limit_errors(limits: Limits, *, room_name: str, start: datetime, end: datetime) -> dict[str, str]:
     """The school's rules for one period (those that need no counting), by field."""
     now = timezone.now()
     if not limits.allowed:
-        return {"room": f"Only {_listed(limits.only_groups)} can book {room_name}."}
+        return {
+            "room": _("Only %(groups)s can book %(room)s.")
+            % {"groups": _listed(limits.only_groups), "room": room_name}
+        }
     if end - start > limits.max_length:
-        return {"end": f"Bookings can be at most {_duration(limits.max_length)} long."}
+        return {
+            "end": _("Bookings can be at most %(length)s long.") % {"length": _duration(limits.max_length)}
+        }
     if start > now + limits.max_ahead:
-        return {"start": f"Bookings can be made at most {_duration(limits.max_ahead)} ahead."}
+        return {
+            "start": _("Bookings can be made at most %(length)s ahead.")
+            % {"length": _duration(limits.max_ahead)}
+        }
     if limits.min_notice and start < now + limits.min_notice:
-        notice = _duration(limits.min_notice)
-        notice += "'" if notice.endswith("s") else "'s"  # 30 minutes' notice, 1 hour's notice
-        return {"start": f"Bookings need at least {notice} notice."}
+        return {"start": _notice_error(limits.min_notice)}
     return {}
 
 
 def series_limit_errors(limits: Limits, dates: int) -> dict[str, str]:
     if dates > limits.max_series_dates:
         most = limits.max_series_dates
-        return {"until": f"A series can have at most {most} dates; choose an earlier last date."}
+        return {
+            "until": _("A series can have at most %(most)d dates; choose an earlier last date.")
+            % {"most": most}
+        }
     return {}
 
 
@@ -210,9 +258,8 @@ def count_errors(
     if limits.max_upcoming is not None:
         upcoming = mine.filter(end__gt=now).count()
         if upcoming + len(new) > limits.max_upcoming:
-            return {
-                "start": f"You can have at most {limits.max_upcoming} upcoming bookings; you have {upcoming}."
-            }
+            message = _("You can have at most %(most)d upcoming bookings; you have %(upcoming)d.")
+            return {"start": message % {"most": limits.max_upcoming, "upcoming": upcoming}}
     if limits.max_hours_per_week is not None:
         weeks: dict[date, timedelta] = {}
         for begins, ends in new:
@@ -230,11 +277,17 @@ def count_errors(
                 timedelta(0),
             )
             if booked + adding > timedelta(hours=limits.max_hours_per_week):
+                message = _(
+                    "You can book at most %(most)s hours a week; the week of %(monday)s has %(booked)s "
+                    "booked already."
+                )
                 return {
-                    "start": (
-                        f"You can book at most {limits.max_hours_per_week} hours a week; the week of "
-                        f"{monday.day} {monday:%b} has {_hours(booked)} booked already."
-                    )
+                    "start": message
+                    % {
+                        "most": limits.max_hours_per_week,
+                        "monday": formats.date_format(monday, "DAY_SHORT_MONTH_FORMAT"),
+                        "booked": _hours(booked),
+                    }
                 }
     return {}
 
@@ -250,7 +303,9 @@ def _hours(length: timedelta) -> str:
 
 
 def _listed(names: tuple[str, ...]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" or {names[-1]}"
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s or %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def rooms_closed_to(teacher) -> dict[int, str]:
@@ -261,7 +316,7 @@ def rooms_closed_to(teacher) -> dict[int, str]:
         return {}
     mine = _group_ids(teacher)
     return {
-        room_id: f"only {_listed(tuple(sorted(groups.values())))} can book it"
+        room_id: _("only %(groups)s can book it") % {"groups": _listed(tuple(sorted(groups.values())))}
         for room_id, groups in only.items()
         if not mine & groups.keys()
     }

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rooms.schoolcalendar import calendar
 
@@ -158,16 +160,26 @@ def series_payload(series, bookings, skipped) -> dict[str, Any]:
     }
 
 
-# How a series' skipped date that another booking has is worded (the service words it,
-# ``skipped_in_words`` counts these apart from closed dates).
-TAKEN = "booked by "
+class Taken(str):
+    """Why a series skipped a date that another booking has (“booked by Ada”), told apart
+    from a closed date's reason by its type, whatever the language."""
+
+    @classmethod
+    def by(cls, name: str) -> Taken:
+        return cls(_("booked by %(name)s") % {"name": name})
 
 
 def skipped_in_words(skipped: dict) -> str:
     """“, 2 taken dates skipped, 1 closed date skipped”: what a series left out, and why."""
-    taken = sum(1 for reason in skipped.values() if reason.startswith(TAKEN))
+    taken = sum(1 for reason in skipped.values() if isinstance(reason, Taken))
+    closed = len(skipped) - taken
     words = ""
-    for count, kind in ((taken, "taken"), (len(skipped) - taken, "closed")):
-        if count:
-            words += f", {count} {kind} date{'s' if count != 1 else ''} skipped"
+    if taken:
+        words += ngettext(", %(count)d taken date skipped", ", %(count)d taken dates skipped", taken) % {
+            "count": taken
+        }
+    if closed:
+        words += ngettext(", %(count)d closed date skipped", ", %(count)d closed dates skipped", closed) % {
+            "count": closed
+        }
     return words

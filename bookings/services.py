@@ -27,6 +27,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rooms.models import Room
 from rooms.schoolcalendar import calendar
@@ -50,12 +51,13 @@ from .rules import (
     CONFLICT_RECORD_WINDOW,
     MAX_OCCURRENCES,
     Limits,
+    attendees_error,
     count_errors,
     limit_errors,
     limits_for,
     series_limit_errors,
 )
-from .serializers import TAKEN
+from .serializers import Taken
 from .waitlist import Offers, mark_booked, offer_after_commit, offers_on
 
 logger = logging.getLogger(__name__)
@@ -245,7 +247,7 @@ def booking_create(
     _acquire_or_conflict(teacher=actor, room_id=room_id, start=start, end=end)
     with _claiming(teacher=actor, room_id=room_id, start=start, end=end):
         if not teacher.is_active:
-            raise BookingError.invalid("teacher", "This account is disabled.")
+            raise BookingError.invalid("teacher", _("This account is disabled."))
         limits = limits_for(teacher, room_id)
 
         def claim(commit: _Commit) -> Booking:
@@ -351,10 +353,12 @@ def series_create(
     guarantees as a single claim: row lock, rules, overlap check, exclusion constraint."""
     periods = series_periods(start, end, rule=rule, until=until)
     if not periods:
-        raise BookingError.invalid("until", "No school day falls between the start and this date.")
+        raise BookingError.invalid("until", _("No school day falls between the start and this date."))
     if len(periods) > MAX_OCCURRENCES:
         raise BookingError.invalid(
-            "until", f"A series may have at most {MAX_OCCURRENCES} dates; choose an earlier last date."
+            "until",
+            _("A series may have at most %(most)d dates; choose an earlier last date.")
+            % {"most": MAX_OCCURRENCES},
         )
     actor = booked_by or teacher
     for_someone = actor.pk != teacher.pk
@@ -409,7 +413,7 @@ def series_create(
                 )
                 notifications.enqueue(teacher=teacher, kind=kind, booking=bookings[0])
                 commit.started = True
-            skipped = {**closed, **{day: f"{TAKEN}{b.teacher.name}" for day, b in taken.items()}}
+            skipped = {**closed, **{day: Taken.by(b.teacher.name) for day, b in taken.items()}}
             return series, bookings, dict(sorted(skipped.items()))
 
         def find() -> tuple[Series, list[Booking], dict[date, str]] | None:
@@ -471,7 +475,8 @@ def _series_refused(taken: dict[date, Booking], *, total: int) -> BookingError:
     listed = ", ".join(day.isoformat() for day in dates[:10]) + (" …" if len(dates) > 10 else "")
     return BookingError(
         ROOM_NOT_AVAILABLE,
-        f"Room already booked on {len(dates)} of the {total} dates ({listed}), first by {first.teacher.name}",
+        _("Room already booked on %(taken)d of the %(total)d dates (%(listed)s), first by %(name)s")
+        % {"taken": len(dates), "total": total, "listed": listed, "name": first.teacher.name},
         conflicting_booking=first,
         conflicting_dates=[day.isoformat() for day in dates],
     )
@@ -485,7 +490,7 @@ def series_cancel(*, series_id: int, teacher: Teacher) -> list[Booking]:
         with transaction.atomic():
             series = Series.objects.filter(pk=series_id, teacher=teacher).first()
             if series is None:
-                raise BookingError(BOOKING_NOT_FOUND, "Series not found")
+                raise BookingError(BOOKING_NOT_FOUND, _("Series not found"))
             upcoming = list(
                 series.bookings.confirmed()
                 .filter(start__gt=timezone.now())
@@ -520,7 +525,7 @@ def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False)
             if not booking.is_confirmed:
                 return booking
             if booking.end <= timezone.now() and not as_admin:
-                raise BookingError.invalid("booking", "A booking that has ended cannot be cancelled.")
+                raise BookingError.invalid("booking", _("A booking that has ended cannot be cancelled."))
             _do_cancel(booking)
             if as_admin and booking.teacher_id != teacher.pk:
                 notifications.enqueue(
@@ -584,10 +589,10 @@ def booking_move(
                 )
                 if not booking.is_confirmed:
                     raise BookingError.invalid(
-                        "booking", "This booking was cancelled; book the room again instead."
+                        "booking", _("This booking was cancelled; book the room again instead.")
                     )
                 if booking.end <= timezone.now():
-                    raise BookingError.invalid("booking", "A booking that has ended cannot be moved.")
+                    raise BookingError.invalid("booking", _("A booking that has ended cannot be moved."))
                 room = rooms.get(room_id)
                 if moving:
                     _check_room(
@@ -603,9 +608,7 @@ def booking_move(
                         raise BookingError.booked_by(clash)
                     _check_counts(limits, teacher=teacher, new=[(start, end)], moving=booking)
                 elif attendees is not None and attendees > room.capacity:
-                    raise BookingError.invalid(
-                        "attendees", f"{room.name} seats {room.capacity}; {attendees} attendees will not fit."
-                    )
+                    raise BookingError.invalid("attendees", attendees_error(room, attendees))
                 before = copy.copy(booking)
                 booking.room, booking.start, booking.end = room, start, end
                 booking.attendees, booking.purpose = attendees, purpose
@@ -660,17 +663,21 @@ def booking_check_in(*, booking_id: int, teacher: Teacher) -> Booking:
             raise BookingError(BOOKING_NOT_FOUND)
         if booking.status == Booking.Status.RELEASED:
             raise BookingError.invalid(
-                "booking", "Too late: the booking was released because nobody checked in."
+                "booking", _("Too late: the booking was released because nobody checked in.")
             )
         if not booking.is_confirmed:
-            raise BookingError.invalid("booking", "This booking was cancelled.")
+            raise BookingError.invalid("booking", _("This booking was cancelled."))
         if booking.checked_in_at:
             return booking
         if booking.check_in_by is None:
-            raise BookingError.invalid("booking", f"{booking.room.name} needs no check-in.")
+            raise BookingError.invalid(
+                "booking", _("%(room)s needs no check-in.") % {"room": booking.room.name}
+            )
         opens = booking.start - timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES)
         if now < opens:
-            raise BookingError.invalid("booking", f"Check-in opens at {timezone.localtime(opens):%H:%M}.")
+            raise BookingError.invalid(
+                "booking", _("Check-in opens at %(time)s.") % {"time": f"{timezone.localtime(opens):%H:%M}"}
+            )
         booking.checked_in_at = now
         booking.save(update_fields=["checked_in_at"])
     return booking
@@ -758,12 +765,11 @@ def _check_room(
     if offers.held_until is not None:
         until = timezone.localtime(offers.held_until)
         raise BookingError(
-            ROOM_NOT_AVAILABLE, f"Room is held for a teacher on the waitlist until {until:%H:%M}"
+            ROOM_NOT_AVAILABLE,
+            _("Room is held for a teacher on the waitlist until %(time)s") % {"time": f"{until:%H:%M}"},
         )
     if attendees is not None and attendees > room.capacity:
-        raise BookingError.invalid(
-            "attendees", f"{room.name} seats {room.capacity}; {attendees} attendees will not fit."
-        )
+        raise BookingError.invalid("attendees", attendees_error(room, attendees))
     return offers
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 
 from rooms.models import Room
 from rooms.schoolcalendar import PeriodTime, calendar
@@ -50,7 +51,7 @@ class Column:
         self.times = f"{start:%H:%M}\u2013{end:%H:%M}"
         self.when = f"{self.name} ({self.times})"
         self.start_value, self.end_value = f"{start:%Y-%m-%dT%H:%M}", f"{end:%Y-%m-%dT%H:%M}"
-        self.period = f"{start:%a} {start.day} {start:%b}, {self.when}"
+        self.period = f"{formats.date_format(start, 'SHORT_DAY_FORMAT')}, {self.when}"
 
 
 @dataclass
@@ -64,24 +65,21 @@ class Cell:
     @property
     def label(self) -> str:
         """What a screen reader says of the cell: “Room 101, Period 3, free”."""
-        when = self.column.when
+        purpose = self.booking.purpose if self.booking else ""
         if self.state == "mine":
-            what = f"booked by you{self._purpose}"
+            what = _("booked by you for %(purpose)s") if purpose else _("booked by you")
         elif self.state == "booked":
-            what = f"booked by {self._who}{self._purpose}"
+            what = _("booked by %(who)s for %(purpose)s") if purpose else _("booked by %(who)s")
         elif self.state == "closed":
-            what = f"closed: {self.reason}"
+            what = _("closed: %(reason)s")
         else:
-            what = {"free": "free", "held": "being booked", "past": "past"}[self.state]
-        return f"{self.room.name}, {when}, {what}"
+            what = {"free": _("free"), "held": _("being booked"), "past": _("past")}[self.state]
+        what = what % {"who": self.who, "purpose": purpose, "reason": self.reason}
+        return f"{self.room.name}, {self.column.when}, {what}"
 
     @property
     def _who(self) -> str:
-        return self.booking.teacher.name if settings.TIMETABLE_SHOWS_NAMES else "a colleague"
-
-    @property
-    def _purpose(self) -> str:
-        return f" for {self.booking.purpose}" if self.booking and self.booking.purpose else ""
+        return self.booking.teacher.name if settings.TIMETABLE_SHOWS_NAMES else _("a colleague")
 
     @property
     def who(self) -> str:
@@ -137,7 +135,10 @@ def week_grid(room: Room, monday: date, *, teacher: Teacher) -> Grid:
     by_day = {day: columns_on(day) for day in days}
     cells, holds_end = _cells([room], by_day, teacher=teacher)
     widest = max(by_day.values(), key=len)
-    rows = [Row(f"{day:%a} {day.day} {day:%b}", cells[room.pk, day], room=room, day=day) for day in days]
+    rows = [
+        Row(formats.date_format(day, "SHORT_DAY_FORMAT"), cells[room.pk, day], room=room, day=day)
+        for day in days
+    ]
     return Grid(widest, rows, holds_end)
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rooms.models import Room
 from teachers.models import Teacher
@@ -37,11 +38,13 @@ def waitlist_join(*, teacher: Teacher, room_id: int, start: datetime, end: datet
     if room is None:
         raise BookingError(ROOM_NOT_FOUND)
     if not room.bookings.overlapping(start, end).exclude(teacher=teacher).exists():
-        raise BookingError.invalid("start", "The room is free for this period: claim it instead.")
+        raise BookingError.invalid("start", _("The room is free for this period: claim it instead."))
     waiting = teacher.waitlist.filter(status__in=WaitlistEntry.ACTIVE, end__gt=timezone.now())
     if waiting.exclude(room=room, start=start, end=end).count() >= MAX_WAITING_PER_TEACHER:
         raise BookingError.invalid(
-            "start", f"You are waiting for {MAX_WAITING_PER_TEACHER} rooms already; leave one first."
+            "start",
+            _("You are waiting for %(most)d rooms already; leave one first.")
+            % {"most": MAX_WAITING_PER_TEACHER},
         )
     try:
         with transaction.atomic():
@@ -60,7 +63,7 @@ def waitlist_leave(*, teacher: Teacher, entry_id: int) -> WaitlistEntry:
             .first()
         )
         if entry is None:
-            raise BookingError(BOOKING_NOT_FOUND, "Waitlist entry not found")
+            raise BookingError(BOOKING_NOT_FOUND, _("Waitlist entry not found"))
         was_offered = entry.status == Status.OFFERED
         entry.status = Status.LEFT
         entry.save(update_fields=["status"])

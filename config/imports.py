@@ -17,6 +17,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
 
 
 class ImportFileError(Exception):
@@ -35,26 +36,25 @@ class Outcome:
     deactivated: list[str] = field(default_factory=list)
 
     def summary(self, *, dry_run: bool) -> str:
-        verb = "would be" if dry_run else "were"
         parts = [
-            f"{len(self.created)} new",
-            f"{len(self.updated)} changed",
-            f"{len(self.unchanged)} unchanged",
+            _("%(count)d new") % {"count": len(self.created)},
+            _("%(count)d changed") % {"count": len(self.updated)},
+            _("%(count)d unchanged") % {"count": len(self.unchanged)},
         ]
         if self.deactivated:
-            parts.append(f"{len(self.deactivated)} deactivated")
-        return ", ".join(parts) + (f" (a dry run: nothing {verb} saved)" if dry_run else "")
+            parts.append(_("%(count)d deactivated") % {"count": len(self.deactivated)})
+        return ", ".join(parts) + (_(" (a dry run: nothing would be saved)") if dry_run else "")
 
     def lines(self, *, dry_run: bool) -> Iterator[str]:
         """One line per change, e.g. "Created teacher ada (Ada Lovelace)"."""
         verbs = (
-            ("Would create", "Created"),
-            ("Would change", "Changed"),
-            ("Would deactivate", "Deactivated"),
+            (_("Would create %(item)s"), _("Created %(item)s")),
+            (_("Would change %(item)s"), _("Changed %(item)s")),
+            (_("Would deactivate %(item)s"), _("Deactivated %(item)s")),
         )
         for (would, did), items in zip(verbs, (self.created, self.updated, self.deactivated), strict=True):
             for item in items:
-                yield f"{would if dry_run else did} {item}"
+                yield (would if dry_run else did) % {"item": item}
 
 
 def save_changes(obj, values: dict, *, also_changed: Callable[[], list[str]] = list) -> list[str]:
@@ -82,11 +82,16 @@ def csv_rows(data: bytes, *, required: set[str]) -> Iterator[tuple[int, dict[str
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError(["The file is not UTF-8 text (save the CSV as UTF-8)."]) from None
+        raise ImportFileError([_("The file is not UTF-8 text (save the CSV as UTF-8).")]) from None
     reader = csv.DictReader(io.StringIO(text))
     missing = required - {name.strip() for name in reader.fieldnames or []}
     if missing:
-        raise ImportFileError([f"Line 1: the header lacks the column(s) {', '.join(sorted(missing))}."])
+        raise ImportFileError(
+            [
+                _("Line 1: the header lacks the column(s) %(columns)s.")
+                % {"columns": ", ".join(sorted(missing))}
+            ]
+        )
     for number, row in enumerate(reader, start=2):
         yield number, {(key or "").strip(): (value or "").strip() for key, value in row.items() if key}
 
@@ -99,7 +104,12 @@ def yes(value: str, *, column: str, default: bool) -> bool:
         return True
     if value.lower() in ("no", "n", "false", "0"):
         return False
-    raise ValueError(f"{column} “{value}” is neither yes nor no.")
+    raise ValueError(_("%(column)s “%(value)s” is neither yes nor no.") % {"column": column, "value": value})
+
+
+def on_line(number: int, problem: object) -> str:
+    """A problem with the file, told with the line it is on."""
+    return _("Line %(number)d: %(problem)s") % {"number": number, "problem": problem}
 
 
 def all_or_nothing(apply: Callable[[], Outcome], *, dry_run: bool) -> Outcome:
@@ -120,8 +130,10 @@ def all_or_nothing(apply: Callable[[], Outcome], *, dry_run: bool) -> Outcome:
 
 
 class ImportFileForm(forms.Form):
-    file = forms.FileField(help_text="A CSV file (UTF-8) with the columns described below.")
-    dry_run = forms.BooleanField(label="Dry run: only report what would change", required=False)
+    file = forms.FileField(
+        label=_("File"), help_text=_("A CSV file (UTF-8) with the columns described below.")
+    )
+    dry_run = forms.BooleanField(label=_("Dry run: only report what would change"), required=False)
 
 
 class ImportFromFileMixin:
@@ -167,7 +179,7 @@ class ImportFromFileMixin:
                 return redirect(f"admin:{meta.app_label}_{meta.model_name}_changelist")
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Import {self.model._meta.verbose_name_plural} from a file",
+            "title": _("Import %(things)s from a file") % {"things": self.model._meta.verbose_name_plural},
             "form": form,
             "problems": problems,
             "opts": self.model._meta,

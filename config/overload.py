@@ -10,15 +10,23 @@ from __future__ import annotations
 import json
 import logging
 
+from django.conf import settings
+from django.utils.translation import gettext
+
 from bookings.errors import MESSAGES, RETRY_AFTER_SECONDS, SERVICE_BUSY, STATUS
 
 logger = logging.getLogger(__name__)
 
+# Written once, in the school's language (LANGUAGE_CODE): the refusal reads nothing of the
+# request, not even its Accept-Language, so that it costs next to nothing.
+_MESSAGE = str(MESSAGES[SERVICE_BUSY])
+_HEADING = gettext("Briefly unavailable")
 _BODY_HTML = (
-    "<!doctype html><html lang=en><meta charset=utf-8><title>Briefly unavailable · Roomclaim</title>"
-    f"<h1>Briefly unavailable</h1><p>{MESSAGES[SERVICE_BUSY]}.</p></html>"
+    f"<!doctype html><html lang={settings.LANGUAGE_CODE}><meta charset=utf-8>"
+    f"<title>{_HEADING} · Roomclaim</title>"
+    f"<h1>{_HEADING}</h1><p>{_MESSAGE}.</p></html>"
 ).encode()
-_BODY_JSON = json.dumps({"code": SERVICE_BUSY, "message": MESSAGES[SERVICE_BUSY]}).encode()
+_BODY_JSON = json.dumps({"code": SERVICE_BUSY, "message": _MESSAGE}).encode()
 
 
 class InFlightLimit:

@@ -4,6 +4,8 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from config.imports import ImportFileForm, ImportFromFileMixin, Outcome
 
@@ -28,7 +30,7 @@ class BuildingAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(room_total=Count("rooms"))
 
-    @admin.display(description="Rooms", ordering="room_total")
+    @admin.display(description=_("Rooms"), ordering="room_total")
     def room_count(self, building):
         return building.room_total
 
@@ -56,13 +58,13 @@ class RoomAdmin(ImportFromFileMixin, admin.ModelAdmin):
     def import_rows(self, data: bytes, *, dry_run: bool) -> Outcome:
         return room_import.apply(room_import.read(data), dry_run=dry_run)
 
-    @admin.display(description="Door sign")
+    @admin.display(description=_("Door sign"))
     def door_sign(self, room):
         if room.pk is None:
             return "-"
         url = reverse("bookings:room-door-sign", args=[room.pk])
         return format_html(
-            '<a href="{}" target="_blank">Print the door sign with its check-in QR code</a>', url
+            '<a href="{}" target="_blank">{}</a>', url, _("Print the door sign with its check-in QR code")
         )
 
     def get_queryset(self, request):
@@ -77,27 +79,33 @@ class RoomAdmin(ImportFromFileMixin, admin.ModelAdmin):
             .prefetch_related("features")
         )
 
-    @admin.display(description="Bookings today", ordering="today_total")
+    @admin.display(description=_("Bookings today"), ordering="today_total")
     def bookings_today(self, room):
         return room.today_total
 
-    @admin.display(description="Features")
+    @admin.display(description=_("Features"))
     def feature_list(self, room):
         return ", ".join(feature.name for feature in room.features.all())
 
-    @admin.action(description="Close the selected rooms (no new bookings)")
+    @admin.action(description=_("Close the selected rooms (no new bookings)"))
     def close_rooms(self, request, queryset):
-        self.message_user(request, f"Closed {queryset.update(is_active=False)} rooms.")
+        closed = queryset.update(is_active=False)
+        self.message_user(
+            request, ngettext("Closed %(count)d room.", "Closed %(count)d rooms.", closed) % {"count": closed}
+        )
 
-    @admin.action(description="Open the selected rooms")
+    @admin.action(description=_("Open the selected rooms"))
     def open_rooms(self, request, queryset):
-        self.message_user(request, f"Opened {queryset.update(is_active=True)} rooms.")
+        opened = queryset.update(is_active=True)
+        self.message_user(
+            request, ngettext("Opened %(count)d room.", "Opened %(count)d rooms.", opened) % {"count": opened}
+        )
 
 
 class CalendarFileForm(ImportFileForm):
     default = forms.ChoiceField(
-        label="Events that do not say are",
-        choices=[("closure", "closures"), ("term", "terms")],
+        label=_("Events that do not say are"),
+        choices=[("closure", _("closures")), ("term", _("terms"))],
         initial="closure",
     )
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils.translation import gettext as _
 from icalendar import Calendar
 
-from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows
+from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows, on_line
 
 from .models import Building, Closure, Room, Term
 
@@ -46,7 +47,7 @@ class Entry:
 def read(data: bytes, *, filename: str, default: str = "closure") -> list[Entry]:
     """Parse a file; ``ImportFileError`` with every bad line if any."""
     if default not in KINDS:
-        raise ImportFileError([f"The default kind must be one of {', '.join(KINDS)}."])
+        raise ImportFileError([_("The default kind must be one of %(kinds)s.") % {"kinds": ", ".join(KINDS)}])
     if filename.lower().endswith(".ics"):
         return _read_ics(data, default=default)
     return _read_csv(data, default=default)
@@ -70,11 +71,20 @@ def apply(entries: list[Entry], *, dry_run: bool = False) -> Outcome:
 
 
 def _describe(entry: Entry) -> str:
-    days = f"{entry.first_day:%Y-%m-%d} to {entry.last_day:%Y-%m-%d}"
+    days = _("%(first)s to %(last)s") % {
+        "first": f"{entry.first_day:%Y-%m-%d}",
+        "last": f"{entry.last_day:%Y-%m-%d}",
+    }
     if entry.kind == "term":
-        return f"term {entry.name}, {days}"
-    scope = entry.room or entry.building or "whole school"
-    return f"closure {entry.name or entry.reason} ({entry.reason}), {days}, {scope}"
+        return _("term %(name)s, %(days)s") % {"name": entry.name, "days": days}
+    scope = entry.room or entry.building or _("whole school")
+    message = _("closure %(name)s (%(reason)s), %(days)s, %(scope)s")
+    return message % {
+        "name": entry.name or entry.reason,
+        "reason": entry.reason,
+        "days": days,
+        "scope": scope,
+    }
 
 
 def _stored_as(entry: Entry) -> tuple[type[Term] | type[Closure], dict]:
@@ -107,7 +117,7 @@ def _read_csv(data: bytes, *, default: str) -> list[Entry]:
         try:
             entries.append(_entry(number, row, default=default))
         except ValueError as problem:
-            errors.append(f"Line {number}: {problem}")
+            errors.append(on_line(number, problem))
     if errors:
         raise ImportFileError(errors)
     return entries
@@ -116,22 +126,25 @@ def _read_csv(data: bytes, *, default: str) -> list[Entry]:
 def _entry(number: int, row: dict, *, default: str) -> Entry:
     kind = (row.get("kind") or default).strip().lower()
     if kind not in KINDS:
-        raise ValueError(f"kind “{kind}” is neither term nor closure.")
+        raise ValueError(_("kind “%(kind)s” is neither term nor closure.") % {"kind": kind})
     name = (row.get("name") or "").strip()
     first, last = _day(row.get("first_day"), "first_day"), _day(row.get("last_day"), "last_day")
     if last < first:
-        raise ValueError("last_day is before first_day.")
+        raise ValueError(_("last_day is before first_day."))
     if kind == "term":
         if not name:
-            raise ValueError("a term needs a name.")
+            raise ValueError(_("a term needs a name."))
         return Entry(number, kind, name, first, last)
     reason = (row.get("reason") or Closure.Reason.HOLIDAY).strip().lower()
     if reason not in REASONS:
-        raise ValueError(f"reason “{reason}” is not one of {', '.join(sorted(REASONS))}.")
+        raise ValueError(
+            _("reason “%(reason)s” is not one of %(reasons)s.")
+            % {"reason": reason, "reasons": ", ".join(sorted(REASONS))}
+        )
     building = _named(Building, row.get("building"), "building")
     room = _named(Room, row.get("room"), "room")
     if building and room:
-        raise ValueError("give a building or a room, not both.")
+        raise ValueError(_("give a building or a room, not both."))
     return Entry(number, kind, name, first, last, reason, building, room)
 
 
@@ -139,7 +152,10 @@ def _day(value: str | None, column: str) -> date:
     try:
         return date.fromisoformat((value or "").strip())
     except ValueError:
-        raise ValueError(f"{column} “{value or ''}” is not a date like 2026-12-21.") from None
+        raise ValueError(
+            _("%(column)s “%(value)s” is not a date like 2026-12-21.")
+            % {"column": column, "value": value or ""}
+        ) from None
 
 
 def _named(model, value: str | None, column: str):
@@ -148,7 +164,7 @@ def _named(model, value: str | None, column: str):
         return None
     found = model.objects.filter(name=name).first()
     if found is None:
-        raise ValueError(f"there is no {column} called “{name}”.")
+        raise ValueError(_("there is no %(column)s called “%(name)s”.") % {"column": column, "name": name})
     return found
 
 
@@ -156,7 +172,9 @@ def _read_ics(data: bytes, *, default: str) -> list[Entry]:
     try:
         calendar = Calendar.from_ical(data)
     except ValueError as problem:
-        raise ImportFileError([f"The file is not a valid iCalendar file ({problem})."]) from None
+        raise ImportFileError(
+            [_("The file is not a valid iCalendar file (%(problem)s).") % {"problem": problem}]
+        ) from None
     entries, errors = [], []
     for number, event in enumerate(calendar.walk("VEVENT"), start=1):
         name = str(event.get("summary", "")).strip()
@@ -173,14 +191,17 @@ def _read_ics(data: bytes, *, default: str) -> list[Entry]:
             kind = "term" if "term" in categories else "closure" if categories & REASONS else default
             reason = next(iter(sorted(categories & REASONS)), Closure.Reason.HOLIDAY)
             if kind == "term" and not name:
-                raise ValueError("a term needs a SUMMARY (its name).")
+                raise ValueError(_("a term needs a SUMMARY (its name)."))
             entries.append(Entry(number, kind, name, first, last, reason))
         except (KeyError, ValueError) as problem:
-            errors.append(f"Event {number} ({name or 'no summary'}): {problem}")
+            errors.append(
+                _("Event %(number)d (%(name)s): %(problem)s")
+                % {"number": number, "name": name or _("no summary"), "problem": problem}
+            )
     if errors:
         raise ImportFileError(errors)
     if not entries:
-        raise ImportFileError(["The file has no events."])
+        raise ImportFileError([_("The file has no events.")])
     return entries
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import forms
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookings.rules import MAX_ATTENDEES, period_errors
 
@@ -42,13 +43,17 @@ def period_names() -> list[str]:
 
 
 class SearchForm(forms.Form):
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    period = forms.ChoiceField(label="Period", required=False)
-    to_period = forms.ChoiceField(label="To period", required=False)
-    start = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    end = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    period = forms.ChoiceField(label=_("Period"), required=False)
+    to_period = forms.ChoiceField(label=_("To period"), required=False)
+    start = forms.TimeField(
+        label=_("Start"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end = forms.TimeField(
+        label=_("End"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     capacity = forms.IntegerField(
-        label="Seats",
+        label=_("Seats"),
         required=False,
         min_value=1,
         max_value=MAX_ATTENDEES,
@@ -56,19 +61,20 @@ class SearchForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     feature = forms.ModelMultipleChoiceField(
-        label="Features",
+        label=_("Features"),
         queryset=Feature.objects.all(),
         to_field_name="slug",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"invalid_choice": "Unknown feature: %(value)s."},
+        error_messages={"invalid_choice": _("Unknown feature: %(value)s.")},
     )
 
     building = forms.ModelChoiceField(
         queryset=Building.objects.all(),
+        label=_("Building"),
         required=False,
-        empty_label="All buildings",
-        error_messages={"invalid_choice": "Unknown building."},
+        empty_label=_("All buildings"),
+        error_messages={"invalid_choice": _("Unknown building.")},
     )
     room = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
@@ -76,8 +82,8 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         names = period_names()
         if names:
-            self.fields["period"].choices = [("", "By time"), *((name, name) for name in names)]
-            self.fields["to_period"].choices = [("", "Same period"), *((name, name) for name in names)]
+            self.fields["period"].choices = [("", _("By time")), *((name, name) for name in names)]
+            self.fields["to_period"].choices = [("", _("Same period")), *((name, name) for name in names)]
         else:  # a school without periods searches by time only
             del self.fields["period"], self.fields["to_period"]
 
@@ -109,7 +115,7 @@ class SearchForm(forms.Form):
         elif {"date", "start", "end"} <= cleaned.keys():
             for name in ("start", "end"):
                 if cleaned[name] is None:
-                    self.add_error(name, "Enter a time (or choose a period).")
+                    self.add_error(name, _("Enter a time (or choose a period)."))
             if self.errors:
                 return cleaned
             tz = timezone.get_current_timezone()
@@ -146,7 +152,8 @@ class SearchForm(forms.Form):
             "seats": self.cleaned_data["capacity"],
             "start": start.strftime("%Y-%m-%dT%H:%M"),
             "end": end.strftime("%Y-%m-%dT%H:%M"),
-            "label": f"{start:%a} {start.day} {start:%b}, " + (f"{periods} ({times})" if periods else times),
+            "label": f"{formats.date_format(start, 'SHORT_DAY_FORMAT')}, "
+            + (f"{periods} ({times})" if periods else times),
             "periods": periods,
             "wanted": {feature.pk for feature in features},
             "features": ", ".join(feature.name.lower() for feature in features),

@@ -1,10 +1,14 @@
 from django.db import models
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
 
 
 class Building(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
 
     class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -14,10 +18,12 @@ class Building(models.Model):
 class Feature(models.Model):
     """Something a room offers that a lesson may need (projector, lab, ...)."""
 
-    name = models.CharField(max_length=60, unique=True)
-    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=60, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
 
     class Meta:
+        verbose_name = _("feature")
+        verbose_name_plural = _("features")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -25,30 +31,35 @@ class Feature(models.Model):
 
 
 class Room(models.Model):
-    name = models.CharField(max_length=100, unique=True)
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="rooms")
-    capacity = models.PositiveIntegerField(help_text="Seats.")
-    features = models.ManyToManyField(Feature, blank=True, related_name="rooms")
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), on_delete=models.PROTECT, related_name="rooms"
+    )
+    capacity = models.PositiveIntegerField(_("capacity"), help_text=_("Seats."))
+    features = models.ManyToManyField(Feature, verbose_name=_("features"), blank=True, related_name="rooms")
     floor = models.CharField(
-        max_length=40, blank=True, db_default="", help_text="e.g. “Ground floor”, “2nd floor”."
+        _("floor"), max_length=40, blank=True, db_default="", help_text=_("e.g. “Ground floor”, “2nd floor”.")
     )
     notes = models.TextField(
-        blank=True, db_default="", help_text="Shown on the room's page, e.g. where the key is."
+        _("notes"), blank=True, db_default="", help_text=_("Shown on the room's page, e.g. where the key is.")
     )
     accessibility_notes = models.TextField(
+        _("accessibility notes"),
         blank=True,
         db_default="",
-        help_text="Step-free access, hearing loop, lift: what a teacher or pupil may need to know.",
+        help_text=_("Step-free access, hearing loop, lift: what a teacher or pupil may need to know."),
     )
     # Until when a waitlist offer may hold part of this room's time (set when an offer is
     # made, under the room's row lock): a claim looks the offers up only before this, so
     # the usual claim pays nothing for them.
-    offers_open_until = models.DateTimeField(null=True, blank=True, editable=False)
+    offers_open_until = models.DateTimeField(_("offers open until"), null=True, blank=True, editable=False)
     is_active = models.BooleanField(
-        default=True, help_text="Inactive rooms are closed: not shown and not bookable."
+        _("active"), default=True, help_text=_("Inactive rooms are closed: not shown and not bookable.")
     )
 
     class Meta:
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=models.Q(capacity__gt=0), name="room_capacity_positive"),
@@ -63,24 +74,31 @@ class Room(models.Model):
 # ``rooms.schoolcalendar`` reads it. With none of it set, every day and hour is open.
 
 WEEKDAYS = [
-    (0, "Monday"),
-    (1, "Tuesday"),
-    (2, "Wednesday"),
-    (3, "Thursday"),
-    (4, "Friday"),
-    (5, "Saturday"),
-    (6, "Sunday"),
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
 ]
+
+
+def _days(first_day, last_day) -> str:
+    first, last = (formats.date_format(day, "SHORT_DATE_FORMAT_YEAR") for day in (first_day, last_day))
+    return f"{first} \u2013 {last}"
 
 
 class Term(models.Model):
     """A term, first to last day. Once any term is set, days outside every term are closed."""
 
-    name = models.CharField(max_length=100)
-    first_day = models.DateField()
-    last_day = models.DateField()
+    name = models.CharField(_("name"), max_length=100)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
 
     class Meta:
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
         ordering = ["first_day"]
         constraints = [
             models.CheckConstraint(
@@ -89,24 +107,27 @@ class Term(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.first_day:%d %b %Y} \u2013 {self.last_day:%d %b %Y})"
+        return f"{self.name} ({_days(self.first_day, self.last_day)})"
 
 
 class Closure(models.Model):
     """Days when the whole school, one building or one room cannot be booked."""
 
     class Reason(models.TextChoices):
-        HOLIDAY = "holiday", "Holiday"
-        EXAMS = "exams", "Exams"
-        MAINTENANCE = "maintenance", "Maintenance"
-        EVENT = "event", "School event"
-        OTHER = "other", "Other"
+        HOLIDAY = "holiday", _("Holiday")
+        EXAMS = "exams", _("Exams")
+        MAINTENANCE = "maintenance", _("Maintenance")
+        EVENT = "event", _("School event")
+        OTHER = "other", _("Other")
 
-    first_day = models.DateField()
-    last_day = models.DateField()
-    reason = models.CharField(max_length=12, choices=Reason.choices, default=Reason.HOLIDAY)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices, default=Reason.HOLIDAY)
     description = models.CharField(
-        max_length=200, blank=True, help_text="Shown to teachers, e.g. “Christmas holidays”."
+        _("description"),
+        max_length=200,
+        blank=True,
+        help_text=_("Shown to teachers, e.g. “Christmas holidays”."),
     )
     building = models.ForeignKey(
         Building,
@@ -114,7 +135,8 @@ class Closure(models.Model):
         null=True,
         blank=True,
         related_name="closures",
-        help_text="Only this building (leave building and room empty for the whole school).",
+        help_text=_("Only this building (leave building and room empty for the whole school)."),
+        verbose_name=_("building"),
     )
     room = models.ForeignKey(
         Room,
@@ -122,10 +144,13 @@ class Closure(models.Model):
         null=True,
         blank=True,
         related_name="closures",
-        help_text="Only this room.",
+        help_text=_("Only this room."),
+        verbose_name=_("room"),
     )
 
     class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
         ordering = ["first_day"]
         constraints = [
             models.CheckConstraint(
@@ -138,7 +163,7 @@ class Closure(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label} ({self.first_day:%d %b %Y} \u2013 {self.last_day:%d %b %Y}, {self.scope})"
+        return f"{self.label} ({_days(self.first_day, self.last_day)}, {self.scope})"
 
     @property
     def label(self) -> str:
@@ -148,7 +173,13 @@ class Closure(models.Model):
 
     @property
     def scope(self) -> str:
-        return self.room.name if self.room_id else self.building.name if self.building_id else "whole school"
+        return (
+            self.room.name
+            if self.room_id
+            else self.building.name
+            if self.building_id
+            else str(_("whole school"))
+        )
 
 
 class Period(models.Model):
@@ -158,22 +189,25 @@ class Period(models.Model):
     counted from the first week of the term."""
 
     class Week(models.TextChoices):
-        EVERY = "", "Every week"
-        A = "A", "Week A"
-        B = "B", "Week B"
+        EVERY = "", _("Every week")
+        A = "A", _("Week A")
+        B = "B", _("Week B")
 
-    name = models.CharField(max_length=40)
-    starts = models.TimeField()
-    ends = models.TimeField()
+    name = models.CharField(_("name"), max_length=40)
+    starts = models.TimeField(_("starts"))
+    ends = models.TimeField(_("ends"))
     weekday = models.PositiveSmallIntegerField(
+        _("weekday"),
         choices=WEEKDAYS,
         null=True,
         blank=True,
-        help_text="Only on this weekday; empty: every day without a plan of its own.",
+        help_text=_("Only on this weekday; empty: every day without a plan of its own."),
     )
-    week = models.CharField(max_length=1, choices=Week.choices, blank=True, default=Week.EVERY)
+    week = models.CharField(_("week"), max_length=1, choices=Week.choices, blank=True, default=Week.EVERY)
 
     class Meta:
+        verbose_name = _("period")
+        verbose_name_plural = _("periods")
         ordering = ["weekday", "week", "starts"]
         constraints = [
             models.CheckConstraint(
@@ -190,15 +224,23 @@ class BookableHours(models.Model):
     weekday. A building or room with hours set is closed on weekdays it has none for."""
 
     building = models.ForeignKey(
-        Building, on_delete=models.CASCADE, null=True, blank=True, related_name="hours"
+        Building,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="hours",
+        verbose_name=_("building"),
     )
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, null=True, blank=True, related_name="hours")
-    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
-    opens = models.TimeField()
-    closes = models.TimeField()
+    room = models.ForeignKey(
+        Room, verbose_name=_("room"), on_delete=models.CASCADE, null=True, blank=True, related_name="hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAYS)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
 
     class Meta:
-        verbose_name_plural = "bookable hours"
+        verbose_name = _("bookable hours")
+        verbose_name_plural = _("bookable hours")
         ordering = ["building", "room", "weekday", "opens"]
         constraints = [
             models.CheckConstraint(

@@ -15,8 +15,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows, record, save_changes, yes
+from config.imports import (
+    ImportFileError,
+    Outcome,
+    all_or_nothing,
+    csv_rows,
+    on_line,
+    record,
+    save_changes,
+    yes,
+)
 
 from .models import Building, Feature, Room
 
@@ -36,12 +46,11 @@ def read(data: bytes) -> list[Row]:
         try:
             parsed = _row(number, row)
         except ValueError as problem:
-            errors.append(f"Line {number}: {problem}")
+            errors.append(on_line(number, problem))
             continue
         if parsed.name.lower() in seen:
-            errors.append(
-                f"Line {number}: room “{parsed.name}” is on line {seen[parsed.name.lower()]} already."
-            )
+            message = _("room “%(room)s” is on line %(line)d already.")
+            errors.append(on_line(number, message % {"room": parsed.name, "line": seen[parsed.name.lower()]}))
         seen.setdefault(parsed.name.lower(), number)
         rows.append(parsed)
     if errors:
@@ -52,30 +61,32 @@ def read(data: bytes) -> list[Row]:
 def _row(number: int, row: dict[str, str]) -> Row:
     name = row.get("name", "")
     if not name:
-        raise ValueError("name is empty.")
+        raise ValueError(_("name is empty."))
     if len(name) > 100:
-        raise ValueError("name is longer than 100 characters.")
+        raise ValueError(_("name is longer than 100 characters."))
     values: dict = {}
     if row.get("capacity"):
         try:
             values["capacity"] = int(row["capacity"])
         except ValueError:
-            raise ValueError(f"capacity “{row['capacity']}” is not a whole number.") from None
+            raise ValueError(
+                _("capacity “%(value)s” is not a whole number.") % {"value": row["capacity"]}
+            ) from None
         if values["capacity"] < 1:
-            raise ValueError("capacity must be at least 1.")
+            raise ValueError(_("capacity must be at least 1."))
     for column in ("floor", "notes", "accessibility_notes"):
         if column in row:
             values[column] = row[column]
     if len(values.get("floor", "")) > 40:
-        raise ValueError("floor is longer than 40 characters.")
+        raise ValueError(_("floor is longer than 40 characters."))
     if "active" in row:
         values["is_active"] = yes(row["active"], column="active", default=True)
     is_new = not Room.objects.filter(name__iexact=name).exists()
     building = row.get("building") or None
     if is_new and not building:
-        raise ValueError(f"room “{name}” is new: give its building.")
+        raise ValueError(_("room “%(room)s” is new: give its building.") % {"room": name})
     if is_new and "capacity" not in values:
-        raise ValueError(f"room “{name}” is new: give its capacity.")
+        raise ValueError(_("room “%(room)s” is new: give its capacity.") % {"room": name})
     features = (
         [part.strip() for part in row["features"].split(";") if part.strip()] if "features" in row else None
     )
@@ -97,7 +108,7 @@ def _apply_row(row: Row, outcome: Outcome) -> None:
     values = dict(row.values)
     if row.building:
         values["building"] = Building.objects.get_or_create(name=row.building)[0]
-    described = f"room {row.name}"
+    described = _("room %(room)s") % {"room": row.name}
     if room is None:
         room = Room.objects.create(name=row.name, **values)
         _set_features(room, row.features)

@@ -13,12 +13,27 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from .models import WEEKDAYS, BookableHours, Closure, Period, Room, Term
+from .models import BookableHours, Closure, Period, Room, Term
 from .settings_cache import Cached
 
-DAY_NAMES = dict(WEEKDAYS)
+# "Not bookable on Mondays": the weekday as a habit, which languages say in their own way.
+ON_WEEKDAYS = {
+    0: gettext_lazy("on Mondays"),
+    1: gettext_lazy("on Tuesdays"),
+    2: gettext_lazy("on Wednesdays"),
+    3: gettext_lazy("on Thursdays"),
+    4: gettext_lazy("on Fridays"),
+    5: gettext_lazy("on Saturdays"),
+    6: gettext_lazy("on Sundays"),
+}
+
+
+def _day(day: date) -> str:
+    return formats.date_format(day, "SHORT_DAY_FORMAT")
 
 
 @dataclass(frozen=True)
@@ -113,9 +128,13 @@ class Calendar:
         last = last or first
         for field_name, name in (("period", first), ("to_period", last)):
             if name not in periods:
-                raise PeriodError(field_name, f"There is no {name} on {day:%a} {day.day} {day:%b}.")
+                raise PeriodError(
+                    field_name, _("There is no %(period)s on %(day)s.") % {"period": name, "day": _day(day)}
+                )
         if periods[last].end <= periods[first].start:
-            raise PeriodError("to_period", f"{last} comes before {first}.")
+            raise PeriodError(
+                "to_period", _("%(last)s comes before %(first)s.") % {"last": last, "first": first}
+            )
         return periods[first].start, periods[last].end
 
     def period_label(self, start: datetime, end: datetime) -> str:
@@ -141,7 +160,7 @@ class Calendar:
             if reason:
                 return reason
         outside = self._outside_hours(room, local_start, local_end)
-        return f"{room.name} is {outside}" if outside else None
+        return _("%(room)s is %(why)s") % {"room": room.name, "why": outside} if outside else None
 
     def school_closed_reason(self, day: date) -> str | None:
         """Why the whole school is closed on ``day`` (outside term, a school closure)."""
@@ -161,7 +180,7 @@ class Calendar:
                         closed.rooms.setdefault(closure.room_id, reason)
                     elif closure.building_id:
                         closed.buildings.setdefault(closure.building_id, reason)
-        for (kind, key), _ in self.hours.items():
+        for kind, key in self.hours:
             stand_in = Room(
                 pk=key if kind == "room" else None, building_id=key if kind == "building" else None
             )
@@ -174,7 +193,7 @@ class Calendar:
 
     def _closed_on(self, day: date, *, room_id: int | None, building_id: int | None) -> str | None:
         if self.terms and self.term_of(day) is None:
-            return f"the school is closed on {day:%a} {day.day} {day:%b} (outside term time)"
+            return _("the school is closed on %(day)s (outside term time)") % {"day": _day(day)}
         for closure in self.closures:
             if not closure.first_day <= day <= closure.last_day:
                 continue
@@ -184,8 +203,13 @@ class Calendar:
                 or (room_id and closure.room_id == room_id)
                 or (building_id and closure.building_id == building_id)
             ):
-                where = "the school is" if whole_school else f"{closure.scope} is"
-                return f"{where} closed on {day:%a} {day.day} {day:%b}: {closure.label}"
+                if whole_school:
+                    return _("the school is closed on %(day)s: %(why)s") % {
+                        "day": _day(day),
+                        "why": closure.label,
+                    }
+                message = _("%(place)s is closed on %(day)s: %(why)s")
+                return message % {"place": closure.scope, "day": _day(day), "why": closure.label}
         return None
 
     def _outside_hours(self, room: Room, start: datetime, end: datetime) -> str | None:
@@ -210,9 +234,10 @@ class Calendar:
         ):
             return None
         if not windows:
-            return f"not bookable on {DAY_NAMES[day.weekday()]}s"
+            return _("not bookable %(on_weekdays)s") % {"on_weekdays": ON_WEEKDAYS[day.weekday()]}
         listed = ", ".join(f"{opens:%H:%M}\u2013{closes:%H:%M}" for opens, closes in windows)
-        return f"only bookable {listed} on {DAY_NAMES[day.weekday()]}s"
+        message = _("only bookable %(hours)s %(on_weekdays)s")
+        return message % {"hours": listed, "on_weekdays": ON_WEEKDAYS[day.weekday()]}
 
 
 def _clock(moment: time) -> timedelta:

@@ -7,6 +7,7 @@ from html import escape
 from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -16,6 +17,7 @@ def grid_rows(grid) -> str:
     room_base = reverse("rooms:room", args=[0]).removesuffix("0/")
     move_base = reverse("bookings:booking-move", args=[0]).removesuffix("0/move/")
     periods: dict[str, str] = {}
+    words = _words()
     parts = []
     for row in grid.rows:
         room = row.room
@@ -31,12 +33,28 @@ def grid_rows(grid) -> str:
         else:  # a room's week: the day
             parts.append(f'<th scope="row">{escape(row.header)}</th>')
         for cell in row.cells:
-            parts.append(_cell(cell, periods, move_base))
+            parts.append(_cell(cell, periods, move_base, words))
         parts.append("</tr>")
     return mark_safe("".join(parts))
 
 
-def _cell(cell, periods: dict[str, str], move_base: str) -> str:
+def _words() -> dict[str, str]:
+    """The cells' words in the page's language, looked up once per grid, not per cell."""
+    return {
+        "free": escape(_("Free")),
+        "claim": escape(_("%(cell)s: claim")),
+        "you": escape(_("You")),
+        "move": escape(_("Move")),
+        "move_label": escape(_("Move your booking: %(cell)s")),
+        "join": escape(_("Join waitlist")),
+        "join_label": escape(_("Join waitlist: %(cell)s")),
+        "held": escape(_("Being booked")),
+        "closed": escape(_("Closed")),
+        "past": escape(_("Past")),
+    }
+
+
+def _cell(cell, periods: dict[str, str], move_base: str, words: dict[str, str]) -> str:
     column = cell.column
     start, end = column.start_value, column.end_value
     if cell.state == "free":
@@ -44,7 +62,8 @@ def _cell(cell, periods: dict[str, str], move_base: str) -> str:
         return (
             f'<td class="cell cell-free"><button type="submit" class="cell-button" name="claim" '
             f'value="{cell.room.pk}|{start}|{end}" data-claim data-start="{start}" data-end="{end}" '
-            f'data-period="{period}" aria-label="{escape(cell.label)}: claim">Free</button></td>'
+            f'data-period="{period}" aria-label="{words["claim"] % {"cell": escape(cell.label)}}">'
+            f"{words['free']}</button></td>"
         )
     if cell.state in ("mine", "booked"):
         booking = cell.booking
@@ -52,21 +71,22 @@ def _cell(cell, periods: dict[str, str], move_base: str) -> str:
         label = escape(cell.label)
         if cell.state == "mine":
             return (
-                f'<td class="cell cell-mine"><strong>You</strong>{purpose}'
+                f'<td class="cell cell-mine"><strong>{words["you"]}</strong>{purpose}'
                 f'<a href="{move_base}{booking.pk}/move/" class="cell-link" '
-                f'aria-label="Move your booking: {label}">Move</a></td>'
+                f'aria-label="{words["move_label"] % {"cell": label}}">{words["move"]}</a></td>'
             )
         return (
             f'<td class="cell cell-booked"><span class="who">{escape(cell.who)}</span>{purpose}'
             f'<button type="submit" class="cell-link" name="wait" value="{cell.room.pk}|{start}|{end}" '
-            f'data-wait data-start="{start}" data-end="{end}" aria-label="Join waitlist: {label}">'
-            "Join waitlist</button></td>"
+            f'data-wait data-start="{start}" data-end="{end}" '
+            f'aria-label="{words["join_label"] % {"cell": label}}">{words["join"]}</button></td>'
         )
     if cell.state == "held":
-        return '<td class="cell cell-held">Being booked</td>'
+        return f'<td class="cell cell-held">{words["held"]}</td>'
     if cell.state == "closed":
         reason = escape(cell.reason[:1].upper() + cell.reason[1:])
         return (
-            f'<td class="cell cell-closed" title="{reason}">Closed<span class="reason">{reason}</span></td>'
+            f'<td class="cell cell-closed" title="{reason}">{words["closed"]}'
+            f'<span class="reason">{reason}</span></td>'
         )
-    return '<td class="cell cell-past"><span class="visually-hidden">Past</span></td>'
+    return f'<td class="cell cell-past"><span class="visually-hidden">{words["past"]}</span></td>'

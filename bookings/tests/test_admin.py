@@ -61,7 +61,7 @@ def test_cancel_action_frees_the_slots(as_admin):
         follow=True,
     )
     assert response.status_code == 200
-    assert "Cancelled 1 bookings" in response.content.decode()
+    assert "Cancelled 1 booking." in response.content.decode()
     assert Booking.objects.get().status == "cancelled"
 
 

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .. import analytics
@@ -28,7 +29,7 @@ def report(request: HttpRequest) -> HttpResponse:
     status = 200 if not form.is_bound or form.is_valid() else 400
     context = {
         **admin.site.each_context(request),
-        "title": "Booking analytics",
+        "title": _("Booking analytics"),
         "form": form,
         "report": report,
         "charts": analytics.charts(report),

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import availability, metrics, services
@@ -79,7 +81,7 @@ def wait(request: HttpRequest, room_id: int) -> HttpResponse:
     if attempt.acquired:
         return _held(request, room_id, period, attempt)
     lock = attempt.lock
-    message = f"You are number {attempt.position} in line for this room."
+    message = _("You are number %(position)d in line for this room.") % {"position": attempt.position}
     if wants_json(request):
         body = {
             "roomId": room_id,
@@ -140,11 +142,12 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
         metrics.claim_answered(error.code)
         return claim_error(request, error, room_id=room_id, form=form)
     metrics.claim_answered(None)
-    message = f"Room booked successfully: {booking.room.name}"
+    message = _("Room booked successfully: %(room)s") % {"room": booking.room.name}
     if booking.teacher_id != request.user.pk:
-        message += f", for {booking.teacher.name}"
+        message += _(", for %(name)s") % {"name": booking.teacher.name}
     if series is not None:
-        message += f", {len(bookings)} dates" + skipped_in_words(skipped)
+        dates = ngettext(", %(count)d date", ", %(count)d dates", len(bookings)) % {"count": len(bookings)}
+        message += dates + skipped_in_words(skipped)
     body = {"booking": booking_payload(booking)}
     if series is not None:
         body["series"] = series_payload(series, bookings, skipped)
@@ -172,7 +175,7 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     """GET asks first (the page that works without JavaScript); POST cancels."""
     if request.method == "GET":
         booking = upcoming_booking_for_teacher(request.user, booking_id)
-        return _ask_first(request, booking, question=_cancel_question, button="Cancel booking")
+        return _ask_first(request, booking, question=_cancel_question, button=_("Cancel booking"))
     try:
         booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
     except BookingError as error:
@@ -181,7 +184,7 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         problems = [problem for field_problems in error.errors.values() for problem in field_problems]
         messages.error(request, " ".join(problems) or error.message)
         return see_other("bookings:my-bookings")
-    message = f"Booking cancelled: {booking.room.name}"
+    message = _("Booking cancelled: %(room)s") % {"room": booking.room.name}
     return done(request, {"booking": booking_payload(booking)}, message=message)
 
 
@@ -190,13 +193,18 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
 def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
     if request.method == "GET":
         series = series_for_teacher(request.user, series_id)
-        return _ask_first(request, series, question=_series_cancel_question, button="Cancel series")
+        return _ask_first(request, series, question=_series_cancel_question, button=_("Cancel series"))
     try:
         cancelled = services.series_cancel(series_id=series_id, teacher=request.user)
     except BookingError as error:
         return error_response(request, error)
     body = {"cancelled": [booking_payload(booking) for booking in cancelled]}
-    return done(request, body, message=f"Series cancelled: {len(cancelled)} upcoming bookings")
+    message = ngettext(
+        "Series cancelled: %(count)d upcoming booking",
+        "Series cancelled: %(count)d upcoming bookings",
+        len(cancelled),
+    )
+    return done(request, body, message=message % {"count": len(cancelled)})
 
 
 @require_GET
@@ -224,7 +232,7 @@ def _booking_for(request: HttpRequest, form: ClaimForm):
     if chosen is None or chosen == request.user:
         return request.user
     if not request.user.is_staff:
-        raise BookingError.invalid("for_teacher", "Only staff can book a room for someone else.")
+        raise BookingError.invalid("for_teacher", _("Only staff can book a room for someone else."))
     return chosen
 
 
@@ -290,12 +298,13 @@ def _ask_first(request: HttpRequest, item, *, question: Callable, button: str) -
 
 
 def _cancel_question(booking) -> str:
-    when = timezone.localtime(booking.start)
-    return f"Cancel your booking of {booking.room.name} on {when:%a} {when.day} {when:%b, %H:%M}?"
+    when = formats.date_format(timezone.localtime(booking.start), "SLOT_FORMAT")
+    return _("Cancel your booking of %(room)s on %(when)s?") % {"room": booking.room.name, "when": when}
 
 
 def _series_cancel_question(series) -> str:
-    return f"Cancel every upcoming date of {series.room.name}, {series.get_rule_display().lower()}?"
+    message = _("Cancel every upcoming date of %(room)s, %(rule)s?")
+    return message % {"room": series.room.name, "rule": series.get_rule_display().lower()}
 
 
 @require_http_methods(["GET", "POST"])
@@ -321,10 +330,9 @@ def move(request: HttpRequest, booking_id: int) -> HttpResponse:
         add_service_errors(form, error)
         context = {"form": form, "booking": booking, "error": None if error.errors else error}
         return render(request, "bookings/move.html", context, status=error.status)
-    when, until = timezone.localtime(moved.start), timezone.localtime(moved.end)
-    message = (
-        f"Booking moved: {moved.room.name}, {when:%a} {when.day} {when:%b}, {when:%H:%M}\u2013{until:%H:%M}"
-    )
+    start = formats.date_format(timezone.localtime(moved.start), "SLOT_FORMAT")
+    when = f"{start}\u2013{timezone.localtime(moved.end):%H:%M}"
+    message = _("Booking moved: %(room)s, %(when)s") % {"room": moved.room.name, "when": when}
     return done(request, {"booking": booking_payload(moved)}, message=message)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import calendar
@@ -28,7 +29,7 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
 @teacher_required
 def link(request: HttpRequest) -> HttpResponse:
     calendar.rotate_token(request.user)
-    message = "Your private calendar link is ready; any older link no longer works."
+    message = _("Your private calendar link is ready; any older link no longer works.")
     return done(request, {"url": calendar_url(request)}, message=message)
 
 
@@ -36,4 +37,4 @@ def link(request: HttpRequest) -> HttpResponse:
 @teacher_required
 def revoke(request: HttpRequest) -> HttpResponse:
     calendar.revoke_token(request.user)
-    return done(request, {"url": None}, message="Your calendar link no longer works.")
+    return done(request, {"url": None}, message=_("Your calendar link no longer works."))

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from rooms.models import Room
@@ -31,7 +32,11 @@ def check_in(request: HttpRequest, booking_id: int) -> HttpResponse:
         booking = services.booking_check_in(booking_id=booking_id, teacher=request.user)
     except BookingError as error:
         return error_response(request, error)
-    return done(request, {"booking": booking_payload(booking)}, message=f"Checked in: {booking.room.name}")
+    return done(
+        request,
+        {"booking": booking_payload(booking)},
+        message=_("Checked in: %(room)s") % {"room": booking.room.name},
+    )
 
 
 @require_GET

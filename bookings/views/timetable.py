@@ -8,6 +8,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from rooms.models import Building
@@ -23,7 +24,7 @@ GRID_FRAGMENT = "timetable"
 class TimetableForm(forms.Form):
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     building = forms.ModelChoiceField(
-        queryset=Building.objects.all(), required=False, empty_label="All buildings"
+        queryset=Building.objects.all(), required=False, empty_label=_("All buildings")
     )
 
     def day(self) -> date:

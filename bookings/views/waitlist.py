@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import waitlist
@@ -21,7 +22,9 @@ def join(request: HttpRequest, room_id: int) -> HttpResponse:
         entry = waitlist.waitlist_join(teacher=request.user, room_id=room_id, **valid_period(form))
     except BookingError as error:
         return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
-    message = f"You are on the waitlist for {entry.room.name}; we will tell you if it frees up."
+    message = _("You are on the waitlist for %(room)s; we will tell you if it frees up.") % {
+        "room": entry.room.name
+    }
     return done(request, {"entry": waitlist_entry_payload(entry)}, message=message, status=201)
 
 
@@ -32,5 +35,5 @@ def leave(request: HttpRequest, entry_id: int) -> HttpResponse:
         entry = waitlist.waitlist_leave(teacher=request.user, entry_id=entry_id)
     except BookingError as error:
         return error_response(request, error)
-    message = f"You left the waitlist for {entry.room.name}."
+    message = _("You left the waitlist for %(room)s.") % {"room": entry.room.name}
     return done(request, {"entry": waitlist_entry_payload(entry)}, message=message)

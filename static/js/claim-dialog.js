@@ -1,6 +1,7 @@
 // "Claim Room": take the hold, confirm in a dialog, claim. Without JavaScript the card's
 // form posts to the hold page instead and the same flow runs with full page loads.
 import { describeErrors, postForm } from "./http.js";
+import { clockTime, gettext, interpolate, language, ngettext } from "./i18n.js";
 import { refreshRegion, sameControl } from "./regions.js";
 import { showToast } from "./toasts.js";
 
@@ -39,10 +40,11 @@ async function waitForRoom() {
     current.waiting = true;
     confirmButton().disabled = true;
     const until = new Date(body.queue.heldUntil);
-    const clock = until.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-    slot("hold").textContent =
-      `You are number ${body.queue.position} in line. Another teacher is confirming this room; ` +
-      `if they do not book it, it comes to you (at the latest at ${clock}).`;
+    const text = gettext(
+      "You are number %(position)s in line. Another teacher is confirming this room; " +
+        "if they do not book it, it comes to you (at the latest at %(until)s).",
+    );
+    slot("hold").textContent = interpolate(text, { position: body.queue.position, until: clockTime(until) });
     clearTimeout(current.recheck);
     current.recheck = setTimeout(waitForRoom, Math.max(until.getTime() - Date.now(), 0) + 300);
   } else if (response.ok) {
@@ -63,7 +65,7 @@ function yourTurn(expiresAt) {
   confirmButton().disabled = false;
   showError("");
   slot("alternatives").hidden = true;
-  showHold(expiresAt, "Your turn! ");
+  showHold(expiresAt, gettext("Your turn!"));
   form.elements.attendees.focus();
 }
 
@@ -131,9 +133,10 @@ function showHold(expiresAt, news = "") {
   const until = new Date(expiresAt).getTime();
   const tick = () => {
     const left = Math.max(0, Math.round((until - Date.now()) / 1000));
+    const held = interpolate(gettext("Held for you for %(seconds)s s. Confirm to book it."), { seconds: left });
     slot("hold").textContent = left
-      ? `${news}Held for you for ${left} s. Confirm to book it.`
-      : "Your hold has ended; Confirm will try to book the room anyway.";
+      ? [news, held].filter(Boolean).join(" ")
+      : gettext("Your hold has ended; Confirm will try to book the room anyway.");
     if (!left) stopTimer();
   };
   tick();
@@ -194,7 +197,7 @@ function fromCell(button) {
 
 const localPeriod = (startTime, endTime) => {
   const [year, month, day] = startTime.slice(0, 10).split("-").map(Number);
-  const date = new Date(year, month - 1, day).toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short" });
+  const date = new Date(year, month - 1, day).toLocaleDateString(language, { weekday: "short", day: "numeric", month: "short" });
   return `${date.replace(",", "")}, ${startTime.slice(11, 16)}–${endTime.slice(11, 16)}`;
 };
 
@@ -218,7 +221,8 @@ function showAlternatives(alternatives) {
   const base = current;
   const choices = [
     ...(alternatives?.rooms || []).map((room) => ({
-      label: `${room.name} · ${room.building} · ${room.capacity} seats`,
+      label: `${room.name} · ${room.building} · ${interpolate(
+        ngettext("%(seats)s seat", "%(seats)s seats", room.capacity), { seats: room.capacity })}`,
       target: { ...base, roomId: String(room.id), roomName: room.name, building: room.building, capacity: room.capacity,
                 urls: { hold: room.holdUrl, claim: room.claimUrl, release: room.releaseUrl, queue: room.queueUrl,
                         waitlist: room.waitlistUrl, alternatives: room.alternativesUrl } },
@@ -257,7 +261,7 @@ async function open(target, opener) {
   slot("room").textContent = target.roomName;
   slot("building").textContent = target.building;
   slot("period").textContent = target.period;
-  slot("hold").textContent = "Holding the room for you…";
+  slot("hold").textContent = gettext("Holding the room for you…");
   showError("");
   slot("alternatives").hidden = true;
   form.elements.start.value = current.start;
@@ -279,7 +283,7 @@ async function open(target, opener) {
   const { response, body } = await postForm(urls.hold, fields);
   if (current?.roomId !== roomId) return;
   if (response.ok && body.hold.degraded) {
-    slot("hold").textContent = "The room cannot be held for you just now; it is checked again when you confirm.";
+    slot("hold").textContent = gettext("The room cannot be held for you just now; it is checked again when you confirm.");
   } else if (response.ok) {
     current.held = true;
     showHold(body.hold.expiresAt);
@@ -339,7 +343,7 @@ async function confirm(event) {
     const canJoin = Boolean(body.canJoinWaitlist);
     showToast(body.message, {
       kind: "error",
-      action: canJoin ? { label: "Join waitlist", run: joinWaitlist } : null,
+      action: canJoin ? { label: gettext("Join waitlist"), run: joinWaitlist } : null,
     });
     refreshRegion("search-results");
   } else {

@@ -1,7 +1,11 @@
 // Posting a form with fetch, as the pages do: JSON back, the CSRF token in a header, and a
 // 401 sends the browser to the login page (its address comes from the server).
-const UNREADABLE = { message: "Something went wrong. Please try again." };
-const OFFLINE = { message: "No answer came back (a network problem). Check My bookings before you try again." };
+import { gettext } from "./i18n.js";
+
+const UNREADABLE = { message: gettext("Something went wrong. Please try again.") };
+const OFFLINE = {
+  message: gettext("No answer came back (a network problem). Check My bookings before you try again."),
+};
 
 export function csrfToken() {
   return document.querySelector("[name=csrfmiddlewaretoken]")?.value;

@@ -1,6 +1,7 @@
 // The live channel: one WebSocket per page, reconnecting with backoff after a drop.
 // Every server event is re-dispatched on `document` as a "roomclaim:live" CustomEvent;
 // after a reconnect, "roomclaim:resync" tells pages to refresh what they may have missed.
+import { clockTime, gettext, interpolate } from "./i18n.js";
 import { showToast } from "./toasts.js";
 
 const MIN_DELAY_MS = 500;
@@ -13,17 +14,17 @@ let interrupted = false; // a socket closed since the page loaded: news may have
 function setState(state) {
   if (!indicator) return;
   indicator.dataset.state = state;
-  indicator.querySelector(".live-label").textContent = state === "live" ? "Live" : "Offline";
-  indicator.title = state === "live" ? "Live updates are on" : "Live updates are off; reconnecting";
+  indicator.querySelector(".live-label").textContent = state === "live" ? gettext("Live") : gettext("Offline");
+  indicator.title = state === "live" ? gettext("Live updates are on") : gettext("Live updates are off; reconnecting");
 }
 
 const resync = () => document.dispatchEvent(new CustomEvent("roomclaim:resync"));
 
 // A room we wait for is held for us: say so, with a way straight to it.
 function announceOffer(offer) {
-  const until = new Date(offer.expiresAt).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-  showToast(`${offer.roomName} is free for you, held until ${until}`, {
-    action: { label: "Claim it", href: offer.claimUrl },
+  const text = gettext("%(room)s is free for you, held until %(until)s");
+  showToast(interpolate(text, { room: offer.roomName, until: clockTime(offer.expiresAt) }), {
+    action: { label: gettext("Claim it"), href: offer.claimUrl },
     sticky: true,
   });
 }

@@ -1,4 +1,6 @@
 // Toasts: short messages in the page's live regions. Text only, never HTML.
+import { gettext } from "./i18n.js";
+
 const SUCCESS_MS = 6000;
 const ERROR_MS = 12000;
 const REPEAT_MS = 3000;
@@ -45,7 +47,7 @@ export function showToast(message, { kind = "success", action = null, sticky = f
   const close = document.createElement("button");
   close.type = "button";
   close.className = "toast-close";
-  close.setAttribute("aria-label", "Dismiss");
+  close.setAttribute("aria-label", gettext("Dismiss"));
   close.textContent = "×";
   toast.append(text);
   if (action) {
