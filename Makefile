@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/roomclaim
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-sqlite test-postgres test-faults lint audit bench bench-quick clean
+.PHONY: run test test-sqlite test-postgres test-faults lint audit bench bench-quick messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,15 @@ bench: $(VENV)/.installed-dev
 
 bench-quick: $(VENV)/.installed-dev
 	$(BIN)/python -m bench --quick
+
+# The translations (docs/languages.md): gather every marked string into each language's
+# catalogues under locale/, keeping what is translated, then compile them for Django.
+MESSAGES_SKIP := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=bench \
+	--ignore=tests --ignore='*/tests/*' --ignore=deploy
+messages: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemessages --all --no-obsolete --add-location=file $(MESSAGES_SKIP)
+	$(BIN)/python manage.py makemessages --all --no-obsolete --add-location=file -d djangojs $(MESSAGES_SKIP)
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 test-artifacts

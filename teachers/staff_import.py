@@ -22,8 +22,18 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows, record, save_changes, yes
+from config.imports import (
+    ImportFileError,
+    Outcome,
+    all_or_nothing,
+    csv_rows,
+    on_line,
+    record,
+    save_changes,
+    yes,
+)
 
 from .models import Teacher
 
@@ -46,13 +56,12 @@ def read(data: bytes) -> list[Row]:
         try:
             rows.append(_row(number, row))
         except ValueError as problem:
-            errors.append(f"Line {number}: {problem}")
+            errors.append(on_line(number, problem))
             continue
         username = rows[-1].username.lower()
         if username in seen:
-            errors.append(
-                f"Line {number}: username “{rows[-1].username}” is on line {seen[username]} already."
-            )
+            message = _("username “%(username)s” is on line %(line)d already.")
+            errors.append(on_line(number, message % {"username": rows[-1].username, "line": seen[username]}))
         seen.setdefault(username, number)
     if errors:
         raise ImportFileError(errors)
@@ -62,20 +71,27 @@ def read(data: bytes) -> list[Row]:
 def _row(number: int, row: dict[str, str]) -> Row:
     username = row.get("username", "")
     if not username:
-        raise ValueError("username is empty.")
+        raise ValueError(_("username is empty."))
     try:
         Teacher.username_validator(username)
     except ValidationError:
-        raise ValueError(f"username “{username}” may hold only letters, digits and @ . + - _") from None
+        raise ValueError(
+            _("username “%(username)s” may hold only letters, digits and @ . + - _") % {"username": username}
+        ) from None
     values = {field: row[column] for column, field in COLUMNS.items() if column in row}
     if values.get("email"):
         try:
             validate_email(values["email"])
         except ValidationError:
-            raise ValueError(f"email “{values['email']}” is not an email address.") from None
+            raise ValueError(
+                _("email “%(email)s” is not an email address.") % {"email": values["email"]}
+            ) from None
     for field, limit in (("display_name", 120), ("first_name", 150), ("last_name", 150)):
         if len(values.get(field, "")) > limit:
-            raise ValueError(f"{field.replace('display_', '')} is longer than {limit} characters.")
+            raise ValueError(
+                _("%(column)s is longer than %(limit)d characters.")
+                % {"column": field.replace("display_", ""), "limit": limit}
+            )
     if "staff" in row:
         values["is_staff"] = yes(row["staff"], column="staff", default=False)
     groups = [name.strip() for name in row["groups"].split(";") if name.strip()] if "groups" in row else None
@@ -99,7 +115,7 @@ def apply(rows: list[Row], *, dry_run: bool = False, deactivate_missing: bool = 
 def _apply_row(row: Row, outcome: Outcome) -> None:
     teacher = Teacher.objects.filter(username__iexact=row.username).first()
     name = row.values.get("display_name")
-    described = f"teacher {row.username}" + (f" ({name})" if name else "")
+    described = _("teacher %(username)s") % {"username": row.username} + (f" ({name})" if name else "")
     if teacher is None:
         teacher = Teacher(username=row.username, **row.values)
         teacher.set_unusable_password()
@@ -142,7 +158,7 @@ def _deactivate_missing(listed: set[str], outcome: Outcome) -> None:
             services.booking_cancel(booking_id=booking_id, teacher=admin or teacher, as_admin=True)
             cancelled += 1
         outcome.deactivated.append(
-            f"teacher {teacher.username}"
-            + (f", {cancelled} upcoming bookings cancelled" if cancelled else "")
+            _("teacher %(username)s") % {"username": teacher.username}
+            + (_(", %(count)d upcoming bookings cancelled") % {"count": cancelled} if cancelled else "")
         )
         logger.info("Import deactivated %s and cancelled %d bookings", teacher.username, cancelled)
