@@ -9,6 +9,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -107,9 +108,42 @@ def yes(value: str, *, column: str, default: bool) -> bool:
     raise ValueError(_("%(column)s “%(value)s” is neither yes nor no.") % {"column": column, "value": value})
 
 
+T = TypeVar("T")
+
+
 def on_line(number: int, problem: object) -> str:
     """A problem with the file, told with the line it is on."""
     return _("Line %(number)d: %(problem)s") % {"number": number, "problem": problem}
+
+
+def parsed_rows(
+    data: bytes,
+    *,
+    required: set[str],
+    parse: Callable[[int, dict[str, str]], T],
+    key: Callable[[T], str] | None = None,
+    twice: str = "",
+) -> list[T]:
+    """Every row of a CSV file, parsed by ``parse(line, row)`` (a ``ValueError`` for a bad
+    one), or ``ImportFileError`` listing each bad line. With ``key``, a row whose key
+    (ignoring case) an earlier line has is bad too, told with ``twice`` (``%(name)s``,
+    ``%(line)d``)."""
+    rows, errors, seen = [], [], {}
+    for number, row in csv_rows(data, required=required):
+        try:
+            parsed = parse(number, row)
+        except ValueError as problem:
+            errors.append(on_line(number, problem))
+            continue
+        if key is not None:
+            name = key(parsed)
+            if name.lower() in seen:
+                errors.append(on_line(number, twice % {"name": name, "line": seen[name.lower()]}))
+            seen.setdefault(name.lower(), number)
+        rows.append(parsed)
+    if errors:
+        raise ImportFileError(errors)
+    return rows
 
 
 def all_or_nothing(apply: Callable[[], Outcome], *, dry_run: bool) -> Outcome:

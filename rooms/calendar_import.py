@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from django.utils.translation import gettext as _
 from icalendar import Calendar
 
-from config.imports import ImportFileError, Outcome, all_or_nothing, csv_rows, on_line
+from config.imports import ImportFileError, Outcome, all_or_nothing, parsed_rows
 
 from .models import Building, Closure, Room, Term
 
@@ -112,15 +112,11 @@ def _create(entry: Entry) -> None:
 
 
 def _read_csv(data: bytes, *, default: str) -> list[Entry]:
-    entries, errors = [], []
-    for number, row in csv_rows(data, required={"name", "first_day", "last_day"}):
-        try:
-            entries.append(_entry(number, row, default=default))
-        except ValueError as problem:
-            errors.append(on_line(number, problem))
-    if errors:
-        raise ImportFileError(errors)
-    return entries
+    return parsed_rows(
+        data,
+        required={"name", "first_day", "last_day"},
+        parse=lambda number, row: _entry(number, row, default=default),
+    )
 
 
 def _entry(number: int, row: dict, *, default: str) -> Entry:

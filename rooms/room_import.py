@@ -18,11 +18,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from config.imports import (
-    ImportFileError,
     Outcome,
     all_or_nothing,
-    csv_rows,
-    on_line,
+    parsed_rows,
     record,
     save_changes,
     yes,
@@ -41,21 +39,13 @@ class Row:
 
 
 def read(data: bytes) -> list[Row]:
-    rows, errors, seen = [], [], {}
-    for number, row in csv_rows(data, required={"name"}):
-        try:
-            parsed = _row(number, row)
-        except ValueError as problem:
-            errors.append(on_line(number, problem))
-            continue
-        if parsed.name.lower() in seen:
-            message = _("room “%(room)s” is on line %(line)d already.")
-            errors.append(on_line(number, message % {"room": parsed.name, "line": seen[parsed.name.lower()]}))
-        seen.setdefault(parsed.name.lower(), number)
-        rows.append(parsed)
-    if errors:
-        raise ImportFileError(errors)
-    return rows
+    return parsed_rows(
+        data,
+        required={"name"},
+        parse=_row,
+        key=lambda row: row.name,
+        twice=_("room “%(name)s” is on line %(line)d already."),
+    )
 
 
 def _row(number: int, row: dict[str, str]) -> Row:

@@ -25,11 +25,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.imports import (
-    ImportFileError,
     Outcome,
     all_or_nothing,
-    csv_rows,
-    on_line,
+    parsed_rows,
     record,
     save_changes,
     yes,
@@ -51,21 +49,13 @@ class Row:
 
 
 def read(data: bytes) -> list[Row]:
-    rows, errors, seen = [], [], {}
-    for number, row in csv_rows(data, required={"username"}):
-        try:
-            rows.append(_row(number, row))
-        except ValueError as problem:
-            errors.append(on_line(number, problem))
-            continue
-        username = rows[-1].username.lower()
-        if username in seen:
-            message = _("username “%(username)s” is on line %(line)d already.")
-            errors.append(on_line(number, message % {"username": rows[-1].username, "line": seen[username]}))
-        seen.setdefault(username, number)
-    if errors:
-        raise ImportFileError(errors)
-    return rows
+    return parsed_rows(
+        data,
+        required={"username"},
+        parse=_row,
+        key=lambda row: row.username,
+        twice=_("username “%(name)s” is on line %(line)d already."),
+    )
 
 
 def _row(number: int, row: dict[str, str]) -> Row:
