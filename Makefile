@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/roomclaim
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-sqlite test-postgres test-faults lint audit bench bench-quick messages clean
+.PHONY: run system test test-sqlite test-postgres test-faults lint audit bench bench-quick messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-ldap.txt requirements-dev.txt $(VENV)/.installed
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
@@ -29,21 +29,23 @@ run: $(VENV)/.installed
 
 test: test-sqlite test-postgres
 
+# What only the system can give (Chromium, slapd, nginx, gettext, pgbench, the npm
+# packages): .ci/system installs what is missing, or names it in one line.
+system:
+	bash .ci/system
+
 # The SQLite defaults (what `make run` uses): everything but the real-concurrency tests.
-test-sqlite: $(VENV)/.installed-dev
+test-sqlite: $(VENV)/.installed-dev system
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not postgres" --ignore=tests/faults
 
-node_modules/axe-core/axe.min.js: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-
 # PostgreSQL + Redis: the whole suite again, races and browsers included.
-test-postgres: $(VENV)/.installed-dev node_modules/axe-core/axe.min.js
+test-postgres: $(VENV)/.installed-dev system
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(BIN)/pytest --ignore=tests/faults
 
 # Faults on purpose: its own Redis, a proxy in front of PostgreSQL, two servers under
 # load; Redis killed and frozen, PostgreSQL cut, a server killed and one frozen.
-test-faults: $(VENV)/.installed-dev
+test-faults: $(VENV)/.installed-dev system
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(BIN)/pytest tests/faults
 
@@ -56,17 +58,17 @@ lint: $(VENV)/.installed-dev
 audit: $(VENV)/.installed-dev
 	bash .ci/audit
 
-bench: $(VENV)/.installed-dev
+bench: $(VENV)/.installed-dev system
 	$(BIN)/python -m bench
 
-bench-quick: $(VENV)/.installed-dev
+bench-quick: $(VENV)/.installed-dev system
 	$(BIN)/python -m bench --quick
 
 # The translations (docs/languages.md): gather every marked string into each language's
 # catalogues under locale/, keeping what is translated, then compile them for Django.
 MESSAGES_SKIP := --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=bench \
 	--ignore=tests --ignore='*/tests/*' --ignore=deploy
-messages: $(VENV)/.installed-dev
+messages: $(VENV)/.installed-dev system
 	$(BIN)/python manage.py makemessages --all --no-obsolete --add-location=file $(MESSAGES_SKIP)
 	$(BIN)/python manage.py makemessages --all --no-obsolete --add-location=file -d djangojs $(MESSAGES_SKIP)
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules

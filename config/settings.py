@@ -227,28 +227,27 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
-# School sign-in (LDAP / Active Directory, django-auth-ldap; `pip install -r
-# requirements-ldap.txt`): on when LDAP_SERVER_URI is set. Teachers sign in with their
-# directory password; their account is made (or updated) from the directory on each
-# sign-in; local accounts (the admin, anyone not in the directory) still work.
+# School sign-in (LDAP / Active Directory, teachers.directory over ldap3): on when
+# LDAP_SERVER_URI is set. Teachers sign in with their directory password; their account is
+# made (or updated) from the directory on each sign-in; local accounts (the admin, anyone
+# not in the directory) still work.
 LDAP_SERVER_URI = env.str("LDAP_SERVER_URI", default="")
 if LDAP_SERVER_URI:
-    from config.ldap import ldap_settings
+    from config.ldap import DirectorySettings
 
-    AUTHENTICATION_BACKENDS.insert(1, "django_auth_ldap.backend.LDAPBackend")
-    globals().update(
-        ldap_settings(
-            server_uri=LDAP_SERVER_URI,
-            bind_dn=env.str("LDAP_BIND_DN", default=""),
-            bind_password=env.str("LDAP_BIND_PASSWORD", default=""),
-            start_tls=env.bool("LDAP_START_TLS", default=False),
-            user_base=env.str("LDAP_USER_BASE"),
-            user_filter=env.str("LDAP_USER_FILTER", default="(uid=%(user)s)"),
-            name_attribute=env.str("LDAP_NAME_ATTRIBUTE", default="displayName"),
-            group_base=env.str("LDAP_GROUP_BASE", default=""),
-            require_group=env.str("LDAP_REQUIRE_GROUP", default=""),
-            staff_group=env.str("LDAP_STAFF_GROUP", default=""),
-        )
+    AUTHENTICATION_BACKENDS.insert(1, "teachers.directory.DirectoryBackend")
+    SCHOOL_DIRECTORY = DirectorySettings(
+        server_uri=LDAP_SERVER_URI,
+        bind_dn=env.str("LDAP_BIND_DN", default=""),
+        bind_password=env.str("LDAP_BIND_PASSWORD", default=""),
+        start_tls=env.bool("LDAP_START_TLS", default=False),
+        ca_file=env.str("LDAP_CA_FILE", default=""),
+        user_base=env.str("LDAP_USER_BASE"),
+        user_filter=env.str("LDAP_USER_FILTER", default="(uid=%(user)s)"),
+        name_attribute=env.str("LDAP_NAME_ATTRIBUTE", default="displayName"),
+        group_base=env.str("LDAP_GROUP_BASE", default=""),
+        require_group=env.str("LDAP_REQUIRE_GROUP", default=""),
+        staff_group=env.str("LDAP_STAFF_GROUP", default=""),
     )
 # Failed logins: an account is locked for LOGIN_LOCKOUT_MINUTES after
 # LOGIN_FAILURES_PER_ACCOUNT failures (django-axes; an admin can unlock it), and an address
