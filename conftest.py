@@ -84,19 +84,9 @@ def school_settings_loaded():
 def live_servers(django_db_setup, django_db_blocker):
     """Two daphne processes with production settings on the test database and Redis,
     as a school runs them. Stopped before the test database is dropped."""
-    from django.db import connection
+    from tests.servers import DaphneServers, collectstatic, servers_env
 
-    from tests.servers import DaphneServers, collectstatic, production_env
-
-    db = connection.settings_dict
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    database_url = f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = production_env(
-        database_url=database_url,
-        redis_url=settings.REDIS_URL,
-        DB_POOL_MAX="4",
-        SCHOOL_SETTINGS_SECONDS="0",  # the servers see the calendar a test has just set
-    )
+    env = servers_env()
     collectstatic(env)
     with DaphneServers(env, count=2) as servers:
         yield servers

@@ -53,6 +53,7 @@ from .rules import (
     Limits,
     attendees_error,
     count_errors,
+    from_now,
     limit_errors,
     limits_for,
     series_limit_errors,
@@ -156,11 +157,13 @@ def booking_hold(
 
 
 def _check_bookable(room_id: int, *, start: datetime, end: datetime, teacher: Teacher) -> None:
-    """The checks of a hold (the claim makes them again under the row lock)."""
+    """The checks of a hold (the claim makes them again under the row lock), for the part
+    of the period still to come."""
+    begins = from_now(start, end)
     try:
         room = Room.objects.filter(pk=room_id).first()
-        _check_room(room, start=start, end=end, teacher=teacher, limits=limits_for(teacher, room_id))
-        _check_free(room, start=start, end=end)
+        _check_room(room, start=begins, end=end, teacher=teacher, limits=limits_for(teacher, room_id))
+        _check_free(room, start=begins, end=end)
     except BookingError as error:
         _announce_conflict(error, teacher=teacher, room_id=room_id, start=start, end=end)
         raise
@@ -206,7 +209,7 @@ def _who_booked(room_id: int, *, start: datetime, end: datetime) -> BookingError
     committed: a database that fails now must not turn that success into an error, so the
     line gets the message without the holder's name instead."""
     try:
-        return _not_available(room_id, start=start, end=end)
+        return _not_available(room_id, start=from_now(start, end), end=end)
     except DatabaseError as exc:
         if not database_unavailable(exc):
             raise
@@ -242,8 +245,10 @@ def booking_create(
 ) -> Booking:
     """Book a room for ``teacher``; ``booked_by``: a member of staff booking it for them
     (who holds the lock and hears the conflicts; the teacher gets the booking, the rules
-    and the email)."""
+    and the email). A period under way is booked from now (``from_now``); its hold keeps
+    the name of the period asked for."""
     actor = booked_by or teacher
+    begins = from_now(start, end)
     _acquire_or_conflict(teacher=actor, room_id=room_id, start=start, end=end)
     with _claiming(teacher=actor, room_id=room_id, start=start, end=end):
         if not teacher.is_active:
@@ -255,30 +260,30 @@ def booking_create(
                 _lock_teacher(teacher, limits)
                 room = _locked_room(room_id)
                 offers = _check_room(
-                    room, start=start, end=end, teacher=teacher, attendees=attendees, limits=limits
+                    room, start=begins, end=end, teacher=teacher, attendees=attendees, limits=limits
                 )
                 if not _database_refuses_overlaps():
-                    _check_free(room, start=start, end=end)
-                _check_counts(limits, teacher=teacher, new=[(start, end)])
+                    _check_free(room, start=begins, end=end)
+                _check_counts(limits, teacher=teacher, new=[(begins, end)])
                 booking = _do_create(
                     room=room,
                     teacher=teacher,
-                    start=start,
+                    start=begins,
                     end=end,
                     attendees=attendees,
                     purpose=purpose,
-                    check_in_by=_check_in_by(limits, start),
+                    check_in_by=_check_in_by(limits, begins),
                     booked_by=booked_by,
                 )
                 if offers.offered_to_me:
-                    mark_booked(teacher=teacher, room=room, start=start, end=end)
+                    mark_booked(teacher=teacher, room=room, start=begins, end=end)
                 commit.started = True
             return booking
 
         mine = Booking.objects.confirmed().select_related("room", "teacher")
         return _write(
             claim,
-            find=lambda: mine.filter(teacher=teacher, room_id=room_id, start=start, end=end).first(),
+            find=lambda: mine.filter(teacher=teacher, room_id=room_id, start=begins, end=end).first(),
             on_found=events.publish_booking_created,
         )
 
@@ -298,7 +303,7 @@ def _claiming(*, teacher: Teacher, room_id: int, start: datetime, end: datetime)
         # The claim relies on it (see ``_database_refuses_overlaps``), or something wrote
         # past the row lock: the database refused the overlap.
         logger.info("Exclusion constraint refused a booking of room %s", room_id)
-        outcome = _not_available(room_id, start=start, end=end)
+        outcome = _not_available(room_id, start=from_now(start, end), end=end)
         _announce_conflict(outcome, teacher=teacher, room_id=room_id, start=start, end=end)
         raise outcome from exc
     except BookingError as error:
@@ -352,6 +357,8 @@ def series_create(
     bookings and the dates skipped with the reason. Every occurrence gets the same
     guarantees as a single claim: row lock, rules, overlap check, exclusion constraint."""
     periods = series_periods(start, end, rule=rule, until=until)
+    if periods:  # a first date under way is booked from now, as a single claim is
+        periods[0] = (from_now(*periods[0]), periods[0][1])
     if not periods:
         raise BookingError.invalid("until", _("No school day falls between the start and this date."))
     if len(periods) > MAX_OCCURRENCES:
@@ -372,7 +379,7 @@ def series_create(
                 room = _locked_room(room_id)
                 _check_room(
                     room,
-                    start=start,
+                    start=periods[0][0],
                     end=end,
                     teacher=teacher,
                     attendees=attendees,
@@ -419,7 +426,7 @@ def series_create(
         def find() -> tuple[Series, list[Booking], dict[date, str]] | None:
             series = (
                 Series.objects.filter(teacher=teacher, room_id=room_id, rule=rule, until=until)
-                .filter(bookings__start=start)
+                .filter(bookings__start=periods[0][0])
                 .order_by("-pk")
                 .first()
             )
@@ -567,6 +574,8 @@ def booking_move(
     attendees = current.attendees if attendees is KEEP else attendees
     purpose = current.purpose if purpose is None else purpose
     moving = (room_id, start, end) != (current.room_id, current.start, current.end)
+    # Moving a booking under way (or to a period under way) moves it from now on.
+    begins = from_now(start, end) if moving else start
     teacher = current.teacher
     if moving:
         _acquire_or_conflict(teacher=actor, room_id=room_id, start=start, end=end)
@@ -596,24 +605,24 @@ def booking_move(
                 room = rooms.get(room_id)
                 if moving:
                     _check_room(
-                        room, start=start, end=end, teacher=teacher, attendees=attendees, limits=limits
+                        room, start=begins, end=end, teacher=teacher, attendees=attendees, limits=limits
                     )
                     clash = (
-                        room.bookings.overlapping(start, end)
+                        room.bookings.overlapping(begins, end)
                         .exclude(pk=booking.pk)
                         .select_related("teacher")
                         .first()
                     )
                     if clash is not None:
                         raise BookingError.booked_by(clash)
-                    _check_counts(limits, teacher=teacher, new=[(start, end)], moving=booking)
+                    _check_counts(limits, teacher=teacher, new=[(begins, end)], moving=booking)
                 elif attendees is not None and attendees > room.capacity:
                     raise BookingError.invalid("attendees", attendees_error(room, attendees))
                 before = copy.copy(booking)
-                booking.room, booking.start, booking.end = room, start, end
+                booking.room, booking.start, booking.end = room, begins, end
                 booking.attendees, booking.purpose = attendees, purpose
                 if moving:
-                    booking.check_in_by, booking.checked_in_at = _check_in_by(limits, start), None
+                    booking.check_in_by, booking.checked_in_at = _check_in_by(limits, begins), None
                 booking.save()
                 if moving:
                     _after_move(before, booking)
@@ -623,7 +632,7 @@ def booking_move(
             return booking
 
         moved = Booking.objects.select_related("room", "teacher").filter(
-            pk=booking_id, room_id=room_id, start=start, end=end, status=Booking.Status.CONFIRMED
+            pk=booking_id, room_id=room_id, start=begins, end=end, status=Booking.Status.CONFIRMED
         )
         return _write(move, find=moved.first, on_found=lambda booking: _after_move(current, booking))
 

@@ -23,6 +23,7 @@ from teachers.models import Teacher
 
 from . import locks
 from .models import Booking
+from .rules import from_now
 
 # What a cell shows of a booking, and no more (a thousand cells: every field counts).
 SHOWN = (
@@ -48,7 +49,10 @@ class Column:
     def __post_init__(self) -> None:
         # Worked out once per column, not per cell: a day's grid has a thousand cells.
         start, end = timezone.localtime(self.start), timezone.localtime(self.end)
-        self.times = f"{start:%H:%M}\u2013{end:%H:%M}"
+        # A period under way offers the rest of it: its times say from when; its values
+        # (what a claim asks for, the hold's name) stay the period's.
+        begins = timezone.localtime(from_now(self.start, self.end))
+        self.times = f"{begins:%H:%M}\u2013{end:%H:%M}"
         self.when = f"{self.name} ({self.times})"
         self.start_value, self.end_value = f"{start:%Y-%m-%dT%H:%M}", f"{end:%Y-%m-%dT%H:%M}"
         self.period = f"{formats.date_format(start, 'SHORT_DAY_FORMAT')}, {self.when}"
@@ -182,7 +186,10 @@ def _cells(
 
 
 def _cell(room, column, bookings, holds, closed, *, teacher, now) -> Cell:
-    booking = next((b for b in bookings if b.start < column.end and b.end > column.start), None)
+    # A period under way is free when the rest of it is: a booking that ended before now
+    # no longer takes the cell.
+    begins = from_now(column.start, column.end, now=now)
+    booking = next((b for b in bookings if b.start < column.end and b.end > begins), None)
     if booking is not None:
         return Cell(room, column, "mine" if booking.teacher_id == teacher.pk else "booked", booking)
     reason = closed.reason_for(room)

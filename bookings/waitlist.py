@@ -16,7 +16,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,18 +27,19 @@ from teachers.models import Teacher
 from . import events, locks, metrics, notifications
 from .errors import BOOKING_NOT_FOUND, ROOM_NOT_FOUND, BookingError
 from .models import Booking, Notification, WaitlistEntry
-from .rules import MAX_WAITING_PER_TEACHER
+from .rules import MAX_WAITING_PER_TEACHER, from_now, this_minute
 
 logger = logging.getLogger(__name__)
 Status = WaitlistEntry.Status
 
 
 def waitlist_join(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> WaitlistEntry:
-    """Queue the teacher for a room and period that someone else has booked."""
+    """Queue the teacher for a room and period that someone else has booked (of a period
+    under way: for the rest of it)."""
     room = Room.objects.filter(pk=room_id).first()
     if room is None:
         raise BookingError(ROOM_NOT_FOUND)
-    if not room.bookings.overlapping(start, end).exclude(teacher=teacher).exists():
+    if not room.bookings.overlapping(from_now(start, end), end).exclude(teacher=teacher).exists():
         raise BookingError.invalid("start", _("The room is free for this period: claim it instead."))
     waiting = teacher.waitlist.filter(status__in=WaitlistEntry.ACTIVE, end__gt=timezone.now())
     if waiting.exclude(room=room, start=start, end=end).count() >= MAX_WAITING_PER_TEACHER:
@@ -134,11 +136,12 @@ def offer_freed(*, room_id: int, start: datetime, end: datetime) -> WaitlistEntr
         room = Room.objects.select_for_update().filter(pk=room_id, is_active=True).first()
         if room is None:
             return None
+        # A period under way is still worth offering: the rest of it, from now.
         waiting = room.waitlist.filter(
-            status=Status.WAITING, start__lt=end, end__gt=start, start__gt=timezone.now()
+            status=Status.WAITING, start__lt=end, end__gt=max(start, timezone.now())
         ).select_related("teacher")
         for entry in waiting.order_by("created_at", "pk"):
-            if room.bookings.overlapping(entry.start, entry.end).exists():
+            if room.bookings.overlapping(from_now(entry.start, entry.end), entry.end).exists():
                 continue
             attempt = locks.acquire(
                 room_id=room.pk,
@@ -172,9 +175,9 @@ def _do_offer(entry: WaitlistEntry, *, room: Room, expires_at: datetime) -> Wait
 
 def expire_offers() -> int:
     """Close offers whose time is up (booked, or passed on to the next in line) and
-    entries whose period has begun. Returns how many entries were closed."""
+    entries whose period has ended. Returns how many entries were closed."""
     now = timezone.now()
-    closed = WaitlistEntry.objects.filter(status=Status.WAITING, start__lte=now).update(status=Status.EXPIRED)
+    closed = WaitlistEntry.objects.filter(status=Status.WAITING, end__lte=now).update(status=Status.EXPIRED)
     with transaction.atomic():
         due = list(
             WaitlistEntry.objects.select_for_update(skip_locked=True)
@@ -198,11 +201,13 @@ def offer_missed() -> int:
     (an offer that failed after a cancellation committed). Returns how many offers."""
     now = timezone.now()
     free_waits = (
-        WaitlistEntry.objects.filter(status=Status.WAITING, start__gt=now)
+        WaitlistEntry.objects.filter(status=Status.WAITING, end__gt=now)
         .exclude(
             Exists(
                 Booking.objects.confirmed().filter(
-                    room=OuterRef("room"), start__lt=OuterRef("end"), end__gt=OuterRef("start")
+                    room=OuterRef("room"),
+                    start__lt=OuterRef("end"),
+                    end__gt=Greatest(OuterRef("start"), Value(this_minute(now))),
                 )
             )
         )

@@ -312,7 +312,9 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
-# The address links in emails point to.
+# The address links in emails and on printed door signs point to. Unset, mail links point
+# at the default, and a door sign at the address its page was opened on (and says so).
+SITE_URL_SET = bool(env.str("SITE_URL", default=""))
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Roomclaim <roomclaim@localhost>")
 # A send that takes longer fails (and is tried again later) rather than stalling the sender.

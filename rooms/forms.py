@@ -8,7 +8,7 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings.rules import MAX_ATTENDEES, period_errors
+from bookings.rules import MAX_ATTENDEES, from_now, period_errors
 
 from .models import Building, Feature
 from .schoolcalendar import PeriodError, PeriodTime, calendar
@@ -147,7 +147,9 @@ class SearchForm(forms.Form):
         end = timezone.localtime(self.cleaned_data["period_end"])
         features = self.cleaned_data["feature"]
         periods = calendar().period_label(start, end)
-        times = f"{start:%H:%M}\u2013{end:%H:%M}"
+        # A period under way is booked from now: the times say so, the hold keeps its name.
+        begins = timezone.localtime(from_now(start, end))
+        times = f"{begins:%H:%M}\u2013{end:%H:%M}"
         return {
             "seats": self.cleaned_data["capacity"],
             "start": start.strftime("%Y-%m-%dT%H:%M"),

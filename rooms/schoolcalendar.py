@@ -139,10 +139,13 @@ class Calendar:
 
     def period_label(self, start: datetime, end: datetime) -> str:
         """“Period 3”, or “Period 3-Period 4” for a run, when ``start`` and ``end`` fall on
-        the day's period boundaries; else empty."""
+        the day's period boundaries (or ``start`` inside the first period: the rest of a
+        period booked while it was under way); else empty."""
         local_start, local_end = timezone.localtime(start), timezone.localtime(end)
         periods = self.periods_on(local_start.date())
-        first = next((period for period in periods if period.start == local_start), None)
+        first = next((period for period in periods if period.start == local_start), None) or next(
+            (period for period in periods if period.start < local_start < period.end), None
+        )
         last = next((period for period in periods if period.end == local_end), None)
         if first is None or last is None or last.start < first.start:
             return ""

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 
 from bookings.availability import rooms_closed_between, rooms_free_between, rooms_taken_between
 from bookings.responses import server_timing, teacher_required
-from bookings.rules import limits_for
+from bookings.rules import from_now, limits_for
 from bookings.timetable import week_grid
 
 from .forms import SearchForm
@@ -43,7 +43,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _results(form: SearchForm, *, teacher) -> dict:
     """The free rooms (best fits first), and the taken ones a teacher could wait for."""
-    period = form.cleaned_data["period_start"], form.cleaned_data["period_end"]
+    # A period under way: the rooms free for the rest of it, from now.
+    end = form.cleaned_data["period_end"]
+    period = from_now(form.cleaned_data["period_start"], end), end
     search = form.summary()
     building = form.cleaned_data.get("building")
     wants = {"seats": search["seats"], "features": list(form.cleaned_data["feature"])}

@@ -41,6 +41,24 @@ def production_env(*, database_url: str, redis_url: str, **extra: str) -> dict[s
     }
 
 
+def servers_env(**extra: str) -> dict[str, str]:
+    """``production_env`` on the test database and Redis, for servers that a test runs
+    beside its own process (which must have set the test database up)."""
+    from django.conf import settings
+    from django.db import connection
+
+    db = connection.settings_dict
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    database_url = f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return production_env(
+        database_url=database_url,
+        redis_url=settings.REDIS_URL,
+        DB_POOL_MAX="4",
+        SCHOOL_SETTINGS_SECONDS="0",  # the servers see the calendar a test has just set
+        **extra,
+    )
+
+
 def collectstatic(env: dict[str, str]) -> None:
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True

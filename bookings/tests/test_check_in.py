@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import segno
 from asgiref.sync import sync_to_async
 from django.core import mail
 from django.utils import timezone
@@ -118,6 +119,33 @@ def test_the_door_sign_is_a_qr_code_of_the_door_link_for_staff(client, admin_cli
     assert "<svg" in page and f"/rooms/{check_in_room.pk}/check-in/" in page
     client.force_login(make_teacher())
     assert client.get(f"/rooms/{check_in_room.pk}/door-sign/").status_code == 302  # staff only
+
+
+def qr_path(link: str) -> str:
+    """The drawing of ``link``'s QR code, as the door sign draws it."""
+    svg = segno.make(link, error="m").svg_inline(scale=8, omitsize=True)
+    return svg[svg.index("<path") :].split('"')[1::2][-1]
+
+
+def test_without_site_url_the_door_sign_points_at_the_address_it_was_opened_on_and_says_so(
+    settings, admin_client, check_in_room
+):
+    settings.SITE_URL_SET, settings.SITE_URL = False, "http://127.0.0.1:8000"
+    settings.ALLOWED_HOSTS = ["rooms.school.example"]
+    door = f"/rooms/{check_in_room.pk}/check-in/"
+    page = admin_client.get(
+        f"/rooms/{check_in_room.pk}/door-sign/", HTTP_HOST="rooms.school.example"
+    ).content.decode()
+    assert qr_path(f"http://rooms.school.example{door}") in page
+    assert "127.0.0.1" not in page
+    assert "SITE_URL is not set" in page
+
+    settings.SITE_URL_SET, settings.SITE_URL = True, "https://rooms.school.example"
+    page = admin_client.get(
+        f"/rooms/{check_in_room.pk}/door-sign/", HTTP_HOST="rooms.school.example"
+    ).content.decode()
+    assert qr_path(f"https://rooms.school.example{door}") in page
+    assert "SITE_URL is not set" not in page
 
 
 def test_reminders_go_once_before_the_start_to_teachers_who_want_them(alice, bob, room):

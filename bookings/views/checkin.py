@@ -64,9 +64,12 @@ def door(request: HttpRequest, room_id: int) -> HttpResponse:
 @staff_member_required
 def door_sign(request: HttpRequest, room_id: int) -> HttpResponse:
     """A sign to print and put by the door: the room's name and a QR code of its check-in
-    link."""
+    link, on ``SITE_URL`` or, where the school has not set it, on the address this page
+    was opened on (the page says so, above what prints)."""
     room = get_object_or_404(Room.objects.select_related("building"), pk=room_id)
-    link = settings.SITE_URL + reverse("bookings:room-door", args=[room.pk])
+    path = reverse("bookings:room-door", args=[room.pk])
+    link = settings.SITE_URL + path if settings.SITE_URL_SET else request.build_absolute_uri(path)
     qr = segno.make(link, error="m")
     svg = qr.svg_inline(scale=8, dark="#111", omitsize=True, title=f"Check-in link for {room.name}")
-    return render(request, "bookings/door_sign.html", {"room": room, "link": link, "qr": mark_safe(svg)})
+    context = {"room": room, "link": link, "qr": mark_safe(svg), "site_url_set": settings.SITE_URL_SET}
+    return render(request, "bookings/door_sign.html", context)
