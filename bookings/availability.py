@@ -9,6 +9,7 @@ shared limits in ``bookings.rules``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
@@ -20,7 +21,7 @@ from rooms.schoolcalendar import calendar
 from teachers.models import Teacher
 
 from .models import Booking
-from .rules import rooms_closed_to
+from .rules import from_now, rooms_closed_to, this_minute
 from .waitlist import without_offers_to_others
 
 
@@ -190,8 +191,11 @@ def _nearest_free_periods(room: Room, *, start: datetime, end: datetime, teacher
     busy.append((start, end))  # taken or held: the period asked for is not to be had
 
     def clash(begins: datetime, ends: datetime) -> list:
-        return [(b, e) for b, e in busy if b < ends and e > begins]
+        return [(b, e) for b, e in busy if b < ends and e > from_now(begins, ends)]
 
+    school = calendar()
+    if day_periods := school.periods_on(local.date()):
+        return _nearest_free_runs(room, day_periods, start=start, end=end, clash=clash)
     periods = []
     earliest = max(day_start, timezone.now())
     ends = end
@@ -204,5 +208,38 @@ def _nearest_free_periods(room: Room, *, start: datetime, end: datetime, teacher
         begins = max(e for _, e in blocking)
     if begins + length <= day_end:
         periods.append((begins, begins + length))
+    return [FreePeriod(b, e) for b, e in periods if not school.closed_reason(room, b, e)]
+
+
+@dataclass(frozen=True)
+class FreePeriod:
+    start: datetime
+    end: datetime
+    name: str = ""  # "Period 3", "Period 3-Period 4" where the school has periods
+
+
+def _nearest_free_runs(room: Room, day_periods: list, *, start: datetime, end: datetime, clash) -> list:
+    """Where the school has periods: the nearest run of as many periods as were asked for,
+    free in this room, before the one asked for and after it (a run under way counts
+    from now), by name."""
+    count = max(1, sum(1 for period in day_periods if period.start < end and period.end > start))
     school = calendar()
-    return [(b, e) for b, e in periods if not school.closed_reason(room, b, e)]
+    runs = [
+        (day_periods[first], day_periods[first + count - 1]) for first in range(len(day_periods) - count + 1)
+    ]
+
+    def free(run) -> bool:
+        begins, ends = run[0].start, run[1].end
+        return (
+            ends > this_minute()
+            and not clash(begins, ends)
+            and not school.closed_reason(room, from_now(begins, ends), ends)
+        )
+
+    before = [run for run in runs if run[1].end <= start and free(run)]
+    after = [run for run in runs if run[0].start >= end and free(run)]
+    chosen = before[-1:] + after[:1]
+    return [
+        FreePeriod(first.start, last.end, first.name if first == last else f"{first.name}\u2013{last.name}")
+        for first, last in chosen
+    ]

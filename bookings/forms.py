@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from config.widgets import DateInput
 from rooms.models import Room
 from rooms.schoolcalendar import PeriodError, calendar
 from teachers.models import Teacher
@@ -91,7 +92,7 @@ class ClaimForm(PeriodForm):
         choices=[("", _("Does not repeat")), *Series.Rule.choices],
         label=_("Repeat"),
     )
-    until = forms.DateField(required=False, label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label=_("Until"), widget=DateInput())
     free_dates_only = forms.BooleanField(
         required=False, label=_("If some dates are taken, book the free ones")
     )
@@ -178,8 +179,8 @@ class AnalyticsForm(forms.Form):
     MAX_SPAN = timedelta(days=400)
     EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=DateInput())
+    end = forms.DateField(label=_("To"), widget=DateInput())
 
     def clean(self):
         cleaned = super().clean()

@@ -109,7 +109,8 @@ def alternatives_payload(alternatives: dict) -> dict[str, Any]:
             for room in alternatives["rooms"]
         ],
         "periods": [
-            {"startTime": iso(begins), "endTime": iso(ends)} for begins, ends in alternatives["periods"]
+            {"startTime": iso(period.start), "endTime": iso(period.end), "name": period.name}
+            for period in alternatives["periods"]
         ],
     }
 

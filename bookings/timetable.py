@@ -23,7 +23,7 @@ from teachers.models import Teacher
 
 from . import locks
 from .models import Booking
-from .rules import from_now
+from .rules import from_now, rooms_closed_to
 
 # What a cell shows of a booking, and no more (a thousand cells: every field counts).
 SHOWN = (
@@ -52,6 +52,7 @@ class Column:
         # A period under way offers the rest of it: its times say from when; its values
         # (what a claim asks for, the hold's name) stay the period's.
         begins = timezone.localtime(from_now(self.start, self.end))
+        self.under_way = begins != start
         self.times = f"{begins:%H:%M}\u2013{end:%H:%M}"
         self.when = f"{self.name} ({self.times})"
         self.start_value, self.end_value = f"{start:%Y-%m-%dT%H:%M}", f"{end:%Y-%m-%dT%H:%M}"
@@ -62,7 +63,7 @@ class Column:
 class Cell:
     room: Room
     column: Column
-    state: str  # free, mine, booked, held, closed, past
+    state: str  # free, mine, booked, held, closed, restricted (not for this teacher), past
     booking: Booking | None = None
     reason: str = ""
 
@@ -76,6 +77,8 @@ class Cell:
             what = _("booked by %(who)s for %(purpose)s") if purpose else _("booked by %(who)s")
         elif self.state == "closed":
             what = _("closed: %(reason)s")
+        elif self.state == "restricted":
+            what = _("not bookable: %(reason)s")
         else:
             what = {"free": _("free"), "held": _("being booked"), "past": _("past")}[self.state]
         what = what % {"who": self.who, "purpose": purpose, "reason": self.reason}
@@ -172,6 +175,7 @@ def _cells(
             held[lock.room_id].append(lock)
     school = calendar()
     now = timezone.now()
+    restricted = rooms_closed_to(teacher)
     result = {}
     for day, columns in by_day.items():
         closed = [school.closed_between(column.start, column.end) for column in columns]
@@ -179,13 +183,22 @@ def _cells(
             row = []
             for column, shut in zip(columns, closed, strict=True):
                 row.append(
-                    _cell(room, column, bookings[room.pk], held[room.pk], shut, teacher=teacher, now=now)
+                    _cell(
+                        room,
+                        column,
+                        bookings[room.pk],
+                        held[room.pk],
+                        shut,
+                        teacher=teacher,
+                        now=now,
+                        restricted=restricted.get(room.pk, ""),
+                    )
                 )
             result[room.pk, day] = row
     return result, min((lock.expires_at for holds in held.values() for lock in holds), default=None)
 
 
-def _cell(room, column, bookings, holds, closed, *, teacher, now) -> Cell:
+def _cell(room, column, bookings, holds, closed, *, teacher, now, restricted: str) -> Cell:
     # A period under way is free when the rest of it is: a booking that ended before now
     # no longer takes the cell.
     begins = from_now(column.start, column.end, now=now)
@@ -197,6 +210,8 @@ def _cell(room, column, bookings, holds, closed, *, teacher, now) -> Cell:
         return Cell(room, column, "closed", reason=reason)
     if column.end <= now:
         return Cell(room, column, "past")
+    if restricted:  # a room only some groups may book, and the teacher is in none of them
+        return Cell(room, column, "restricted", reason=restricted)
     if any(
         lock.start < column.end and lock.end > column.start and lock.holder_id != teacher.pk for lock in holds
     ):

@@ -9,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.rules import MAX_ATTENDEES, from_now, period_errors
+from config.widgets import DateInput
 
 from .models import Building, Feature
 from .schoolcalendar import PeriodError, PeriodTime, calendar
@@ -43,7 +44,7 @@ def period_names() -> list[str]:
 
 
 class SearchForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=DateInput())
     period = forms.ChoiceField(label=_("Period"), required=False)
     to_period = forms.ChoiceField(label=_("To period"), required=False)
     start = forms.TimeField(

@@ -50,6 +50,7 @@ def _words() -> dict[str, str]:
         "join_label": escape(_("Join waitlist: %(cell)s")),
         "held": escape(_("Being booked")),
         "closed": escape(_("Closed")),
+        "restricted": escape(_("Not bookable")),
         "past": escape(_("Past")),
     }
 
@@ -71,7 +72,8 @@ def _cell(cell, periods: dict[str, str], move_base: str, words: dict[str, str]) 
         label = escape(cell.label)
         if cell.state == "mine":
             return (
-                f'<td class="cell cell-mine"><strong>{words["you"]}</strong>{purpose}'
+                f'<td class="cell cell-mine"><strong class="screen-only">{words["you"]}</strong>'
+                f'<strong class="print-only">{escape(booking.teacher.name)}</strong>{purpose}'
                 f'<a href="{move_base}{booking.pk}/move/" class="cell-link" '
                 f'aria-label="{words["move_label"] % {"cell": label}}">{words["move"]}</a></td>'
             )
@@ -83,10 +85,10 @@ def _cell(cell, periods: dict[str, str], move_base: str, words: dict[str, str]) 
         )
     if cell.state == "held":
         return f'<td class="cell cell-held">{words["held"]}</td>'
-    if cell.state == "closed":
+    if cell.state in ("closed", "restricted"):
         reason = escape(cell.reason[:1].upper() + cell.reason[1:])
         return (
-            f'<td class="cell cell-closed" title="{reason}">{words["closed"]}'
+            f'<td class="cell cell-{cell.state}" title="{reason}">{words[cell.state]}'
             f'<span class="reason">{reason}</span></td>'
         )
     return f'<td class="cell cell-past"><span class="visually-hidden">{words["past"]}</span></td>'

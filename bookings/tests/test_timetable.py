@@ -1,6 +1,6 @@
 """The timetable, room pages, booking for a colleague and moving a booking."""
 
-from datetime import time
+from datetime import time, timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -61,6 +61,18 @@ def test_the_day_grid_shows_who_has_each_room_by_period(alice, bob, room):
     assert cells_of(grid, hall)["Period 1"].label.startswith(
         "Hall, Period 1 (09:00\u201310:00), closed: Hall is closed"
     )
+
+
+def test_a_room_only_some_groups_may_book_is_not_bookable_on_an_outsiders_grid(alice, bob, room):
+    leadership = Group.objects.create(name="Leadership")
+    bob.groups.add(leadership)
+    hall = make_room("Room 112")
+    BookingRule.objects.create(room=hall).only_groups.add(leadership)
+    outsider = cells_of(day_grid(tomorrow(), teacher=alice), hall)["10:00"]
+    assert outsider.state == "restricted"
+    assert outsider.label == "Room 112, 10:00 (10:00\u201311:00), not bookable: only Leadership can book it"
+    assert cells_of(day_grid(tomorrow(), teacher=bob), hall)["10:00"].state == "free"
+    assert cells_of(day_grid(tomorrow(), teacher=alice), room)["10:00"].state == "free"
 
 
 def test_without_periods_the_grid_has_hours_and_names_can_be_hidden(settings, alice, bob, room):
@@ -301,3 +313,12 @@ def test_the_room_page_says_who_may_book_it_and_about_check_in(client, alice, ro
     text = client.get(f"/rooms/{room.pk}/").content.decode()
     assert "Leadership only (not you)" in text
     assert "Within 10 minutes of the start" in text
+
+
+def test_date_fields_show_dates_the_browsers_date_picker_accepts(client, alice, admin_client):
+    client.force_login(alice)
+    today = timezone.localdate()
+    page = client.get("/timetable/").content.decode()
+    assert f'type="date" name="date" value="{today.isoformat()}"' in page  # today's view names today
+    analytics = admin_client.get("/analytics/", HTTP_ACCEPT_LANGUAGE="en-gb").content.decode()
+    assert f'value="{(today - timedelta(days=30)).isoformat()}"' in analytics

@@ -1,10 +1,13 @@
 """Hold, claim, cancel and My bookings over HTTP: JSON and plain form posts."""
 
+from datetime import time
+
 import pytest
 from django.utils import timezone
 
 from bookings import services
 from bookings.models import Booking
+from rooms.models import Period
 from tests.factories import at, local, make_booking, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db
@@ -277,8 +280,36 @@ def test_a_teacher_who_lost_is_shown_other_rooms_and_the_nearest_free_periods(as
         (spare.pk, "Room 102", f"/rooms/{spare.pk}/claim/")
     ]
     assert alternatives["periods"] == [
-        {"startTime": iso_at(9), "endTime": iso_at(10)},
-        {"startTime": iso_at(11), "endTime": iso_at(12)},
+        {"startTime": iso_at(9), "endTime": iso_at(10), "name": ""},
+        {"startTime": iso_at(11), "endTime": iso_at(12), "name": ""},
     ]
     bad = as_alice.get(f"/rooms/{room.pk}/alternatives/", {"start": "x", "end": "y"}, **JSON)
     assert bad.status_code == 400 and set(bad.json()["errors"]) == {"start", "end"}
+
+
+def test_where_the_school_has_periods_the_free_periods_offered_instead_are_periods(as_alice, room):
+    for name, starts, ends in (
+        ("Period 1", time(9), time(10)),
+        ("Period 2", time(10), time(11)),
+        ("Period 3", time(11, 30), time(12, 30)),  # after a break
+        ("Period 4", time(12, 30), time(13, 30)),
+        ("Period 5", time(13, 30), time(14, 30)),
+    ):
+        Period.objects.create(name=name, starts=starts, ends=ends)
+    bob = make_teacher("Bob Brown")
+    make_booking(room, bob, at(12.5), at(13.5))  # Period 4, lost
+    make_booking(room, bob, at(11.5), at(12))  # half of Period 3
+    response = as_alice.get(
+        f"/rooms/{room.pk}/alternatives/", {"start": local(at(12.5)), "end": local(at(13.5))}, **JSON
+    )
+    assert response.json()["alternatives"]["periods"] == [
+        {"startTime": iso_at(10), "endTime": iso_at(11), "name": "Period 2"},
+        {"startTime": iso_at(13.5), "endTime": iso_at(14.5), "name": "Period 5"},
+    ]
+    # A run of two periods is offered as a run of two.
+    response = as_alice.get(
+        f"/rooms/{room.pk}/alternatives/", {"start": local(at(12.5)), "end": local(at(14.5))}, **JSON
+    )
+    assert response.json()["alternatives"]["periods"] == [
+        {"startTime": iso_at(9), "endTime": iso_at(11), "name": "Period 1\u2013Period 2"},
+    ]

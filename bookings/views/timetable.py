@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from config.widgets import DateInput
 from rooms.models import Building
 from rooms.schoolcalendar import calendar
 
@@ -22,7 +23,7 @@ GRID_FRAGMENT = "timetable"
 
 
 class TimetableForm(forms.Form):
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(required=False, widget=DateInput())
     building = forms.ModelChoiceField(
         queryset=Building.objects.all(), required=False, empty_label=_("All buildings")
     )
@@ -39,7 +40,10 @@ def timetable(request: HttpRequest) -> HttpResponse:
     the search for that room and period, which opens its dialog or offers the waitlist."""
     if chosen := request.GET.get("claim") or request.GET.get("wait"):
         return _go_to_cell(chosen, pinned="claim" in request.GET)
-    form = TimetableForm(request.GET)
+    query = request.GET.copy()
+    if not query.get("date"):  # today's grid shows today in its date field
+        query["date"] = timezone.localdate().isoformat()
+    form = TimetableForm(query)
     valid = form.is_valid()
     day = form.day()
     building = form.cleaned_data.get("building") if valid else None

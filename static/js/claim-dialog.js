@@ -195,10 +195,12 @@ function fromCell(button) {
   };
 }
 
-const localPeriod = (startTime, endTime) => {
+// "Thu 3 Dec, 10:50–11:40", or with the school's period name "Thu 3 Dec, Period 3 (10:50–11:40)".
+const localPeriod = (startTime, endTime, name = "") => {
   const [year, month, day] = startTime.slice(0, 10).split("-").map(Number);
   const date = new Date(year, month - 1, day).toLocaleDateString(language, { weekday: "short", day: "numeric", month: "short" });
-  return `${date.replace(",", "")}, ${startTime.slice(11, 16)}–${endTime.slice(11, 16)}`;
+  const times = `${startTime.slice(11, 16)}–${endTime.slice(11, 16)}`;
+  return `${date.replace(",", "")}, ${name ? `${name} (${times})` : times}`;
 };
 
 // After a 409, what the teacher could have instead: other rooms for the same period, and
@@ -227,11 +229,14 @@ function showAlternatives(alternatives) {
                 urls: { hold: room.holdUrl, claim: room.claimUrl, release: room.releaseUrl, queue: room.queueUrl,
                         waitlist: room.waitlistUrl, alternatives: room.alternativesUrl } },
     })),
-    ...(alternatives?.periods || []).map((period) => ({
-      label: `${base.roomName} · ${period.startTime.slice(11, 16)}–${period.endTime.slice(11, 16)}`,
-      target: { ...base, start: period.startTime.slice(0, 16), end: period.endTime.slice(0, 16),
-                period: localPeriod(period.startTime, period.endTime) },
-    })),
+    ...(alternatives?.periods || []).map((period) => {
+      const times = `${period.startTime.slice(11, 16)}–${period.endTime.slice(11, 16)}`;
+      return {
+        label: `${base.roomName} · ${period.name ? `${period.name} (${times})` : times}`,
+        target: { ...base, start: period.startTime.slice(0, 16), end: period.endTime.slice(0, 16),
+                  period: localPeriod(period.startTime, period.endTime, period.name) },
+      };
+    }),
   ];
   for (const choice of choices) {
     const button = document.createElement("button");

@@ -17,8 +17,14 @@ async function swap(id) {
   const focused = current.contains(document.activeElement) ? document.activeElement : null;
   const card = focused?.closest("[data-room-id], [data-booking-id]");
   const scroll = window.scrollY;
+  // Boxes that scroll by themselves (the timetable) stay where the teacher scrolled them.
+  const boxes = [...current.querySelectorAll("[data-keep-scroll]")].map((box) => [box.dataset.keepScroll, box.scrollLeft, box.scrollTop]);
   current.replaceWith(fresh);
   window.scrollTo({ top: scroll });
+  for (const [name, left, top] of boxes) {
+    const box = fresh.querySelector(`[data-keep-scroll="${CSS.escape(name)}"]`);
+    if (box) box.scrollTo({ left, top });
+  }
   if (focused) {
     let target = sameControl(fresh, focused);
     if (target) {

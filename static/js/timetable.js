@@ -45,6 +45,64 @@ document.addEventListener("click", async (event) => {
   showToast(response.ok ? body.message : describeErrors(body), { kind: response.ok ? "success" : "error" });
 });
 
+// The period under way in view at once (on a phone only two periods fit), beside the
+// room column that stays put.
+function showPeriodUnderWay() {
+  const box = grid()?.querySelector("[data-keep-scroll]");
+  const now = box?.querySelector("th[data-now]");
+  if (!box || !now) return;
+  const rooms = box.querySelector("thead th")?.offsetWidth || 0;
+  box.scrollLeft = Math.max(0, now.offsetLeft - rooms - 4);
+}
+showPeriodUnderWay();
+
+// Arrow keys move between the grid's cells (one tab stop for the whole grid: roving
+// focus), Home and End to the row's ends; Tab leaves the grid.
+const focusable = (cell) => cell?.querySelector("button, a");
+function rovingFocus() {
+  const table = grid()?.querySelector("table.grid");
+  const controls = table ? [...table.querySelectorAll("tbody td button, tbody td a")] : [];
+  if (!controls.length) return;
+  const kept = controls.find((control) => control === document.activeElement);
+  const column = [...table.querySelectorAll("thead th")].findIndex((th) => th.hasAttribute("data-now"));
+  const underWay = column > 0 ? controls.find((control) => control.closest("td").cellIndex === column) : null;
+  const first = kept || underWay || controls[0];
+  for (const control of controls) control.tabIndex = control === first ? 0 : -1;
+}
+function moveFrom(cell, key) {
+  const row = cell.parentElement;
+  const rows = [...row.parentElement.children];
+  const cells = [...row.children];
+  let r = rows.indexOf(row);
+  let c = cells.indexOf(cell);
+  const step = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[key];
+  if (key === "Home" || key === "End") {
+    const found = (key === "Home" ? cells : [...cells].reverse()).find((candidate) => focusable(candidate));
+    return focusable(found);
+  }
+  // Skip cells with nothing to do (past, closed, being booked) in the direction moved.
+  for (;;) {
+    r += step[0];
+    c += step[1];
+    const target = rows[r]?.children[c];
+    if (!target || target.tagName !== "TD") return null;
+    if (focusable(target)) return focusable(target);
+  }
+}
+document.addEventListener("keydown", (event) => {
+  if (!["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End"].includes(event.key)) return;
+  const cell = event.target.closest?.("#timetable tbody td");
+  if (!cell) return;
+  const target = moveFrom(cell, event.key);
+  if (!target) return;
+  event.preventDefault();
+  event.target.tabIndex = -1;
+  target.tabIndex = 0;
+  target.focus();
+});
+document.addEventListener("roomclaim:refreshed", rovingFocus);
+rovingFocus();
+
 const print = document.querySelector("[data-print]");
 if (print) {
   print.hidden = false;

@@ -32,9 +32,14 @@ def open_page(browser, request):
     """Pages in their own browser contexts (separate cookies: separate teachers)."""
     contexts = []
 
-    def open_one(base_url: str, username: str, *, bypass_csp: bool = False) -> Page:
+    def open_one(
+        base_url: str, username: str, *, bypass_csp: bool = False, width: int = 1280, height: int = 900
+    ) -> Page:
         context = browser.new_context(
-            base_url=base_url, viewport={"width": 1280, "height": 900}, bypass_csp=bypass_csp
+            base_url=base_url,
+            viewport={"width": width, "height": height},
+            bypass_csp=bypass_csp,
+            has_touch=width < 600,
         )
         contexts.append(context)
         page = context.new_page()
