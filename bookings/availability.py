@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -22,7 +23,7 @@ from teachers.models import Teacher
 
 from .models import Booking
 from .rules import from_now, rooms_closed_to, this_minute
-from .waitlist import without_offers_to_others
+from .waitlist import open_offers, without_offers_to_others
 
 
 def rooms_free_between(
@@ -92,17 +93,32 @@ def bookable_between(start: datetime, end: datetime, *, teacher: Teacher | None 
 UNAVAILABLE_SHOWN = 10
 
 
+class Unbookable(NamedTuple):
+    """What the search lists as not bookable for a period."""
+
+    school_closed: str | None  # why the whole school is closed, if it is
+    rooms: list[Room]  # the first UNAVAILABLE_SHOWN, each with its ``closed_reason``
+    more: int  # how many more there are
+
+
 def rooms_closed_between(
-    start: datetime, end: datetime, *, teacher: Teacher, seats: int = 1, features: Sequence[Feature] = ()
-) -> tuple[str | None, list[Room]]:
-    """Why the whole school is closed for the period (or ``None``), and up to ten rooms
-    that would fit but the calendar or the rules close to ``teacher``, each with its
-    ``closed_reason``."""
+    start: datetime,
+    end: datetime,
+    *,
+    teacher: Teacher,
+    seats: int = 1,
+    features: Sequence[Feature] = (),
+    building_id: int | None = None,
+) -> Unbookable:
+    """Rooms that would fit but the calendar or the rules close to ``teacher`` for the
+    period (the first ten, and how many more), or why the whole school is closed."""
     closed = calendar().closed_between(start, end)
     if closed.school:
-        return closed.school, []
+        return Unbookable(closed.school, [], 0)
     restricted = rooms_closed_to(teacher)
     fitting = Room.objects.filter(is_active=True, capacity__gte=seats)
+    if building_id is not None:
+        fitting = fitting.filter(building_id=building_id)
     for feature in features:
         fitting = fitting.filter(
             Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))
@@ -110,14 +126,37 @@ def rooms_closed_between(
     maybe = Q(pk__in=set(closed.rooms) | set(closed.own_hours) | restricted.keys()) | Q(
         building_id__in=set(closed.buildings) | set(closed.building_hours)
     )
-    found = []
+    found, more = [], 0
     for room in fitting.filter(maybe).select_related("building").order_by("capacity", "name"):
         room.closed_reason = closed.reason_for(room) or restricted.get(room.pk)
-        if room.closed_reason:
+        if not room.closed_reason:
+            continue
+        if len(found) < UNAVAILABLE_SHOWN:
             found.append(room)
-        if len(found) == UNAVAILABLE_SHOWN:
-            break
-    return None, found
+        else:
+            more += 1
+    return Unbookable(None, found, more)
+
+
+def rooms_offered_to_others(
+    teacher: Teacher, start: datetime, end: datetime, *, seats: int = 1
+) -> list[Room]:
+    """Rooms an open waitlist offer holds for another teacher during ``[start, end)``, with
+    ``held_until``: neither free nor taken for this teacher, but worth naming."""
+    offers = open_offers(start=start, end=end).exclude(teacher=teacher).filter(room__capacity__gte=seats)
+    held: dict[int, datetime] = {}
+    for room_id, until in offers.values_list("room_id", "offer_expires_at"):
+        held[room_id] = min(until, held.get(room_id, until))
+    rooms = list(Room.objects.filter(pk__in=held, is_active=True).select_related("building").order_by("name"))
+    for room in rooms:
+        room.held_until = held[room.pk]
+    return rooms
+
+
+def own_bookings_between(teacher: Teacher, start: datetime, end: datetime) -> list[Booking]:
+    """The teacher's own bookings sharing any instant with ``[start, end)``: a second
+    room then is allowed, but worth a word."""
+    return list(Booking.objects.overlapping(start, end).filter(teacher=teacher).select_related("room"))
 
 
 TAKEN_SHOWN = 10

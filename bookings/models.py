@@ -178,6 +178,8 @@ class WaitlistEntry(models.Model):
     )
     start = models.DateTimeField(_("start"))
     end = models.DateTimeField(_("end"))
+    # The group the teacher waits with: an offer's "Claim it" asks for as many seats.
+    attendees = models.PositiveIntegerField(_("attendees"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.WAITING)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     offered_at = models.DateTimeField(_("offered at"), null=True, blank=True)
@@ -209,15 +211,17 @@ class WaitlistEntry(models.Model):
 
     @property
     def claim_path(self) -> str:
-        return claim_path(self.room_id, self.start, self.end)
+        return claim_path(self.room_id, self.start, self.end, seats=self.attendees)
 
 
-def claim_path(room_id: int, start, end) -> str:
+def claim_path(room_id: int, start, end, *, seats: int | None = None) -> str:
     """Where a teacher claims a room held for them (a waitlist offer, a lock that came to
-    them from its line): the search for the period, which shows the room first and opens
-    its dialog."""
+    them from its line): the search for the period (for ``seats``, if known), which shows
+    the room first and opens its dialog."""
     start, end = timezone.localtime(start), timezone.localtime(end)
     period = {"date": f"{start:%Y-%m-%d}", "start": f"{start:%H:%M}", "end": f"{end:%H:%M}"}
+    if seats:
+        period["capacity"] = seats
     query = urlencode({**period, "room": room_id}, safe=":")
     return f"{reverse('rooms:dashboard')}?{query}"
 
@@ -318,7 +322,7 @@ class BookingRule(models.Model):
         blank=True,
         related_name="bookable_rooms",
         help_text=_("Room only: only members of these groups may book the room (empty: everyone)."),
-        verbose_name=_("only groups"),
+        verbose_name=_("groups"),
     )
 
     class Meta:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -171,16 +171,25 @@ class Taken(str):
 
 
 def skipped_in_words(skipped: dict) -> str:
-    """“, 2 taken dates skipped, 1 closed date skipped”: what a series left out, and why."""
-    taken = sum(1 for reason in skipped.values() if isinstance(reason, Taken))
-    closed = len(skipped) - taken
+    """“, 2 taken dates skipped (Thu 3 Dec, Thu 10 Dec), 1 closed date skipped (Thu 17
+    Dec)”: what a series left out, which dates, and why."""
+    taken = [day for day, reason in sorted(skipped.items()) if isinstance(reason, Taken)]
+    closed = [day for day, reason in sorted(skipped.items()) if not isinstance(reason, Taken)]
     words = ""
     if taken:
-        words += ngettext(", %(count)d taken date skipped", ", %(count)d taken dates skipped", taken) % {
-            "count": taken
-        }
+        words += ngettext(
+            ", %(count)d taken date skipped (%(dates)s)",
+            ", %(count)d taken dates skipped (%(dates)s)",
+            len(taken),
+        ) % {"count": len(taken), "dates": _days_listed(taken)}
     if closed:
-        words += ngettext(", %(count)d closed date skipped", ", %(count)d closed dates skipped", closed) % {
-            "count": closed
-        }
+        words += ngettext(
+            ", %(count)d closed date skipped (%(dates)s)",
+            ", %(count)d closed dates skipped (%(dates)s)",
+            len(closed),
+        ) % {"count": len(closed), "dates": _days_listed(closed)}
     return words
+
+
+def _days_listed(days: list) -> str:
+    return ", ".join(formats.date_format(day, "SHORT_DAY_FORMAT") for day in days)

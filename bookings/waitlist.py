@@ -33,7 +33,9 @@ logger = logging.getLogger(__name__)
 Status = WaitlistEntry.Status
 
 
-def waitlist_join(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> WaitlistEntry:
+def waitlist_join(
+    *, teacher: Teacher, room_id: int, start: datetime, end: datetime, attendees: int | None = None
+) -> WaitlistEntry:
     """Queue the teacher for a room and period that someone else has booked (of a period
     under way: for the rest of it)."""
     room = Room.objects.filter(pk=room_id).first()
@@ -50,7 +52,9 @@ def waitlist_join(*, teacher: Teacher, room_id: int, start: datetime, end: datet
         )
     try:
         with transaction.atomic():
-            return WaitlistEntry.objects.create(teacher=teacher, room=room, start=start, end=end)
+            return WaitlistEntry.objects.create(
+                teacher=teacher, room=room, start=start, end=end, attendees=attendees
+            )
     except IntegrityError:  # already waiting: joining twice is harmless
         return WaitlistEntry.objects.get(
             teacher=teacher, room=room, start=start, end=end, status__in=WaitlistEntry.ACTIVE

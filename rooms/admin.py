@@ -18,7 +18,8 @@ class HoursInline(admin.TabularInline):
     model = BookableHours
     extra = 0
     fields = ("weekday", "opens", "closes")
-    verbose_name = "bookable hours on a weekday"
+    verbose_name = _("bookable hours on one weekday")
+    verbose_name_plural = _("bookable hours")
 
 
 @admin.register(Building)

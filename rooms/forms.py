@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import forms
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.rules import MAX_ATTENDEES, from_now, period_errors
@@ -147,16 +147,14 @@ class SearchForm(forms.Form):
         start = timezone.localtime(self.cleaned_data["period_start"])
         end = timezone.localtime(self.cleaned_data["period_end"])
         features = self.cleaned_data["feature"]
-        periods = calendar().period_label(start, end)
-        # A period under way is booked from now: the times say so, the hold keeps its name.
-        begins = timezone.localtime(from_now(start, end))
-        times = f"{begins:%H:%M}\u2013{end:%H:%M}"
+        school = calendar()
+        periods = school.period_label(start, end)
         return {
             "seats": self.cleaned_data["capacity"],
             "start": start.strftime("%Y-%m-%dT%H:%M"),
             "end": end.strftime("%Y-%m-%dT%H:%M"),
-            "label": f"{formats.date_format(start, 'SHORT_DAY_FORMAT')}, "
-            + (f"{periods} ({times})" if periods else times),
+            # A period under way is booked from now: the times say so, the hold keeps its name.
+            "label": school.when(start, end, shown_from=from_now(start, end)),
             "periods": periods,
             "wanted": {feature.pk for feature in features},
             "features": ", ".join(feature.name.lower() for feature in features),

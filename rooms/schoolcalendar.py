@@ -137,6 +137,15 @@ class Calendar:
             )
         return periods[first].start, periods[last].end
 
+    def when(self, start: datetime, end: datetime, *, shown_from: datetime | None = None) -> str:
+        """“Thu 3 Dec, Period 3 (10:50-11:40)”, or “Thu 3 Dec, 10:50-11:40” off the
+        periods; ``shown_from``: the times from then (the rest of a period under way)."""
+        local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+        begins = timezone.localtime(shown_from or start)
+        periods = self.period_label(start, end)
+        times = f"{begins:%H:%M}\u2013{local_end:%H:%M}"
+        return f"{_day(local_start.date())}, " + (f"{periods} ({times})" if periods else times)
+
     def period_label(self, start: datetime, end: datetime) -> str:
         """“Period 3”, or “Period 3-Period 4” for a run, when ``start`` and ``end`` fall on
         the day's period boundaries (or ``start`` inside the first period: the rest of a

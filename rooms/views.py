@@ -5,7 +5,13 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from bookings.availability import rooms_closed_between, rooms_free_between, rooms_taken_between
+from bookings.availability import (
+    own_bookings_between,
+    rooms_closed_between,
+    rooms_free_between,
+    rooms_offered_to_others,
+    rooms_taken_between,
+)
 from bookings.responses import server_timing, teacher_required
 from bookings.rules import from_now, limits_for
 from bookings.timetable import week_grid
@@ -61,19 +67,23 @@ def _results(form: SearchForm, *, teacher) -> dict:
         pinned = [room for room in rooms if room.pk == wanted] or list(found.filter(pk=wanted))
         rooms = pinned + [room for room in rooms if room.pk != wanted][: RESULTS_SHOWN - len(pinned)]
         search["open_room"] = wanted if pinned else None
-    school_closed, unavailable = rooms_closed_between(*period, **wants, teacher=teacher)
+    unbookable = rooms_closed_between(
+        *period, **wants, teacher=teacher, building_id=building.pk if building else None
+    )
     taken = rooms_taken_between(*period, **wants)
-    if building is not None:  # the short lists below the results, of that building only
-        unavailable = [room for room in unavailable if room.building_id == building.pk]
+    if building is not None:  # the short list below the results, of that building only
         taken = [room for room in taken if room.building_id == building.pk]
     return {
         "rooms": rooms,
         "more": more,
         "search": search,
         "taken": taken,
-        "school_closed": school_closed,
-        "unavailable": unavailable,
-        "unavailable_by_reason": _by_reason(unavailable),
+        "own": own_bookings_between(teacher, *period),
+        "offered": rooms_offered_to_others(teacher, *period, seats=search["seats"]),
+        "school_closed": unbookable.school_closed,
+        "unavailable": unbookable.rooms,
+        "unavailable_more": unbookable.more,
+        "unavailable_by_reason": _by_reason(unbookable.rooms),
     }
 
 

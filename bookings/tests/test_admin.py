@@ -143,3 +143,12 @@ def test_admin_changes_purpose_but_not_the_period(as_admin):
     as_admin.post(f"/admin/bookings/booking/{booking.pk}/change/", {"attendees": "12", "purpose": "Drama"})
     booking.refresh_from_db()
     assert (booking.attendees, booking.purpose, booking.start) == (12, "Drama", at(10))
+
+
+def test_the_admin_names_hours_and_groups_in_plain_words(as_admin):
+    building = make_room("Room 101").building
+    page = as_admin.get(f"/admin/rooms/building/{building.pk}/change/").content.decode()
+    assert "Bookable hours" in page and "weekdays" not in page
+    page = as_admin.get("/admin/bookings/bookingrule/add/").content.decode()
+    # The two-list picker titles itself from this name: "Available groups", "Choose all groups".
+    assert 'data-field-name="groups"' in page and "only groups" not in page

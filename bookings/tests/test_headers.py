@@ -27,3 +27,12 @@ def test_no_page_has_an_inline_script_or_style(as_alice, room):
         )
         page = response.content.decode()
         assert "<script>" not in page and "<style" not in page and 'style="' not in page
+
+
+def test_pages_name_their_icon_and_describe_themselves(client, as_alice):
+    page = as_alice.get("/bookings/").content.decode()
+    assert '<meta name="description" content="Find a free room' in page
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    # Pages that name no icon (the admin's) make the browser ask for /favicon.ico.
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301 and icon["Location"] == "/static/favicon.svg"

@@ -149,7 +149,7 @@ def test_staff_book_for_a_colleague_who_gets_it_and_an_email(client, bob, room):
         **JSON,
     )
     assert response.status_code == 201
-    assert response.json()["message"] == "Room booked successfully: Room 101, for Bob Brown"
+    assert response.json()["message"].endswith(", 10:00\u201311:00, for Bob Brown")
     booking = Booking.objects.get()
     assert (booking.teacher, booking.booked_by) == (bob, staff)
     notifications.send_pending()

@@ -3,7 +3,7 @@
 from datetime import time
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from bookings import services
 from bookings.models import Booking
@@ -26,6 +26,7 @@ def test_claim_answers_201_with_the_booking(as_alice, alice, room):
     response = as_alice.post(f"/rooms/{room.pk}/claim/", period(attendees="20", purpose="Maths"), **JSON)
     assert response.status_code == 201
     booking = Booking.objects.get()
+    day_of_10 = formats.date_format(timezone.localtime(at(10)), "D j M")
     assert response.json() == {
         "booking": {
             "id": booking.pk,
@@ -40,7 +41,8 @@ def test_claim_answers_201_with_the_booking(as_alice, alice, room):
             "checkInBy": None,  # added: no check-in asked for
             "checkedInAt": None,  # added
         },
-        "message": "Room booked successfully: Room 101",  # added: what the page shows
+        # added: what the page shows, naming the day and the period
+        "message": f"Room booked successfully: Room 101, {day_of_10}, 10:00\u201311:00",
     }
 
 

@@ -110,7 +110,7 @@ def test_leaving_an_offer_passes_it_on(taken):
     assert services.booking_create(teacher=carol, room_id=room.pk, start=at(10), end=at(11)).teacher == carol
 
 
-def test_entries_expire_when_their_period_begins(taken):
+def test_entries_expire_when_their_period_has_ended(taken):
     room, _, _ = taken
     entry = join(make_teacher(), room)
     WaitlistEntry.objects.filter(pk=entry.pk).update(start=at(-1, days=0), end=at(0, days=0))
@@ -226,6 +226,25 @@ def test_the_search_hides_an_offered_room_from_others_and_pins_it_for_the_offere
     assert room not in client.get("/", query).context["rooms"]
     client.force_login(bob)
     assert client.get("/", query).context["rooms"][0] == room
+
+
+def test_an_offer_keeps_the_group_size_and_others_see_the_room_held_for_a_colleague(taken, client):
+    room, alice, booking = taken
+    bob, carol = make_teacher("Bob"), make_teacher("Carol")
+    start, end = local(at(10)), local(at(11))
+    client.force_login(bob)
+    joined = client.post(
+        f"/rooms/{room.pk}/waitlist/", {"start": start, "end": end, "attendees": "20"}, **JSON
+    )
+    assert joined.status_code == 201
+    services.booking_cancel(booking_id=booking.pk, teacher=alice)
+    [entry] = client.get("/bookings/", **JSON).json()["waitlist"]
+    assert "capacity=20" in entry["claimUrl"]
+    assert client.get(entry["claimUrl"]).context["search"]["seats"] == 20  # "Claim it" asks for 20
+    client.force_login(carol)
+    page = client.get("/", {"date": start[:10], "start": start[11:], "end": end[11:]}).content.decode()
+    until = timezone.localtime(WaitlistEntry.objects.get().offer_expires_at)
+    assert f"Held for a colleague on the waitlist until {until:%H:%M}" in page
 
 
 def test_the_offer_email_states_the_window(taken, settings):

@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from rooms.schoolcalendar import calendar as school_calendar
+
 from .. import availability, metrics, services
 from ..calendar import calendar_url
 from ..errors import BOOKING_NOT_FOUND, INVALID_INPUT, BookingError
@@ -142,7 +144,9 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
         metrics.claim_answered(error.code)
         return claim_error(request, error, room_id=room_id, form=form)
     metrics.claim_answered(None)
-    message = _("Room booked successfully: %(room)s") % {"room": booking.room.name}
+    message = _("Room booked successfully: %(room)s") % {
+        "room": f"{booking.room.name}, {school_calendar().when(booking.start, booking.end)}"
+    }
     if booking.teacher_id != request.user.pk:
         message += _(", for %(name)s") % {"name": booking.teacher.name}
     if series is not None:

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from .. import waitlist
 from ..errors import BookingError
-from ..forms import ClaimForm, HoldForm
+from ..forms import ClaimForm
 from ..responses import done, error_response, teacher_required
 from ..serializers import waitlist_entry_payload
 from .booking import claim_error, valid_period
@@ -17,9 +17,11 @@ from .booking import claim_error, valid_period
 @require_POST
 @teacher_required
 def join(request: HttpRequest, room_id: int) -> HttpResponse:
-    form = HoldForm(request.POST)
+    form = ClaimForm(request.POST)  # the period, and the group's size for the offer
     try:
-        entry = waitlist.waitlist_join(teacher=request.user, room_id=room_id, **valid_period(form))
+        period = valid_period(form)
+        attendees = form.cleaned_data.get("attendees")
+        entry = waitlist.waitlist_join(teacher=request.user, room_id=room_id, attendees=attendees, **period)
     except BookingError as error:
         return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
     message = _("You are on the waitlist for %(room)s; we will tell you if it frees up.") % {

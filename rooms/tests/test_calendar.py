@@ -4,7 +4,7 @@ and the search."""
 from datetime import date, time, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from bookings import services
 from bookings.errors import BookingError
@@ -110,7 +110,11 @@ def test_the_series_answer_lists_skipped_dates_with_reasons(client, alice, room)
     series = response.json()["series"]
     assert series["skippedDates"] == [holiday.isoformat()]
     assert series["skippedReasons"][holiday.isoformat()].endswith("Bank holiday (holiday)")
-    assert response.json()["message"] == "Room booked successfully: Room 101, 2 dates, 1 closed date skipped"
+    first, skipped = (formats.date_format(day, "D j M") for day in (day_of(start), holiday))
+    assert response.json()["message"] == (
+        f"Room booked successfully: Room 101, {first}, 10:00\u201311:00, 2 dates, "
+        f"1 closed date skipped ({skipped})"
+    )
 
 
 def test_periods_follow_the_weekday_plan_and_the_rotation():
@@ -185,6 +189,20 @@ def test_the_search_leaves_out_closed_rooms_and_says_why(client, alice):
     response = search(client, date=day.isoformat(), start="10:00", end="11:00")
     assert list(response.context["rooms"]) == []
     assert "No room can be booked then: the school is closed" in response.content.decode()
+
+
+def test_the_search_says_how_many_more_rooms_are_not_bookable_than_it_lists(client, alice):
+    for number in range(13):
+        make_room(f"Lab {number + 1:02}", building="Science Wing")
+    day = day_of(at(10))
+    wing = Building.objects.get(name="Science Wing")
+    Closure.objects.create(first_day=day, last_day=day, reason="maintenance", building=wing)
+    client.force_login(alice)
+    response = search(client, date=day.isoformat(), start="10:00", end="11:00")
+    assert len(response.context["unavailable"]) == 10
+    assert "And 3 more rooms that would fit are not bookable then." in response.content.decode()
+    response = search(client, date=day.isoformat(), start="10:00", end="11:00", building=str(wing.pk))
+    assert "And 3 more rooms" in response.content.decode()  # the same in that building alone
 
 
 def test_the_default_search_is_the_next_period(client, alice):

@@ -159,3 +159,12 @@ def test_taken_rooms_are_listed_below_with_who_has_them_and_a_way_to_wait(as_ali
     day = timezone.localtime(at(10)).date().isoformat()
     joined = as_alice.post(f"/rooms/{taken.pk}/waitlist/", {"start": f"{day}T10:00", "end": f"{day}T11:00"})
     assert joined.status_code == 303
+
+
+def test_a_teacher_who_has_a_room_then_is_told_so_and_may_still_book_another(as_alice, alice):
+    mine = make_room("Room 118")
+    make_room("Room 119")
+    make_booking(mine, alice, at(10), at(11))
+    response = search(as_alice)
+    assert "You already have Room 118 then (10:00\u201311:00)" in response.content.decode()
+    assert shown_rooms(response) == ["Room 119"]

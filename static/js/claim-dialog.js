@@ -76,7 +76,10 @@ function lost(response, body) {
   current.held = false;
   stopTimer();
   slot("hold").textContent = "";
-  confirmButton().disabled = false;
+  // The room is booked (ROOM_NOT_AVAILABLE): confirming again cannot win; the way on is the
+  // waitlist or an alternative. Someone else holding it (BOOKING_CONFLICT) may still give
+  // it up, and a field to correct can be retried: Confirm stays.
+  confirmButton().disabled = body?.code === "ROOM_NOT_AVAILABLE";
   showError(describeErrors(body));
   if (response.status !== 409) return;
   showWait(Boolean(body.canWait));

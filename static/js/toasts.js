@@ -30,6 +30,7 @@ document.addEventListener("close", placeToasts, true);
 
 // `action` adds one control: {label, href} for a link or {label, run} for a button.
 // `sticky` toasts stay until dismissed (news that lasts, such as a waitlist offer).
+// One toast per outcome: a new outcome takes the place of the errors shown before it.
 export function showToast(message, { kind = "success", action = null, sticky = false } = {}) {
   const now = Date.now();
   const key = `${kind}:${message}`;
@@ -37,6 +38,7 @@ export function showToast(message, { kind = "success", action = null, sticky = f
   recent.set(key, now);
 
   placeToasts();
+  container?.querySelectorAll(".toast-error").forEach(dismiss);
   const region = document.getElementById(kind === "error" ? "toast-alert" : "toast-status");
   if (!region) return;
   const toast = document.createElement("div");
