@@ -153,6 +153,35 @@ def rooms_offered_to_others(
     return rooms
 
 
+class FreeNow(NamedTuple):
+    """The room is free from now until ``until``: book ``[start, end)`` (a period under
+    way keeps its own start, the claim runs it from now)."""
+
+    start: datetime
+    end: datetime
+    until: datetime
+
+
+def free_now(room: Room, *, teacher: Teacher) -> FreeNow | None:
+    """For a teacher standing at the door: the period under way (or, off the periods, the
+    rest of this hour) if the room is free and open to them for all that is left of it."""
+    now = timezone.now()
+    begins = this_minute(now)
+    running = [p for p in calendar().periods_on(timezone.localtime(now).date()) if p.start < now < p.end]
+    if running:
+        start, end = running[0].start, running[0].end
+    else:
+        start = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
+        end = start + timedelta(hours=1)
+    if not room.is_active or end <= begins or room.pk in rooms_closed_to(teacher):
+        return None
+    if calendar().closed_reason(room, begins, end) or room.bookings.overlapping(begins, end).exists():
+        return None
+    if open_offers(start=begins, end=end).filter(room=room).exclude(teacher=teacher).exists():
+        return None
+    return FreeNow(start, end, end)
+
+
 def own_bookings_between(teacher: Teacher, start: datetime, end: datetime) -> list[Booking]:
     """The teacher's own bookings sharing any instant with ``[start, end)``: a second
     room then is allowed, but worth a word."""

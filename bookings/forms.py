@@ -113,6 +113,11 @@ class MoveForm(forms.Form):
         queryset=Room.objects.filter(is_active=True).select_related("building"),
         required=False,
     )
+    period = forms.ChoiceField(
+        label=_("Period"),
+        required=False,
+        help_text=_("A period of the booking's day; or leave it and give the times below."),
+    )
     start = LocalDateTimeField(
         label=_("Start"), required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
@@ -122,13 +127,34 @@ class MoveForm(forms.Form):
     attendees = forms.IntegerField(label=_("Attendees"), required=False, min_value=1, max_value=MAX_ATTENDEES)
     purpose = forms.CharField(label=_("Purpose"), required=False, max_length=200, strip=True)
 
-    def __init__(self, *args, booking: Booking, **kwargs):
+    def __init__(self, *args, booking: Booking, free_room_ids: set[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.booking = booking
-        self.fields["room"].label_from_instance = _room_label
+        self.day = timezone.localtime(booking.start).date()
+        names = [period.name for period in calendar().periods_on(self.day)]
+        if names:
+            self.fields["period"].choices = [("", _("By time")), *((name, name) for name in names)]
+        else:
+            del self.fields["period"]
+        rooms = self.fields["room"]
+        rooms.label_from_instance = _room_label
+        if free_room_ids is not None:  # the rooms free for the booking's period first
+            free = free_room_ids | {booking.room_id}
+            every = [(room.pk, _room_label(room)) for room in rooms.queryset.order_by("name")]
+            rooms.choices = [
+                ("", rooms.empty_label),
+                (_("Free then"), [choice for choice in every if choice[0] in free]),
+                (_("Taken or closed then"), [choice for choice in every if choice[0] not in free]),
+            ]
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("period") and not self.errors:
+            try:
+                cleaned["start"], cleaned["end"] = calendar().run_of_periods(self.day, cleaned["period"])
+            except PeriodError as problem:
+                self.add_error("period", str(problem))
+                return cleaned
         start = cleaned.get("start") or self.booking.start
         end = cleaned.get("end") or self.booking.end
         if (cleaned.get("start") or cleaned.get("end")) and not self.errors:

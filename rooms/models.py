@@ -2,6 +2,8 @@ from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from config.words import noun_in_sentence
+
 
 class Building(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -168,8 +170,8 @@ class Closure(models.Model):
     @property
     def label(self) -> str:
         """In words, for teachers: “Christmas holidays (holiday)”."""
-        reason = self.get_reason_display().lower()
-        return f"{self.description} ({reason})" if self.description else reason.capitalize()
+        reason = noun_in_sentence(self.get_reason_display())
+        return f"{self.description} ({reason})" if self.description else self.get_reason_display()
 
     @property
     def scope(self) -> str:

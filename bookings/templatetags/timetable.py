@@ -32,8 +32,10 @@ def grid_rows(grid) -> str:
             )
         else:  # a room's week: the day
             parts.append(f'<th scope="row">{escape(row.header)}</th>')
+        said = ""  # a closure's reason is written once a row; the cells after it only name it
         for cell in row.cells:
-            parts.append(_cell(cell, periods, move_base, words))
+            parts.append(_cell(cell, periods, move_base, words, said=said))
+            said = cell.reason if cell.state in ("closed", "restricted") else ""
         parts.append("</tr>")
     return mark_safe("".join(parts))
 
@@ -55,7 +57,7 @@ def _words() -> dict[str, str]:
     }
 
 
-def _cell(cell, periods: dict[str, str], move_base: str, words: dict[str, str]) -> str:
+def _cell(cell, periods: dict[str, str], move_base: str, words: dict[str, str], *, said: str = "") -> str:
     column = cell.column
     start, end = column.start_value, column.end_value
     if cell.state == "free":
@@ -87,8 +89,9 @@ def _cell(cell, periods: dict[str, str], move_base: str, words: dict[str, str]) 
         return f'<td class="cell cell-held">{words["held"]}</td>'
     if cell.state in ("closed", "restricted"):
         reason = escape(cell.reason[:1].upper() + cell.reason[1:])
+        shown = "reason visually-hidden" if cell.reason == said else "reason"  # read, not repeated
         return (
             f'<td class="cell cell-{cell.state}" title="{reason}">{words[cell.state]}'
-            f'<span class="reason">{reason}</span></td>'
+            f'<span class="{shown}">{reason}</span></td>'
         )
     return f'<td class="cell cell-past"><span class="visually-hidden">{words["past"]}</span></td>'

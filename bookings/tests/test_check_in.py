@@ -114,6 +114,14 @@ def test_the_door_link_shows_the_booking_and_checks_in(client, alice, check_in_r
     )
 
 
+def test_my_bookings_says_by_when_to_check_in_in_words_not_only_a_tooltip(client, alice, check_in_room):
+    booking = claim(alice, check_in_room, minutes(5), minutes(50))
+    client.force_login(alice)
+    page = client.get("/bookings/").content.decode()
+    by = timezone.localtime(booking.check_in_by)
+    assert f'<p class="check-in-by">Check in by {by:%H:%M}, or the room is released for others.</p>' in page
+
+
 def test_the_door_sign_is_a_qr_code_of_the_door_link_for_staff(client, admin_client, check_in_room):
     page = admin_client.get(f"/rooms/{check_in_room.pk}/door-sign/").content.decode()
     assert "<svg" in page and f"/rooms/{check_in_room.pk}/check-in/" in page

@@ -243,6 +243,29 @@ def test_the_move_page_works_without_javascript(client, alice, room):
     assert booking.room == hall
 
 
+def test_the_move_page_shows_which_rooms_are_free_then_and_moves_by_period_name(client, alice, bob, room):
+    Period.objects.create(name="Period 2", starts=time(10), ends=time(11))
+    Period.objects.create(name="Period 3", starts=time(11), ends=time(12))
+    make_room("Hall")
+    lab = make_room("Lab")
+    make_booking(lab, bob, at(10), at(11))
+    booking = make_booking(room, alice, at(10), at(11))
+    client.force_login(alice)
+    form = client.get(f"/bookings/{booking.pk}/move/").context["form"]
+    groups = {
+        str(name): [label.split(" (")[0] for _, label in options]
+        for name, options in form.fields["room"].choices[1:]
+    }
+    assert groups == {"Free then": ["Hall", "Room 101"], "Taken or closed then": ["Lab"]}
+    assert form["period"].value() == "Period 2"
+    response = client.post(
+        f"/bookings/{booking.pk}/move/", {"period": "Period 3"}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 200, response.content
+    booking.refresh_from_db()
+    assert (booking.room, booking.start, booking.end) == (room, at(11), at(12))
+
+
 @pytest.mark.postgres
 def test_crossing_moves_race_without_deadlock_or_overlap():
     teachers = [make_teacher(f"Teacher {n}") for n in range(8)]
@@ -322,3 +345,13 @@ def test_date_fields_show_dates_the_browsers_date_picker_accepts(client, alice, 
     assert f'type="date" name="date" value="{today.isoformat()}"' in page  # today's view names today
     analytics = admin_client.get("/analytics/", HTTP_ACCEPT_LANGUAGE="en-gb").content.decode()
     assert f'value="{(today - timedelta(days=30)).isoformat()}"' in analytics
+
+
+def test_a_closures_reason_is_written_once_a_row_not_in_every_cell(client, alice):
+    hall = make_room("Hall")
+    Closure.objects.create(first_day=tomorrow(), last_day=tomorrow(), room=hall, reason="maintenance")
+    client.force_login(alice)
+    page = client.get("/timetable/", {"date": tomorrow().isoformat()}).content.decode()
+    row = page[page.index(f'<tr data-room-id="{hall.pk}"') :].split("</tr>")[0]
+    assert row.count('<span class="reason">Hall is closed') == 1
+    assert row.count('<span class="reason visually-hidden">Hall is closed') == 9  # 08:00-18:00, read aloud

@@ -160,3 +160,14 @@ def test_a_waitlist_for_the_period_under_way_is_offered_the_rest_of_it(
     assert not attempt.acquired  # the offer holds the room for Alice
     mine = services.booking_create(teacher=alice, room_id=room.pk, start=entry.start, end=entry.end)
     assert (mine.start, mine.end) == (local_at(13, 17), local_at(13, 40))
+
+
+def test_the_door_page_offers_a_free_room_for_the_rest_of_the_period(client, alice, bob, room):
+    client.force_login(alice)
+    page = client.get(f"/rooms/{room.pk}/check-in/").content.decode()
+    assert "Free now until 13:40." in page
+    claim = f"/?date={DAY}&amp;start=12:50&amp;end=13:40&amp;room={room.pk}"
+    assert f'href="{claim}"' in page  # the search for Period 5, this room's dialog opening
+    make_booking(room, bob, local_at(13, 30), local_at(13, 40))
+    page = client.get(f"/rooms/{room.pk}/check-in/").content.decode()
+    assert "Free now" not in page

@@ -319,8 +319,12 @@ def move(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = movable_booking(request.user, booking_id)
     if booking is None:
         return error_response(request, BookingError(BOOKING_NOT_FOUND))
+    free = availability.rooms_free_between(booking.start, booking.end, teacher=booking.teacher)
     form = MoveForm(
-        request.POST if request.method == "POST" else None, booking=booking, initial=_move_initial(booking)
+        request.POST if request.method == "POST" else None,
+        booking=booking,
+        initial=_move_initial(booking),
+        free_room_ids=set(free.values_list("pk", flat=True)),
     )
     if request.method == "GET":
         return render(request, "bookings/move.html", {"form": form, "booking": booking})
@@ -347,4 +351,5 @@ def _move_initial(booking) -> dict:
         "end": timezone.localtime(booking.end).strftime("%Y-%m-%dT%H:%M"),
         "attendees": booking.attendees,
         "purpose": booking.purpose,
+        "period": school_calendar().period_label(booking.start, booking.end),
     }

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from rooms.models import Room
 
-from .. import services
+from .. import availability, services
 from ..errors import BookingError
-from ..models import Booking
+from ..models import Booking, claim_path
 from ..responses import done, error_response, teacher_required
 from ..serializers import booking_payload
 
@@ -57,7 +57,11 @@ def door(request: HttpRequest, room_id: int) -> HttpResponse:
         .order_by("start")
         .first()
     )
-    return render(request, "bookings/door.html", {"room": room, "booking": booking})
+    context = {"room": room, "booking": booking}
+    if booking is None and (free := availability.free_now(room, teacher=request.user)):
+        context["free_now"] = free
+        context["claim_path"] = claim_path(room.pk, free.start, free.end)
+    return render(request, "bookings/door.html", context)
 
 
 @require_GET

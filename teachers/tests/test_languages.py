@@ -1,7 +1,7 @@
 """Pages, answers and emails in the teacher's language: the browser's, or their own choice."""
 
 import io
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.conf import settings
@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone, translation
 
 from bookings import services
+from rooms.models import Closure
 from tests.factories import at, local, make_booking, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +49,9 @@ def test_my_bookings_in_german_with_german_dates(client):
     client.force_login(teacher)
     page = client.get("/bookings/", **ENGLISH).content.decode()  # the teacher's choice wins
     assert "<h1>Meine Buchungen</h1>" in page
-    months = ["Jan", "Feb", "Mär", "Apr", "Mai", "Jun", "Jul", "Aug", "Sep", "Okt", "Nov", "Dez"]
-    assert f"Do, {start.day}. {months[start.month - 1]} {start.year}, 10:00</time>" in page
+    # As German abbreviates: "Do., 3. Dez.", with "März", "Mai", "Juni", "Juli" in full.
+    months = ["Jan.", "Feb.", "März", "April", "Mai", "Juni", "Juli", "Aug.", "Sep.", "Okt.", "Nov.", "Dez."]
+    assert f"Do., {start.day}. {months[start.month - 1]} {start.year}, 10:00</time>" in page
     assert "Buchung stornieren" in page
 
 
@@ -61,7 +63,7 @@ def test_the_search_page_and_its_rooms_in_german(client):
     query = {"date": start.date().isoformat(), "start": "10:00", "end": "11:00", "capacity": "5"}
     page = client.get("/", query, **GERMAN).content.decode()
     assert "<h1>Einen freien Raum finden</h1>" in page
-    assert f"1 Raum frei: Do, {start.day}. " in page
+    assert f"1 Raum frei: Do., {start.day}. " in page
     assert "<strong>12</strong> Plätze" in page
     assert "Warum er passt: Platz für Ihre 5, 7 Plätze übrig, den ganzen Zeitraum frei." in page
     assert ">Raum buchen</button>" in page
@@ -140,3 +142,13 @@ def test_the_password_reset_mail_is_in_the_teachers_language(client):
     (message,) = mail.outbox
     assert message.subject == "Roomclaim: Neues Passwort wählen"
     assert "Jemand (hoffentlich Sie) hat darum gebeten" in message.body
+
+
+def test_a_closures_reason_keeps_its_capital_in_german_and_is_lower_case_in_english():
+    closure = Closure(
+        first_day=date(2026, 12, 21), last_day=date(2027, 1, 1), reason="event", description="Sportfest"
+    )
+    with translation.override("de"):
+        assert closure.label == "Sportfest (Schulveranstaltung)"
+    with translation.override("en-gb"):
+        assert closure.label == "Sportfest (school event)"

@@ -14,3 +14,5 @@ SLOT_LONG_FORMAT = "l j F Y, H:i"  # Thursday 26 November 2026, 09:00
 DATE_TIME_SHORT_FORMAT = "j M, H:i"  # 26 Nov, 09:00
 CLOCK_FORMAT = "H:i"
 CLOCK_SECONDS_FORMAT = "H:i:s"
+# Nouns in running text: "Christmas holidays (holiday)".
+LOWERCASE_NOUNS = True
