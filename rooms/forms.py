@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from django import forms
@@ -33,6 +34,21 @@ def next_period() -> PeriodTime | None:
         if upcoming and not school.school_closed_reason(day):
             return upcoming[0]
     return None
+
+
+def period_times(days: int = 15) -> dict[str, dict[str, list[str]]]:
+    """Each day's periods' times for the next fortnight, {"2026-12-03": {"Period 3":
+    ["10:50", "11:40"]}}: the page's script fills the time fields when a period is chosen."""
+    school, today = calendar(), timezone.localdate()
+    times = {}
+    for ahead in range(days):
+        day = today + timedelta(days=ahead)
+        if plan := school.periods_on(day):
+            times[day.isoformat()] = {
+                p.name: [f"{timezone.localtime(p.start):%H:%M}", f"{timezone.localtime(p.end):%H:%M}"]
+                for p in plan
+            }
+    return times
 
 
 def period_names() -> list[str]:
@@ -78,6 +94,9 @@ class SearchForm(forms.Form):
         error_messages={"invalid_choice": _("Unknown building.")},
     )
     room = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # The periods whose times the time fields show ("Period 3|Period 4"): times changed by
+    # hand while the periods stay are a search by time (the page says "By time" then).
+    shown = forms.CharField(required=False, max_length=90, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -85,6 +104,7 @@ class SearchForm(forms.Form):
         if names:
             self.fields["period"].choices = [("", _("By time")), *((name, name) for name in names)]
             self.fields["to_period"].choices = [("", _("Same period")), *((name, name) for name in names)]
+            self.fields["period"].widget.attrs["data-times"] = json.dumps(period_times())
         else:  # a school without periods searches by time only
             del self.fields["period"], self.fields["to_period"]
 
@@ -111,7 +131,7 @@ class SearchForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("date") and cleaned.get("period"):
+        if cleaned.get("date") and cleaned.get("period") and not self._times_typed(cleaned):
             self._by_period(cleaned)
         elif {"date", "start", "end"} <= cleaned.keys():
             for name in ("start", "end"):
@@ -127,6 +147,26 @@ class SearchForm(forms.Form):
                 self.add_error(field, message)
         return cleaned
 
+    def _times_typed(self, cleaned) -> bool:
+        """The periods chosen are the ones whose times were shown, but the times are not
+        theirs any more: the teacher typed times. The search goes by time, and says so."""
+        run = f"{cleaned['period']}|{cleaned.get('to_period') or ''}"
+        if cleaned.get("shown") != run or cleaned.get("start") is None or cleaned.get("end") is None:
+            return False
+        try:
+            start, end = calendar().run_of_periods(
+                cleaned["date"], cleaned["period"], cleaned.get("to_period")
+            )
+        except PeriodError:
+            return False
+        shown_times = (timezone.localtime(start).time(), timezone.localtime(end).time())
+        if shown_times == (cleaned["start"], cleaned["end"]):
+            return False
+        self.data = self.data.copy()
+        self.data["period"] = self.data["to_period"] = self.data["shown"] = ""
+        cleaned["period"] = cleaned["to_period"] = ""
+        return True
+
     def _by_period(self, cleaned) -> None:
         """A period, or a run of periods, of the chosen date's plan."""
         try:
@@ -141,6 +181,7 @@ class SearchForm(forms.Form):
         # The page shows the periods' times in the time fields too.
         self.data = self.data.copy()
         self.data["start"], self.data["end"] = f"{start:%H:%M}", f"{end:%H:%M}"
+        self.data["shown"] = f"{cleaned['period']}|{cleaned.get('to_period') or ''}"
 
     def summary(self) -> dict:
         """What every result card repeats, worked out once per search."""

@@ -173,6 +173,22 @@ def test_teachers_search_and_see_by_period(client, alice, room):
     ]
 
 
+def test_times_typed_over_a_chosen_period_search_by_time_and_the_page_says_so(client, alice, room):
+    Period.objects.create(name="Period 3", starts=time(10, 40), ends=time(11, 30))
+    Period.objects.create(name="Period 4", starts=time(11, 30), ends=time(12, 20))
+    client.force_login(alice)
+    day = day_of(at(10)).isoformat()
+    # The page showed Period 3's times; the teacher typed others and kept the period.
+    response = search(client, date=day, period="Period 3", shown="Period 3|", start="10:00", end="10:30")
+    assert response.context["search"]["label"].endswith("10:00\u201310:30")
+    assert response.context["form"]["period"].value() == ""  # "By time"
+    # The teacher chose another period and left the old times: the period wins.
+    response = search(client, date=day, period="Period 4", shown="Period 3|", start="10:40", end="11:30")
+    assert response.context["search"]["label"].endswith("Period 4 (11:30\u201312:20)")
+    page = response.content.decode()
+    assert 'data-times="' in page and "&quot;Period 4&quot;: [&quot;11:30&quot;, &quot;12:20&quot;]" in page
+
+
 def test_the_search_leaves_out_closed_rooms_and_says_why(client, alice):
     make_room("Lab 1", building="Science Wing")
     hall = make_room("Hall")

@@ -30,7 +30,12 @@ def test_search_by_period_claim_and_a_weekly_series_skips_a_holiday(live_servers
     page = open_page(live_servers.urls[0], "alice")
     page.goto("/")
     page.get_by_label("Date", exact=True).fill(first.isoformat())
+    # Typing a time makes it a search by time; choosing a period fills in its times.
+    page.get_by_label("Start", exact=True).fill("09:00")
+    expect(page.get_by_label("Period", exact=True)).to_have_value("")
     page.get_by_label("Period", exact=True).select_option("Period 3")
+    expect(page.get_by_label("Start", exact=True)).to_have_value("10:50")
+    expect(page.get_by_label("End", exact=True)).to_have_value("11:40")
     page.get_by_role("button", name="Search").click()
     results = page.locator("#search-results")
     expect(results.get_by_role("heading", level=2)).to_contain_text("Period 3 (10:50\u201311:40)")
