@@ -5,11 +5,12 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
 
-from config import health
+from config import health, pages
 from teachers.views import LoginView, PasswordResetView
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("accessibility/", pages.accessibility, name="accessibility"),
     # Browsers ask for /favicon.ico on pages that name none (the admin's, Django's own).
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("readyz", health.readyz, name="readyz"),

@@ -77,7 +77,8 @@ function moveFrom(cell, key) {
   let c = cells.indexOf(cell);
   const step = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] }[key];
   if (key === "Home" || key === "End") {
-    const found = (key === "Home" ? cells : [...cells].reverse()).find((candidate) => focusable(candidate));
+    const inRow = cells.filter((candidate) => candidate.tagName === "TD");
+    const found = (key === "Home" ? inRow : inRow.reverse()).find((candidate) => focusable(candidate));
     return focusable(found);
   }
   // Skip cells with nothing to do (past, closed, being booked) in the direction moved.

@@ -147,6 +147,12 @@ def test_arrow_keys_move_between_the_grids_cells_and_the_grid_is_one_tab_stop(lu
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")  # Periods 1-4 are over: nothing to move to
     expect(under_way(page, second).get_by_role("button")).to_be_focused()
+    page.keyboard.press("End")  # the row's last cell with something to do
+    expect(
+        page.locator(f'#timetable tr[data-room-id="{second.pk}"] td').nth(5).get_by_role("button")
+    ).to_be_focused()
+    page.keyboard.press("Home")  # Periods 1-4 are over: Period 5 is the first
+    expect(under_way(page, second).get_by_role("button")).to_be_focused()
     page.keyboard.press("ArrowUp")
     expect(under_way(page, first).get_by_role("button")).to_be_focused()
     page.keyboard.press("Enter")
