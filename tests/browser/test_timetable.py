@@ -125,3 +125,16 @@ def test_the_grid_and_the_room_page_have_no_serious_accessibility_violations(liv
     expect(first_free).to_be_focused()
     page.goto(f"/rooms/{school.room.pk}/")
     assert axe_violations(page) == [], "room page"
+
+
+def test_the_printed_grid_names_the_teacher_and_keeps_the_legend(live_servers, open_page, school):
+    make_booking(school.room, school.alice, at(10), at(11))
+    page = open_page(live_servers.urls[0], "alice")
+    open_grid(page)
+    mine = cell(page, school.room, 10)
+    expect(mine).to_contain_text("You")
+    page.emulate_media(media="print")
+    expect(mine.get_by_text("Alice Adams")).to_be_visible()
+    expect(mine.get_by_text("You", exact=True)).to_be_hidden()
+    expect(page.locator("#timetable .legend")).to_be_visible()
+    expect(page.locator(".topbar")).to_be_hidden()
