@@ -29,6 +29,8 @@ OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
 SERVER_ERROR = "SERVER_ERROR"
 NOT_FOUND = "NOT_FOUND"
 CSRF_FAILED = "CSRF_FAILED"
+TOO_MANY_HOLDS = "TOO_MANY_HOLDS"  # a teacher holds HOLDS_PER_TEACHER rooms already
+HELD_TOO_LONG = "HELD_TOO_LONG"  # a hold renewed past HOLD_LIMIT_SECONDS without a booking
 
 # In the language of the request that met the error; the codes never change.
 MESSAGES = {
@@ -46,6 +48,11 @@ MESSAGES = {
     SERVER_ERROR: gettext_lazy("Something went wrong and nothing was booked; please try again"),
     NOT_FOUND: gettext_lazy("Not found"),
     CSRF_FAILED: gettext_lazy("Your page is out of date; reload it and try again"),
+    TOO_MANY_HOLDS: gettext_lazy("You are holding as many rooms as you may; book or cancel one first"),
+    HELD_TOO_LONG: gettext_lazy(
+        "You held this room a long time without booking it; colleagues get a turn now. "
+        "Book it or try again in a minute"
+    ),
 }
 
 STATUS = {
@@ -60,6 +67,8 @@ STATUS = {
     SERVER_ERROR: 500,
     NOT_FOUND: 404,
     CSRF_FAILED: 403,
+    TOO_MANY_HOLDS: 429,
+    HELD_TOO_LONG: 429,
 }
 
 # How long a client should wait before trying again after a 503.

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from config.widgets import DateInput
+from config.widgets import SchoolDateField
 from rooms.models import Room
 from rooms.schoolcalendar import PeriodError, calendar
 from teachers.models import Teacher
@@ -52,7 +52,7 @@ class PeriodForm(forms.Form):
         label=_("Start"), required=False, help_text=_("Local time, e.g. 2026-12-01T10:00")
     )
     end = LocalDateTimeField(label=_("End"), required=False, help_text=_("Local time, e.g. 2026-12-01T11:00"))
-    date = forms.DateField(required=False, widget=forms.HiddenInput)
+    date = SchoolDateField(required=False, widget=forms.HiddenInput)
     period = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     to_period = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
@@ -92,7 +92,7 @@ class ClaimForm(PeriodForm):
         choices=[("", _("Does not repeat")), *Series.Rule.choices],
         label=_("Repeat"),
     )
-    until = forms.DateField(required=False, label=_("Until"), widget=DateInput())
+    until = SchoolDateField(required=False, label=_("Until"))
     free_dates_only = forms.BooleanField(
         required=False, label=_("If some dates are taken, book the free ones")
     )
@@ -203,19 +203,12 @@ class AnalyticsForm(forms.Form):
 
     DEFAULT_SPAN = timedelta(days=30)
     MAX_SPAN = timedelta(days=400)
-    EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
-    start = forms.DateField(label=_("From"), widget=DateInput())
-    end = forms.DateField(label=_("To"), widget=DateInput())
+    start = SchoolDateField(label=_("From"))
+    end = SchoolDateField(label=_("To"))
 
     def clean(self):
         cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        for name, day in (("start", start), ("end", end)):
-            if day and not self.EARLIEST <= day <= self.LATEST:
-                message = _("Choose a date from %(first)s to %(last)s.")
-                self.add_error(name, message % {"first": self.EARLIEST.year, "last": self.LATEST.year})
-                cleaned[name] = None
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end:
             if end < start:

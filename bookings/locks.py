@@ -7,6 +7,11 @@ different period is not locked out here; the row lock and the overlap check in
 
 Rules:
 - acquiring is atomic; the holder may acquire again (that renews the lock);
+- a hold (the dialog's lock, ``rules`` given) is bounded: one teacher holds at most
+  ``HOLDS_PER_TEACHER`` at once; a renewal never takes one teacher's holding of one period
+  past ``HOLD_LIMIT_SECONDS``, after which that teacher cannot take it again for
+  ``BOOKING_LOCK_SECONDS``; and a renewal yields to a waiting line (the first in line
+  gets the lock). The claim's own brief lock is not a hold: the holder's claim proceeds;
 - a lock lives ``BOOKING_LOCK_SECONDS`` and then vanishes by itself;
 - only the holder can release it;
 - a registry lists the active locks, and ``cleanup_expired`` sweeps the expired entries.
@@ -54,6 +59,8 @@ KEY_PREFIX = "roomclaim:lock:"
 REGISTRY_KEY = "roomclaim:locks"
 QUEUE_PREFIX = "roomclaim:queue:"
 QUEUES_KEY = "roomclaim:queues"
+HOLDS_PREFIX = "roomclaim:holds:"  # a teacher's holds: lock -> holding since
+COOLING_PREFIX = "roomclaim:cooling:"  # a teacher's lock held to the limit: from when
 # A line nobody joined for this long is dropped (Redis memory only: a line empties
 # itself as its waiters get the lock or leave).
 QUEUE_IDLE_SECONDS = 3600
@@ -69,6 +76,28 @@ class Lock:
 
 
 @dataclass(frozen=True)
+class HoldRules:
+    """The bounds on a dialog's hold (``acquire(rules=...)``): at most ``most`` holds per
+    teacher at once (0: no bound), one teacher's holding of one period at most ``limit``
+    seconds (0: none), then ``cooldown`` seconds before the same teacher may take it again."""
+
+    most: int
+    limit: float
+    cooldown: float
+
+    @classmethod
+    def from_settings(cls) -> HoldRules:
+        return cls(settings.HOLDS_PER_TEACHER, settings.HOLD_LIMIT_SECONDS, settings.BOOKING_LOCK_SECONDS)
+
+
+NO_RULES = HoldRules(0, 0, 0)
+# Why a hold was refused although nobody else holds the lock (``Attempt.refused``).
+TOO_MANY_HOLDS = "too-many-holds"
+HELD_TOO_LONG = "held-too-long"
+REFUSALS = {0: "", 1: TOO_MANY_HOLDS, 2: HELD_TOO_LONG}
+
+
+@dataclass(frozen=True)
 class Attempt:
     """What ``acquire`` found: the lock is ours, or someone else's. ``degraded``: the
     lock store could not be reached, so nothing is held (the claim is still safe).
@@ -81,6 +110,7 @@ class Attempt:
     degraded: bool = False
     position: int = 0
     handed_to: Lock | None = None
+    refused: str = ""  # TOO_MANY_HOLDS, HELD_TOO_LONG: a bound of the hold, not a holder
 
 
 @dataclass(frozen=True)
@@ -179,6 +209,9 @@ class LocalLockStore:
         self._mutex = threading.Lock()
         self._locks: dict[str, tuple[int, float]] = {}
         self._queues: dict[str, list[int]] = {}
+        self._since: dict[tuple[int, str], float] = {}  # (teacher, lock): holding it since
+        # (teacher, lock): (from, until), when the teacher may not take it again
+        self._cooling: dict[tuple[int, str], tuple[float, float]] = {}
 
     def _holder(self, key: str, now: float) -> tuple[int, float] | None:
         current = self._locks.get(key)
@@ -198,11 +231,15 @@ class LocalLockStore:
         return head
 
     def acquire(
-        self, key: str, holder_id: int, ttl: float, wait: bool = False
-    ) -> tuple[bool, int, float, bool, int]:
+        self, key: str, holder_id: int, ttl: float, wait: bool = False, rules: HoldRules = NO_RULES
+    ) -> tuple[bool, int, float, bool, int, int]:
         now = time.time()
         with self._mutex:
             current, handed = self._holder(key, now), False
+            renewing = current is not None and current[0] == holder_id
+            if renewing and rules.most and self._queues.get(key):  # a renewal yields to the line
+                head = self._next_in_line(key)
+                current, handed, renewing = (head, self._take(key, head, ttl, now)), True, False
             if current is None:
                 line = self._queues.get(key) or []
                 if line and line[0] != holder_id:
@@ -213,14 +250,39 @@ class LocalLockStore:
                         self._next_in_line(key)
                     current = (holder_id, now)
             if current[0] == holder_id:
-                return True, holder_id, self._take(key, holder_id, ttl, now), handed, 0
+                refused = self._bounded(key, holder_id, rules, now, renewing)
+                if refused:
+                    return False, 0, 0.0, handed, 0, refused
+                since = self._since.setdefault((holder_id, key), now)
+                if rules.limit:  # held until the limit at most, then a cool-off
+                    ends = since + rules.limit
+                    ttl = min(ttl, ends - now)
+                    self._cooling[holder_id, key] = (ends, ends + rules.cooldown)
+                return True, holder_id, self._take(key, holder_id, ttl, now), handed, 0, 0
             position = 0
             if wait:
                 line = self._queues.setdefault(key, [])
                 if holder_id not in line:
                     line.append(holder_id)
                 position = line.index(holder_id) + 1
-            return False, current[0], current[1], handed, position
+            return False, current[0], current[1], handed, position, 0
+
+    def _bounded(self, key: str, holder_id: int, rules: HoldRules, now: float, renewing: bool) -> int:
+        """Which bound of a hold refuses it (1 too many holds, 2 held too long), or 0.
+        A refused renewal ends the hold and cools the teacher off."""
+        if not rules.most:
+            return 0
+        for (teacher, held), _ in list(self._since.items()):
+            if self._holder(held, now) is None or self._holder(held, now)[0] != teacher:
+                del self._since[(teacher, held)]
+        cooling = self._cooling.get((holder_id, key))
+        if cooling and cooling[0] <= now < cooling[1]:
+            return 2
+        if renewing:
+            return 0
+        if sum(teacher == holder_id for teacher, _ in self._since) >= rules.most:
+            return 1
+        return 0
 
     def release(
         self, key: str, holder_id: int, ttl: float, booked: bool
@@ -232,6 +294,9 @@ class LocalLockStore:
             if current and current[0] == holder_id:
                 del self._locks[key]
                 released = current[1] > now
+            self._since.pop((holder_id, key), None)
+            if current and current[0] == holder_id and current[1] > now:
+                self._cooling.pop((holder_id, key), None)  # given up in time: no cool-off
             line = self._queues.get(key)
             if line and holder_id in line:
                 line.remove(holder_id)
@@ -270,6 +335,8 @@ class LocalLockStore:
         with self._mutex:
             self._locks.clear()
             self._queues.clear()
+            self._since.clear()
+            self._cooling.clear()
 
 
 # Every script: KEYS lock, registry, line, lines (the set of lines that have waiters).
@@ -287,15 +354,27 @@ local function next_in_line()
 end
 """
 
-# ARGV: holder, ttl (ms), now (ms), wait (0/1), idle line ttl (ms).
-# Returns {acquired (0/1), holder, expiry (ms), handed to the first in line (0/1), position}.
+# KEYS[5]: the holder's holds (lock -> holding since, ms); KEYS[6]: this lock's cool-off.
+# ARGV: holder, ttl (ms), now (ms), wait (0/1), idle line ttl (ms), the hold's bounds: most
+# holds per teacher (0: not a hold), limit (ms, 0: none), cool-off (ms).
+# Returns {acquired (0/1), holder, expiry (ms), handed to the first in line (0/1), position,
+# refused by a bound (0, 1 too many holds, 2 held too long)}.
 _ACQUIRE = (
     _HELPERS
     + """
 local me, ttl, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local holds, cooling = KEYS[5], KEYS[6]
+local most, limit, cooloff = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local current = redis.call('GET', lock)
 local expiry, handed = 0, 0
-if current then
+local renewing = current == me
+if renewing and most > 0 and redis.call('LLEN', line) > 0 then
+  -- a renewal yields to the line
+  redis.call('ZREM', holds, lock)
+  current = next_in_line()
+  expiry = take(current, ttl, now)
+  handed, renewing = 1, false
+elseif current then
   expiry = now + redis.call('PTTL', lock)
 else
   local head = redis.call('LINDEX', line, 0)
@@ -309,7 +388,28 @@ else
   end
 end
 if current == me then
-  return {1, me, take(me, ttl, now), handed, 0}
+  if most > 0 then
+    local cooled = tonumber(redis.call('GET', cooling))
+    if cooled and now >= cooled then return {0, 0, 0, handed, 0, 2} end
+    local since = tonumber(redis.call('ZSCORE', holds, lock))
+    if not renewing then
+      local mine = 0
+      for _, held in ipairs(redis.call('ZRANGE', holds, 0, -1)) do
+        if redis.call('GET', held) == me then mine = mine + 1 else redis.call('ZREM', holds, held) end
+      end
+      if mine >= most then return {0, 0, 0, handed, 0, 1} end
+      since = now
+      redis.call('ZADD', holds, now, lock)
+      redis.call('PEXPIRE', holds, math.max(limit, ttl) + cooloff)
+    end
+    if limit > 0 then
+      -- held until the limit at most, then a cool-off for this teacher
+      ttl = math.min(ttl, since + limit - now)
+      redis.call('SET', cooling, since + limit)
+      redis.call('PEXPIREAT', cooling, since + limit + cooloff)
+    end
+  end
+  return {1, me, take(me, ttl, now), handed, 0, 0}
 end
 local position = 0
 if ARGV[4] == '1' then
@@ -321,13 +421,14 @@ if ARGV[4] == '1' then
   position = position + 1
   redis.call('PEXPIRE', line, ARGV[5])
 end
-return {0, current, expiry, handed, position}
+return {0, current, expiry, handed, position, 0}
 """
 )
 
-# ARGV: holder, ttl (ms), now (ms), booked (0/1). Only the holder releases the lock; the
-# caller also leaves the line. Booked: the line is emptied and returned. Otherwise a free
-# lock passes to the first in line.
+# KEYS[5], KEYS[6]: the holder's holds, the lock's cool-off (given up in time: none).
+# ARGV: holder, ttl (ms), now (ms), booked (0/1). Only the
+# holder releases the lock; the caller also leaves the line. Booked: the line is emptied
+# and returned. Otherwise a free lock passes to the first in line.
 # Returns {released (0/1), next holder (0: none), its expiry (ms), {waiters told it is taken}}.
 _RELEASE = (
     _HELPERS
@@ -339,6 +440,8 @@ if redis.call('GET', lock) == me then
   redis.call('ZREM', registry, lock)
   released = 1
 end
+redis.call('ZREM', KEYS[5], lock)
+if released == 1 then redis.call('DEL', KEYS[6]) end
 redis.call('LREM', line, 0, me)
 if ARGV[4] == '1' then
   local waiting = redis.call('LRANGE', line, 0, -1)
@@ -380,25 +483,32 @@ class RedisLockStore:
         self._hand_over = self._redis.register_script(_HAND_OVER)
 
     @staticmethod
-    def _keys(key: str) -> list[str]:
-        return [key, REGISTRY_KEY, queue_key(key), QUEUES_KEY]
+    def _keys(key: str, holder_id: int | None = None) -> list[str]:
+        keys = [key, REGISTRY_KEY, queue_key(key), QUEUES_KEY]
+        if holder_id is not None:
+            keys += [
+                f"{HOLDS_PREFIX}{holder_id}",
+                f"{COOLING_PREFIX}{holder_id}:{key.removeprefix(KEY_PREFIX)}",
+            ]
+        return keys
 
     def acquire(
-        self, key: str, holder_id: int, ttl: float, wait: bool = False
-    ) -> tuple[bool, int, float, bool, int]:
+        self, key: str, holder_id: int, ttl: float, wait: bool = False, rules: HoldRules = NO_RULES
+    ) -> tuple[bool, int, float, bool, int, int]:
         now_ms = int(time.time() * 1000)
-        ok, holder, expiry_ms, handed, position = self._acquire(
-            keys=self._keys(key),
-            args=[holder_id, int(ttl * 1000), now_ms, int(wait), QUEUE_IDLE_SECONDS * 1000],
+        bounds = [rules.most, int(rules.limit * 1000), int(rules.cooldown * 1000)]
+        ok, holder, expiry_ms, handed, position, refused = self._acquire(
+            keys=self._keys(key, holder_id),
+            args=[holder_id, int(ttl * 1000), now_ms, int(wait), QUEUE_IDLE_SECONDS * 1000, *bounds],
         )
-        return bool(ok), int(holder), expiry_ms / 1000, bool(handed), position
+        return bool(ok), int(holder), expiry_ms / 1000, bool(handed), position, refused
 
     def release(
         self, key: str, holder_id: int, ttl: float, booked: bool
     ) -> tuple[bool, int, float, list[int]]:
         now_ms = int(time.time() * 1000)
         released, holder, expiry_ms, waiting = self._release(
-            keys=self._keys(key), args=[holder_id, int(ttl * 1000), now_ms, int(booked)]
+            keys=self._keys(key, holder_id), args=[holder_id, int(ttl * 1000), now_ms, int(booked)]
         )
         return bool(released), int(holder), expiry_ms / 1000, [int(waiter) for waiter in waiting]
 
@@ -432,7 +542,7 @@ class RedisLockStore:
     def clear(self) -> None:
         keys = [
             key
-            for prefix in (KEY_PREFIX, QUEUE_PREFIX)
+            for prefix in (KEY_PREFIX, QUEUE_PREFIX, HOLDS_PREFIX, COOLING_PREFIX)
             for key in self._redis.scan_iter(match=f"{prefix}*", count=1000)
         ]
         self._redis.delete(REGISTRY_KEY, QUEUES_KEY, *keys)
@@ -453,18 +563,21 @@ def acquire(
     teacher_id: int,
     ttl: float | None = None,
     wait: bool = False,
+    rules: HoldRules = NO_RULES,
 ) -> Attempt:
     """Take the lock for this room and period, or renew it if ``teacher_id`` holds it;
-    with ``wait``, stand in its line when someone else holds it. With the store
+    with ``wait``, stand in its line when someone else holds it; with ``rules``, a dialog's
+    hold within its bounds (``refused`` says which one it met). With the store
     unreachable: ``degraded``, as if acquired, holding nothing."""
     ttl = settings.BOOKING_LOCK_SECONDS if ttl is None else ttl
     key = lock_key(room_id, start, end)
-    answer = _call(store().acquire, key, teacher_id, ttl, wait)
+    answer = _call(store().acquire, key, teacher_id, ttl, wait, rules)
     if answer is None:
         return Attempt(True, _lock(key, teacher_id, time.time() + ttl), degraded=True)
-    acquired, holder, expires_at, handed, position = answer
-    lock = _lock(key, holder, expires_at)
-    return Attempt(acquired, lock, position=position, handed_to=lock if handed else None)
+    acquired, holder, expires_at, handed, position, refused = answer
+    lock = _lock(key, holder or teacher_id, expires_at)
+    handed_to = _lock(key, holder, expires_at) if handed else None
+    return Attempt(acquired, lock, position=position, handed_to=handed_to, refused=REFUSALS[refused])
 
 
 def release(

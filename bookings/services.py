@@ -37,12 +37,14 @@ from . import events, locks, metrics, notifications
 from .errors import (
     BOOKING_CONFLICT,
     BOOKING_NOT_FOUND,
+    HELD_TOO_LONG,
     INVALID_INPUT,
     MESSAGES,
     OUTCOME_UNKNOWN,
     ROOM_NOT_AVAILABLE,
     ROOM_NOT_FOUND,
     SERVICE_BUSY,
+    TOO_MANY_HOLDS,
     BookingError,
     database_unavailable,
 )
@@ -135,14 +137,18 @@ def booking_hold(
     (``position`` in the answer); the lock comes to the teacher when it is their turn,
     announced by ``roomAvailable``. Waiting for a room that is booked is refused as any
     claim of it would be."""
+    rules = locks.HoldRules.from_settings()
     if wait:
         _check_bookable(room_id, start=start, end=end, teacher=teacher)
-        attempt = locks.acquire(room_id=room_id, start=start, end=end, teacher_id=teacher.pk, wait=True)
+        attempt = locks.acquire(
+            room_id=room_id, start=start, end=end, teacher_id=teacher.pk, wait=True, rules=rules
+        )
         _announce_handover(attempt.handed_to)
+        _refuse_bounded(attempt)
         if attempt.acquired and not attempt.degraded:
             events.publish_hold_changed(room_id=room_id, start=start, end=end, held=True)
         return attempt
-    attempt = _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end)
+    attempt = _acquire_or_conflict(teacher=teacher, room_id=room_id, start=start, end=end, rules=rules)
     try:
         _check_bookable(room_id, start=start, end=end, teacher=teacher)
     except BookingError as error:
@@ -731,8 +737,25 @@ def _after_cancel(booking: Booking) -> None:
     offer_after_commit(room_id=booking.room_id, start=booking.start, end=booking.end)
 
 
-def _acquire_or_conflict(*, teacher: Teacher, room_id: int, start: datetime, end: datetime) -> locks.Attempt:
-    attempt = locks.acquire(room_id=room_id, start=start, end=end, teacher_id=teacher.pk)
+def _refuse_bounded(attempt: locks.Attempt) -> None:
+    """A hold refused by its own bounds (not by another holder) says which."""
+    if attempt.refused == locks.TOO_MANY_HOLDS:
+        raise BookingError(TOO_MANY_HOLDS)
+    if attempt.refused == locks.HELD_TOO_LONG:
+        raise BookingError(HELD_TOO_LONG)
+
+
+def _acquire_or_conflict(
+    *,
+    teacher: Teacher,
+    room_id: int,
+    start: datetime,
+    end: datetime,
+    rules: locks.HoldRules = locks.NO_RULES,
+) -> locks.Attempt:
+    attempt = locks.acquire(room_id=room_id, start=start, end=end, teacher_id=teacher.pk, rules=rules)
+    _announce_handover(attempt.handed_to)
+    _refuse_bounded(attempt)
     if not attempt.acquired:
         metrics.LOCK_CONFLICTS.inc()
         error = BookingError(BOOKING_CONFLICT)

@@ -22,7 +22,11 @@ if settings.EMBEDDED_WORKERS:
 
 application = ProtocolTypeRouter(
     {
-        "http": InFlightLimit(django_http, limit=settings.MAX_REQUESTS_IN_FLIGHT),
+        "http": InFlightLimit(
+            django_http,
+            limit=settings.MAX_REQUESTS_IN_FLIGHT,
+            per_client=settings.MAX_REQUESTS_IN_FLIGHT_PER_CLIENT,
+        ),
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

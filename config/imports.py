@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.management.base import CommandError
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -77,14 +78,37 @@ def record(outcome: Outcome, described: str, changed: list[str]) -> None:
         outcome.unchanged.append(described)
 
 
+def too_big(size: int) -> str | None:
+    """Why a file of ``size`` bytes is not imported, or None: past ``IMPORT_MAX_BYTES`` an
+    import would hold a request (and a transaction) for minutes."""
+    most = settings.IMPORT_MAX_BYTES
+    if size <= most:
+        return None
+    message = _("The file has %(size)s bytes; files of up to %(most)s bytes (IMPORT_MAX_BYTES) are imported.")
+    return message % {"size": f"{size:,}", "most": f"{most:,}"}
+
+
 def csv_rows(data: bytes, *, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Each row with its line number (the header is line 1), values stripped; a file
-    that is not UTF-8 or lacks a required column is refused whole."""
+    that is not UTF-8, holds a NUL character, cannot be read as CSV or lacks a required
+    column is refused whole, with the line."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError([_("The file is not UTF-8 text (save the CSV as UTF-8).")]) from None
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ImportFileError([on_line(line, _("it holds a NUL character, which no text has."))])
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        yield from _numbered(reader, required=required)
+    except csv.Error as problem:
+        message = _("it cannot be read as CSV (%(problem)s).") % {"problem": problem}
+        # The reader counts the lines it has finished: the bad one is the next.
+        raise ImportFileError([on_line(reader.line_num + 1, message)]) from None
+
+
+def _numbered(reader: csv.DictReader, *, required: set[str]) -> Iterator[tuple[int, dict[str, str]]]:
     missing = required - {name.strip() for name in reader.fieldnames or []}
     if missing:
         raise ImportFileError(
@@ -111,6 +135,13 @@ def yes(value: str, *, column: str, default: bool) -> bool:
 T = TypeVar("T")
 
 
+def too_long(column: str, limit: int) -> ValueError:
+    """A value longer than its column holds, as a row's problem."""
+    return ValueError(
+        _("%(column)s is longer than %(limit)d characters.") % {"column": column, "limit": limit}
+    )
+
+
 def on_line(number: int, problem: object) -> str:
     """A problem with the file, told with the line it is on."""
     return _("Line %(number)d: %(problem)s") % {"number": number, "problem": problem}
@@ -123,14 +154,19 @@ def parsed_rows(
     parse: Callable[[int, dict[str, str]], T],
     key: Callable[[T], str] | None = None,
     twice: str = "",
+    lengths: dict[str, int] | None = None,
 ) -> list[T]:
     """Every row of a CSV file, parsed by ``parse(line, row)`` (a ``ValueError`` for a bad
-    one), or ``ImportFileError`` listing each bad line. With ``key``, a row whose key
+    one), or ``ImportFileError`` listing each bad line; ``lengths``: the most characters
+    a column's value may have (its database column's). With ``key``, a row whose key
     (ignoring case) an earlier line has is bad too, told with ``twice`` (``%(name)s``,
     ``%(line)d``)."""
     rows, errors, seen = [], [], {}
     for number, row in csv_rows(data, required=required):
         try:
+            for column, most in (lengths or {}).items():
+                if len(row.get(column) or "") > most:
+                    raise too_long(column, most)
             parsed = parse(number, row)
         except ValueError as problem:
             errors.append(on_line(number, problem))
@@ -160,6 +196,9 @@ def all_or_nothing(apply: Callable[[], Outcome], *, dry_run: bool) -> Outcome:
                 raise DryRun
     except DryRun:
         pass
+    except (DataError, IntegrityError) as problem:  # a value no check above foresaw
+        message = _("The database refused a value of the file (%(problem)s); nothing was imported.")
+        raise ImportFileError([message % {"problem": str(problem).strip().splitlines()[0]}]) from None
     return outcome
 
 
@@ -168,6 +207,12 @@ class ImportFileForm(forms.Form):
         label=_("File"), help_text=_("A CSV file (UTF-8) with the columns described below.")
     )
     dry_run = forms.BooleanField(label=_("Dry run: only report what would change"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if problem := too_big(upload.size):
+            raise forms.ValidationError(problem)
+        return upload
 
 
 class ImportFromFileMixin:
@@ -222,13 +267,22 @@ class ImportFromFileMixin:
         return TemplateResponse(request, "admin/import_file.html", context, status=400 if problems else 200)
 
 
+BIG_FILE_BYTES = 100_000
+
+
 def run_import(command, file: Path, importer: Callable[[bytes], Outcome], *, dry_run: bool) -> None:
     """Read ``file``, import it, and print a line per change and a summary (or every bad
     line and exit 1)."""
     try:
+        size = file.stat().st_size
+        if problem := too_big(size):
+            raise CommandError(problem)
         data = file.read_bytes()
     except OSError as problem:
         raise CommandError(f"Cannot read {file}: {problem.strerror}") from None
+    if size > BIG_FILE_BYTES:  # a while to check and save: say what is under way
+        lines = data.count(b"\n")
+        command.stderr.write(f"Checking {file.name} ({size:,} bytes, {lines:,} lines)…")
     try:
         outcome = importer(data)
     except ImportFileError as problem:

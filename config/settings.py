@@ -181,6 +181,10 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 BOOKING_LOCK_SECONDS = env.int("BOOKING_LOCK_SECONDS", default=30)
+# A dialog's hold is bounded: rooms one teacher holds at once, and how long one teacher's
+# renewals may keep one period held without booking it (then others get a turn).
+HOLDS_PER_TEACHER = env.int("HOLDS_PER_TEACHER", default=2)
+HOLD_LIMIT_SECONDS = env.int("HOLD_LIMIT_SECONDS", default=3 * BOOKING_LOCK_SECONDS)
 # How long a room freed by a cancellation is held for the first teacher on its waitlist:
 # against any overlapping claim by anyone else, for the whole window.
 WAITLIST_OFFER_SECONDS = env.int("WAITLIST_OFFER_SECONDS", default=300)
@@ -201,6 +205,14 @@ EMBEDDED_WORKERS = env.bool("EMBEDDED_WORKERS", default=False)
 EMBEDDED_SWEEP_SECONDS = env.float("EMBEDDED_SWEEP_SECONDS", default=5)
 # Requests handled at once by one process; past it, 503 with Retry-After at once.
 MAX_REQUESTS_IN_FLIGHT = env.int("MAX_REQUESTS_IN_FLIGHT", default=64)
+# The biggest file an import (admin upload or command) takes: about 20,000 lines of CSV,
+# checked and saved in seconds; a bigger one would hold a request for minutes.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2_000_000)
+# One client's share of them (a session, else an address; static files aside): a teacher
+# flooding a process meets this bound long before the others meet the process's.
+MAX_REQUESTS_IN_FLIGHT_PER_CLIENT = env.int(
+    "MAX_REQUESTS_IN_FLIGHT_PER_CLIENT", default=max(1, MAX_REQUESTS_IN_FLIGHT // 4)
+)
 LOCK_CLEANUP_INTERVAL = env.int("LOCK_CLEANUP_INTERVAL", default=60)
 # The school calendar and booking rules (set in admin) are kept in each process's memory;
 # another process sees a change within this many seconds (the process that saved it, at once).
@@ -263,11 +275,10 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "teachers.views.locked_out"
 # Behind N proxies (nginx: 1), the client's address is the Nth from the right of
-# X-Forwarded-For; with none, the connection's own address.
-AXES_IPWARE_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env.int("TRUSTED_PROXY_COUNT", default=0) else ["REMOTE_ADDR"]
-)
+# X-Forwarded-For; with none, the connection's own address (config/addresses.py). Axes and
+# the project's own limits take it from the same place.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "config.addresses.client_address"
 PASSWORD_RESETS_PER_ACCOUNT = env.int("PASSWORD_RESETS_PER_ACCOUNT", default=3)
 PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=20)
 # A session lasts a school day, not two weeks; a password change ends the others.

@@ -24,7 +24,8 @@ from datetime import date, datetime, timedelta
 from django.utils.translation import gettext as _
 from icalendar import Calendar
 
-from config.imports import ImportFileError, Outcome, all_or_nothing, parsed_rows
+from config.imports import ImportFileError, Outcome, all_or_nothing, parsed_rows, too_long
+from config.widgets import SchoolDateField
 
 from .models import Building, Closure, Room, Term
 
@@ -116,6 +117,7 @@ def _read_csv(data: bytes, *, default: str) -> list[Entry]:
         data,
         required={"name", "first_day", "last_day"},
         parse=lambda number, row: _entry(number, row, default=default),
+        lengths={"name": NAME_MOST, "building": 100, "room": 100},
     )
 
 
@@ -130,6 +132,7 @@ def _entry(number: int, row: dict, *, default: str) -> Entry:
     if kind == "term":
         if not name:
             raise ValueError(_("a term needs a name."))
+        _check_term_name(name)
         return Entry(number, kind, name, first, last)
     reason = (row.get("reason") or Closure.Reason.HOLIDAY).strip().lower()
     if reason not in REASONS:
@@ -146,12 +149,39 @@ def _entry(number: int, row: dict, *, default: str) -> Entry:
 
 def _day(value: str | None, column: str) -> date:
     try:
-        return date.fromisoformat((value or "").strip())
+        return _school_day(date.fromisoformat((value or "").strip()))
     except ValueError:
         raise ValueError(
             _("%(column)s “%(value)s” is not a date like 2026-12-21.")
             % {"column": column, "value": value or ""}
         ) from None
+
+
+NAME_MOST = 200  # a closure's description; a term's name has 100
+
+
+def _check_term_name(name: str) -> None:
+    if len(name) > 100:
+        raise too_long("name", 100)
+
+
+def _school_day(day: date) -> date:
+    """A date a school's calendar could hold (2000-2999), or a ValueError."""
+    if not SchoolDateField.EARLIEST <= day <= SchoolDateField.LATEST:
+        raise ValueError(_("%(day)s is outside the years 2000 to 2999.") % {"day": day.isoformat()})
+    return day
+
+
+def _event_day(event, name: str) -> date | datetime:
+    """An event's DTSTART or DTEND as a date or a time; anything else (a PERIOD, a TIME,
+    text) is a ValueError naming the property."""
+    try:
+        value = event.decoded(name)
+    except (ValueError, TypeError, AttributeError, OverflowError) as problem:
+        raise ValueError(_("%(property)s is not a date.") % {"property": name.upper()}) from problem
+    if not isinstance(value, date):
+        raise ValueError(_("%(property)s is not a date.") % {"property": name.upper()})
+    return value
 
 
 def _named(model, value: str | None, column: str):
@@ -167,7 +197,7 @@ def _named(model, value: str | None, column: str):
 def _read_ics(data: bytes, *, default: str) -> list[Entry]:
     try:
         calendar = Calendar.from_ical(data)
-    except ValueError as problem:
+    except (ValueError, TypeError, AttributeError, OverflowError, KeyError) as problem:
         raise ImportFileError(
             [_("The file is not a valid iCalendar file (%(problem)s).") % {"problem": problem}]
         ) from None
@@ -175,12 +205,14 @@ def _read_ics(data: bytes, *, default: str) -> list[Entry]:
     for number, event in enumerate(calendar.walk("VEVENT"), start=1):
         name = str(event.get("summary", "")).strip()
         try:
-            first = _as_date(event.decoded("dtstart"))
+            if len(name) > NAME_MOST:
+                raise too_long("SUMMARY", NAME_MOST)
+            first = _as_date(_event_day(event, "dtstart"))
             end = event.get("dtend")
             if end is None:
                 last = first
             else:
-                ends = event.decoded("dtend")
+                ends = _event_day(event, "dtend")
                 last = _as_date(ends) - timedelta(days=1) if not isinstance(ends, datetime) else ends.date()
             last = max(last, first)
             categories = {str(c).strip().lower() for c in _categories(event)}
@@ -188,7 +220,9 @@ def _read_ics(data: bytes, *, default: str) -> list[Entry]:
             reason = next(iter(sorted(categories & REASONS)), Closure.Reason.HOLIDAY)
             if kind == "term" and not name:
                 raise ValueError(_("a term needs a SUMMARY (its name)."))
-            entries.append(Entry(number, kind, name, first, last, reason))
+            if kind == "term":
+                _check_term_name(name)
+            entries.append(Entry(number, kind, name, _school_day(first), _school_day(last), reason))
         except (KeyError, ValueError) as problem:
             errors.append(
                 _("Event %(number)d (%(name)s): %(problem)s")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.rules import MAX_ATTENDEES, from_now, period_errors
-from config.widgets import DateInput
+from config.widgets import SchoolDateField
 
 from .models import Building, Feature
 from .schoolcalendar import PeriodError, PeriodTime, calendar
@@ -60,7 +60,7 @@ def period_names() -> list[str]:
 
 
 class SearchForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = SchoolDateField(label=_("Date"))
     period = forms.ChoiceField(label=_("Period"), required=False)
     to_period = forms.ChoiceField(label=_("To period"), required=False)
     start = forms.TimeField(
@@ -200,3 +200,9 @@ class SearchForm(forms.Form):
             "wanted": {feature.pk for feature in features},
             "features": ", ".join(feature.name.lower() for feature in features),
         }
+
+
+class RoomWeekForm(forms.Form):
+    """A room page's week: any day of it (``?week=``); none, this week."""
+
+    week = SchoolDateField(required=False)

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from bookings.rules import MAX_ATTENDEES
 from config.imports import (
     Outcome,
     all_or_nothing,
     parsed_rows,
     record,
     save_changes,
+    too_long,
     yes,
 )
 
@@ -45,6 +47,7 @@ def read(data: bytes) -> list[Row]:
         parse=_row,
         key=lambda row: row.name,
         twice=_("room “%(name)s” is on line %(line)d already."),
+        lengths={"name": 100, "building": 100, "floor": 40},
     )
 
 
@@ -53,7 +56,7 @@ def _row(number: int, row: dict[str, str]) -> Row:
     if not name:
         raise ValueError(_("name is empty."))
     if len(name) > 100:
-        raise ValueError(_("name is longer than 100 characters."))
+        raise too_long("name", 100)
     values: dict = {}
     if row.get("capacity"):
         try:
@@ -64,11 +67,13 @@ def _row(number: int, row: dict[str, str]) -> Row:
             ) from None
         if values["capacity"] < 1:
             raise ValueError(_("capacity must be at least 1."))
+        if values["capacity"] > MAX_ATTENDEES:
+            raise ValueError(_("capacity must be at most %(most)d.") % {"most": MAX_ATTENDEES})
     for column in ("floor", "notes", "accessibility_notes"):
         if column in row:
             values[column] = row[column]
     if len(values.get("floor", "")) > 40:
-        raise ValueError(_("floor is longer than 40 characters."))
+        raise too_long("floor", 40)
     if "active" in row:
         values["is_active"] = yes(row["active"], column="active", default=True)
     is_new = not Room.objects.filter(name__iexact=name).exists()
@@ -80,6 +85,9 @@ def _row(number: int, row: dict[str, str]) -> Row:
     features = (
         [part.strip() for part in row["features"].split(";") if part.strip()] if "features" in row else None
     )
+    for feature in features or []:
+        if len(feature) > 60:
+            raise too_long("feature", 60)
     return Row(number, name, building, values, features)
 
 

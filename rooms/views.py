@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,11 +12,12 @@ from bookings.availability import (
     rooms_offered_to_others,
     rooms_taken_between,
 )
-from bookings.responses import server_timing, teacher_required
+from bookings.errors import BookingError
+from bookings.responses import error_response, server_timing, teacher_required
 from bookings.rules import from_now, limits_for
 from bookings.timetable import week_grid
 
-from .forms import SearchForm
+from .forms import RoomWeekForm, SearchForm
 from .models import Room
 
 RESULTS_FRAGMENT = "search-results"
@@ -105,10 +106,10 @@ def room(request: HttpRequest, room_id: int) -> HttpResponse:
     room = get_object_or_404(
         Room.objects.select_related("building").prefetch_related("features"), pk=room_id, is_active=True
     )
-    try:
-        day = date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = timezone.localdate()
+    week = RoomWeekForm(request.GET)
+    if not week.is_valid():
+        return error_response(request, BookingError.invalid("week", week.errors["week"][0]))
+    day = week.cleaned_data["week"] or timezone.localdate()
     monday = day - timedelta(days=day.weekday())
     context = {
         "room": room,

@@ -30,6 +30,7 @@ from config.imports import (
     parsed_rows,
     record,
     save_changes,
+    too_long,
     yes,
 )
 
@@ -55,6 +56,7 @@ def read(data: bytes) -> list[Row]:
         parse=_row,
         key=lambda row: row.username,
         twice=_("username “%(name)s” is on line %(line)d already."),
+        lengths={"username": 150, "email": 254},
     )
 
 
@@ -78,13 +80,13 @@ def _row(number: int, row: dict[str, str]) -> Row:
             ) from None
     for field, limit in (("display_name", 120), ("first_name", 150), ("last_name", 150)):
         if len(values.get(field, "")) > limit:
-            raise ValueError(
-                _("%(column)s is longer than %(limit)d characters.")
-                % {"column": field.replace("display_", ""), "limit": limit}
-            )
+            raise too_long(field.replace("display_", ""), limit)
     if "staff" in row:
         values["is_staff"] = yes(row["staff"], column="staff", default=False)
     groups = [name.strip() for name in row["groups"].split(";") if name.strip()] if "groups" in row else None
+    for group in groups or []:
+        if len(group) > 150:
+            raise too_long("group", 150)
     return Row(number, username, values, groups)
 
 

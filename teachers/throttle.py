@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.http import HttpRequest
 from django.utils import timezone
 
 from .models import ThrottleEvent
@@ -33,10 +31,6 @@ def limit(kind: str) -> tuple[int, timedelta]:
         RESET_ACCOUNT: (settings.PASSWORD_RESETS_PER_ACCOUNT, timedelta(hours=1)),
         RESET_ADDRESS: (settings.PASSWORD_RESETS_PER_ADDRESS, timedelta(hours=1)),
     }[kind]
-
-
-def address(request: HttpRequest) -> str:
-    return get_client_ip_address(request) or "unknown"
 
 
 def exceeded(kind: str, key: str) -> bool:

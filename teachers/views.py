@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bookings.errors import INVALID_INPUT, BookingError
 from bookings.responses import error_response, teacher_required
+from config.addresses import client_address
 
 from . import throttle
 from .forms import LanguageForm, NotificationSettingsForm, TeacherPasswordResetForm
@@ -34,7 +35,7 @@ class LoginView(auth_views.LoginView):
     address that keeps failing (429) before the password is even checked."""
 
     def post(self, request, *args, **kwargs):
-        if throttle.exceeded(throttle.LOGIN_FAILED, throttle.address(request)):
+        if throttle.exceeded(throttle.LOGIN_FAILED, client_address(request)):
             return render(
                 request,
                 "registration/locked_out.html",
@@ -51,7 +52,7 @@ class LoginView(auth_views.LoginView):
 @receiver(signals.user_login_failed)
 def count_failed_login(sender, credentials, request=None, **kwargs):
     if request is not None:
-        throttle.record(throttle.LOGIN_FAILED, throttle.address(request))
+        throttle.record(throttle.LOGIN_FAILED, client_address(request))
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -62,7 +63,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def form_valid(self, form):
         email = form.cleaned_data["email"].lower()
-        where = throttle.address(self.request)
+        where = client_address(self.request)
         if throttle.exceeded(throttle.RESET_ACCOUNT, email) or throttle.exceeded(
             throttle.RESET_ADDRESS, where
         ):

@@ -163,11 +163,15 @@ def wait_until_serving(url: str, process: subprocess.Popen, log, timeout: float 
 
 
 async def logged_in_client(
-    base_url: str, username: str, password: str, *, verify: bool = True
+    base_url: str, username: str, password: str, *, verify: bool = True, connections: int = 100
 ) -> httpx.AsyncClient:
     """An HTTP client with a session and CSRF token, asking for JSON answers."""
     client = httpx.AsyncClient(
-        base_url=base_url, timeout=30, headers={"Accept": "application/json"}, verify=verify
+        base_url=base_url,
+        timeout=30,
+        headers={"Accept": "application/json"},
+        verify=verify,
+        limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
     )
     page = await client.get("/accounts/login/", headers={"Accept": "text/html"})
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)

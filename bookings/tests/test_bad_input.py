@@ -105,3 +105,28 @@ def test_a_teacher_may_wait_for_a_few_rooms_at_once_not_the_whole_school(as_alic
     assert [answer.status_code for answer in answers] == [201] * MAX_WAITING_PER_TEACHER + [400]
     assert "leave one first" in answers[-1].json()["errors"]["start"][0]
     assert Conflict.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "headers"),
+    [
+        ("/timetable/?date=0001-01-01", "date", {}),
+        ("/timetable/?date=9999-12-31", "date", {}),
+        ("/timetable/?date=9999-12-31", "date", {"X-Fragment": "timetable"}),
+        ("/rooms/{room}/?week=0001-01-01", "week", {}),
+        ("/rooms/{room}/?week=0001-01-02", "week", {}),
+        ("/rooms/{room}/?week=9999-12-31", "week", {}),
+        ("/?date=9999-12-31&start=10:00&end=11:00", "date", {}),
+        ("/analytics/?start=0001-01-01&end=2026-12-01", "start", {}),
+    ],
+)
+def test_far_dates_are_a_400_naming_the_field_not_a_500(admin_client, room, path, field, headers):
+    response = admin_client.get(path.format(room=room.pk), headers=headers)
+    assert response.status_code == 400
+    json_answer = admin_client.get(
+        path.format(room=room.pk), headers={**headers, "Accept": "application/json"}
+    )
+    if json_answer.headers["Content-Type"].startswith("application/json"):
+        assert field in json_answer.json()["errors"]
+    elif not headers:  # a page names the problem; a fragment only says 400
+        assert "Choose a date from 2000 to 2999." in response.content.decode()

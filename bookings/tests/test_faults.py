@@ -129,6 +129,45 @@ def test_past_the_cap_requests_are_refused_at_once_with_retry_after():
     assert [answer[0]["status"] for answer in served] == [200, 200]
 
 
+def test_one_client_meets_its_own_share_first_and_refusals_are_logged_once_a_second(caplog):
+    async def scenario():
+        release = asyncio.Event()
+
+        async def slow_app(scope, receive, send):
+            await release.wait()
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+        limited = InFlightLimit(slow_app, limit=4, per_client=2)
+
+        async def request(session: str, path: str = "/") -> int:
+            sent = []
+
+            async def send(message):
+                sent.append(message)
+
+            headers = [(b"cookie", f"sessionid={session}".encode())]
+            await limited({"type": "http", "method": "GET", "path": path, "headers": headers}, None, send)
+            return sent[0]["status"]
+
+        flooding = [asyncio.create_task(request("flooder")) for _ in range(2)]
+        await asyncio.sleep(0.01)
+        refused = [await asyncio.wait_for(request("flooder"), 1) for _ in range(50)]
+        static = asyncio.create_task(request("flooder", "/static/css/app.css"))  # not the session's share
+        colleague = asyncio.create_task(request("colleague"))
+        await asyncio.sleep(0.01)
+        release.set()
+        return refused, await static, await colleague, await asyncio.gather(*flooding)
+
+    with (
+        caplog.at_level(logging.WARNING, logger="config.overload"),
+        ThreadPoolExecutor(max_workers=1) as thread,
+    ):
+        refused, static, colleague, flooding = thread.submit(asyncio.run, scenario()).result()
+    assert set(refused) == {503} and static == 200 and colleague == 200 and flooding == [200, 200]
+    assert len([r for r in caplog.records if r.name == "config.overload"]) == 1  # not fifty lines
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_with_the_lock_store_down_racing_teachers_still_store_one_booking(lock_store, room):

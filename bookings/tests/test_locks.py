@@ -183,14 +183,55 @@ class LockStoreContract:
         assert passed == in_line_order
 
 
-class TestLocalLockStore(LockStoreContract):
+class HoldBoundsContract:
+    """A dialog's hold has bounds (``rules``); the claim's own lock has none."""
+
+    def hold(self, teacher_id, hour=10, rules=None, wait=False):
+        rules = rules or locks.HoldRules(most=2, limit=0, cooldown=0)
+        return locks.acquire(
+            room_id=7, start=at(hour), end=at(hour + 1), teacher_id=teacher_id, rules=rules, wait=wait
+        )
+
+    def test_a_teacher_holds_at_most_the_bound_at_once(self, use_store):
+        assert self.hold(1, 10).acquired and self.hold(1, 12).acquired
+        third = self.hold(1, 14)
+        assert not third.acquired and third.refused == locks.TOO_MANY_HOLDS
+        assert self.hold(1, 12).acquired  # renewing one held is no new hold
+        assert self.hold(2, 14).acquired  # the bound is the teacher's, not the room's
+        locks.release(room_id=7, start=at(10), end=at(11), teacher_id=1)
+        assert self.hold(1, 16).acquired
+
+    def test_renewals_stop_at_the_limit_and_the_teacher_cools_off(self, use_store):
+        rules = locks.HoldRules(most=2, limit=0.6, cooldown=0.6)
+        first = self.hold(1, rules=rules)
+        assert first.acquired and first.lock.expires_at.timestamp() - time.time() <= 0.6
+        time.sleep(0.4)
+        assert self.hold(1, rules=rules).acquired  # renewed, but never past the limit
+        time.sleep(0.25)  # past the limit: the lock has expired by itself
+        again = self.hold(1, rules=rules)
+        assert not again.acquired and again.refused == locks.HELD_TOO_LONG
+        taken = self.hold(2, rules=rules)
+        assert taken.acquired  # a colleague's turn
+        locks.release(room_id=7, start=at(10), end=at(11), teacher_id=2)
+        assert self.hold(1, rules=rules).refused == locks.HELD_TOO_LONG  # still cooling off
+
+    def test_a_renewal_yields_to_the_line_but_the_holders_claim_does_not(self, use_store):
+        assert self.hold(1).acquired
+        assert self.hold(2, wait=True).position == 1
+        assert locks.acquire(room_id=7, start=at(10), end=at(11), teacher_id=1).acquired  # the claim
+        renewed = self.hold(1)
+        assert not renewed.acquired
+        assert renewed.handed_to is not None and renewed.handed_to.holder_id == 2
+
+
+class TestLocalLockStore(LockStoreContract, HoldBoundsContract):
     @pytest.fixture
     def store(self):
         return locks.LocalLockStore()
 
 
 @pytest.mark.postgres
-class TestRedisLockStore(LockStoreContract):
+class TestRedisLockStore(LockStoreContract, HoldBoundsContract):
     @pytest.fixture
     def store(self):
         return locks.RedisLockStore(settings.REDIS_URL)

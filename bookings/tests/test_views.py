@@ -315,3 +315,18 @@ def test_where_the_school_has_periods_the_free_periods_offered_instead_are_perio
     assert response.json()["alternatives"]["periods"] == [
         {"startTime": iso_at(9), "endTime": iso_at(11), "name": "Period 1\u2013Period 2"},
     ]
+
+
+def test_a_teacher_holds_two_rooms_at_once_and_is_told_why_not_a_third(as_alice):
+    rooms = [make_room(f"Room {number}") for number in (201, 202, 203)]
+    for room in rooms[:2]:
+        assert as_alice.post(f"/rooms/{room.pk}/hold/", period(), **JSON).status_code == 200
+    refused = as_alice.post(f"/rooms/{rooms[2].pk}/hold/", period(), **JSON)
+    assert refused.status_code == 429
+    assert refused.json() == {
+        "code": "TOO_MANY_HOLDS",
+        "message": "You are holding as many rooms as you may; book or cancel one first",
+    }
+    # A claim is no hold: it goes on, and frees a hold for the next dialog.
+    assert as_alice.post(f"/rooms/{rooms[0].pk}/claim/", period(), **JSON).status_code == 201
+    assert as_alice.post(f"/rooms/{rooms[2].pk}/hold/", period(), **JSON).status_code == 200

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from config.widgets import DateInput
+from config.widgets import SchoolDateField
 from rooms.models import Building
 from rooms.schoolcalendar import calendar
 
@@ -23,7 +23,7 @@ GRID_FRAGMENT = "timetable"
 
 
 class TimetableForm(forms.Form):
-    date = forms.DateField(required=False, widget=DateInput())
+    date = SchoolDateField(required=False)
     building = forms.ModelChoiceField(
         queryset=Building.objects.all(), required=False, empty_label=_("All buildings")
     )

@@ -2,10 +2,11 @@
 again, sessions that last a school day."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.core import mail
 from django.test import Client
 
-from teachers.models import Teacher
+from teachers.models import Teacher, ThrottleEvent
 from tests.factories import PASSWORD, make_teacher
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,28 @@ def test_an_address_that_keeps_failing_is_refused_before_the_password_is_checked
     refused = log_in(client, "bob", PASSWORD)
     assert refused.status_code == 429
     assert "Too many failed logins from your network" in refused.content.decode()
+
+
+def test_behind_a_proxy_each_client_is_counted_by_its_own_address_and_spoofing_is_ignored(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for number in range(2, 7):  # five clients behind nginx, each writing a false address first
+        forwarded = f"203.0.113.9, 198.51.100.{number}"
+        log_in_from = client.post(
+            "/accounts/login/",
+            {"username": f"nobody{number}", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=forwarded,
+            REMOTE_ADDR="127.0.0.1",
+        )
+        assert log_in_from.status_code == 200
+    recorded = set(ThrottleEvent.objects.values_list("key", flat=True))
+    assert recorded == {f"198.51.100.{number}" for number in range(2, 7)}
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == recorded
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_anyones_to_write_and_ignored(client, settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    client.post("/accounts/login/", {"username": "x", "password": "y"}, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert list(ThrottleEvent.objects.values_list("key", flat=True)) == ["127.0.0.1"]
 
 
 def test_password_reset_requests_are_limited_per_account(client):

@@ -181,3 +181,27 @@ def test_nginx_proxies_a_claim_and_a_socket_to_two_server_processes(behind_nginx
             while (frame := json.loads(socket.recv(timeout=5)))["event"] != "bookingCreated":
                 pass
             assert frame["data"]["id"] == response.json()["booking"]["id"]
+
+
+def test_behind_nginx_each_client_is_limited_by_its_own_address_not_the_proxys(behind_nginx):
+    """Five clients on five loopback addresses fail a login through nginx, each writing a
+    false X-Forwarded-For first: each is counted under the address nginx saw, none under
+    the proxy's or the false one."""
+    from teachers.models import ThrottleEvent
+
+    base, _ = behind_nginx
+    sources = [f"127.0.0.{number}" for number in range(2, 7)]
+    for source in sources:
+        transport = httpx.HTTPTransport(local_address=source, verify=False)
+        with httpx.Client(
+            base_url=base, transport=transport, headers={"X-Forwarded-For": "203.0.113.9"}
+        ) as client:
+            page = client.get("/accounts/login/")
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+            failed = client.post(
+                "/accounts/login/",
+                data={"username": f"nobody-{source}", "password": "wrong", "csrfmiddlewaretoken": token},
+                headers={"Referer": f"{base}/accounts/login/"},
+            )
+            assert failed.status_code == 200
+    assert set(ThrottleEvent.objects.values_list("key", flat=True)) == set(sources)

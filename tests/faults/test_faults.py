@@ -11,13 +11,16 @@ quotes them)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.factories import PASSWORD
 from tests.faults.system import System, Verdict, sql
 
 pytestmark = pytest.mark.faults
@@ -256,3 +259,48 @@ def test_with_redis_stopped_a_teacher_claims_a_room_in_the_browser(system):
     finally:
         system.redis.start()
     assert sql("SELECT count(*) FROM bookings_booking WHERE start::date = %s", far_day(201))[0][0] == 1
+
+
+def test_one_teacher_flooding_a_process_does_not_stop_a_colleagues_claims(system, load, loop):
+    """Teacher 1 keeps 120 GETs of the search and the timetable in flight on server a for 8
+    s; meanwhile teacher 3, on the same server, claims rooms one after another. The flood
+    meets its own share (MAX_REQUESTS_IN_FLIGHT_PER_CLIENT) and is refused there; the
+    colleague's claims all get a true answer, none a 503."""
+    from tests.servers import logged_in_client
+
+    colleague, client = next((name, c) for name, c in load.clients["a"] if name == "teacher3")
+
+    async def scenario():
+        flooder = await logged_in_client(system.url("a"), "teacher1", PASSWORD, connections=200)
+        flooder.headers["Accept"] = "text/html"
+        stop_at = time.monotonic() + 8
+        flood_statuses: list[int] = []
+
+        async def flood_one(path: str) -> None:
+            while time.monotonic() < stop_at:
+                with contextlib.suppress(httpx.HTTPError):
+                    flood_statuses.append((await flooder.get(path, timeout=15)).status_code)
+
+        async def claims() -> list:
+            answers = []
+            while time.monotonic() < stop_at:
+                answers.append(await load.claim("a", colleague, client))
+            return answers
+
+        flood = [flood_one("/" if n % 2 else "/timetable/") for n in range(120)]
+        *_, answers = await asyncio.gather(*flood, claims())
+        await flooder.aclose()
+        return flood_statuses, answers
+
+    flood_statuses, answers = loop.run(scenario())
+    statuses = [answer.status for answer in answers]
+    took = sorted(answer.took for answer in answers)
+    p50 = took[len(took) // 2] * 1000
+    ok = sum(status in (201, 409) for status in statuses)
+    ROWS.append(
+        f"| one teacher floods server a (120 GETs in flight, 8 s) | {len(answers)} claims by a colleague "
+        f"| {ok} answered 201/409, p50 {p50:.0f} ms | - | - | - | flood: {len(flood_statuses)} answers, "
+        f"{flood_statuses.count(503)} refused at its share | - |"
+    )
+    assert flood_statuses.count(503) > 0  # the flood met its own share
+    assert len(answers) >= 10 and ok == len(answers), statuses  # the colleague was never refused
