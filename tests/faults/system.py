@@ -214,12 +214,19 @@ class Load:
         self._recent.append((room_id, start, end, teacher))
         return room_id, start, end
 
-    async def claim(self, name: str, teacher: str, client: httpx.AsyncClient, slot=None) -> Answer:
+    async def claim(
+        self, name: str, teacher: str, client: httpx.AsyncClient, slot=None, timeout: float | None = None
+    ) -> Answer:
+        """One claim; an answer not back within ``timeout`` (the client's own, if None) is
+        "no answer", as a teacher whose page gave up would see it."""
         room_id, start, end = slot or self.slot(teacher)
         sent = time.monotonic()
         status = code = booking_id = None
+        wait = httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
         with contextlib.suppress(httpx.HTTPError):
-            response = await client.post(f"/rooms/{room_id}/claim/", data={"start": start, "end": end})
+            response = await client.post(
+                f"/rooms/{room_id}/claim/", data={"start": start, "end": end}, timeout=wait
+            )
             status = response.status_code
             body = response.json() if "json" in response.headers.get("content-type", "") else {}
             code = body.get("code")
@@ -237,7 +244,9 @@ class Load:
 
         async def teacher_loop(name, teacher, client):
             while time.monotonic() < stop_at:
-                answer = await asyncio.wait_for(self.claim(name, teacher, client), timeout + 1)
+                answer = await asyncio.wait_for(
+                    self.claim(name, teacher, client, timeout=timeout), timeout + 1
+                )
                 if answer.status in (None, 503):
                     await asyncio.sleep(0.2)  # as a client honouring Retry-After, briefly
 
