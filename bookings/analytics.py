@@ -4,6 +4,7 @@ full rooms are, how long waitlists are. Charts are plain SVG drawn by templates.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -167,17 +168,20 @@ def charts(report: Report) -> list[dict]:
     ]
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A piece of a cell that starts like a formula, where a spreadsheet in any locale may split
+# a line into cells: at the start, or after a comma, a semicolon (German Excel) or a tab.
+FORMULA_START = re.compile(r"(^|[,;\t])(\s*)([=+\-@\t\r])")
 
 
 def spreadsheet_text(value: str) -> str:
-    """Free text for a CSV cell that a spreadsheet must show, never run: a cell starting
-    like a formula gets a leading apostrophe (OWASP's rule against CSV injection)."""
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+    """Free text for a CSV cell that a spreadsheet must show, never run: every piece that
+    starts like a formula gets a leading apostrophe (OWASP's rule against CSV injection),
+    wherever a spreadsheet might split the line; and every cell is quoted (``write_csv``)."""
+    return FORMULA_START.sub(r"\1\2'\3", value)
 
 
 def write_csv(report: Report, out) -> None:
-    writer = csv.writer(out)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
     writer.writerow(
         [
             "room",

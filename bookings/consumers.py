@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import Counter
 
 import redis
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -18,6 +19,10 @@ logger = logging.getLogger(__name__)
 
 
 BAD_FRAME = 'Frames are JSON objects, e.g. {"event": "ping"}'
+# Sockets one session has open on this process (a teacher's tabs); past
+# SOCKETS_PER_SESSION a new one is closed at once with this code.
+TOO_MANY_SOCKETS = 4429
+_open_by_session: Counter[str] = Counter()
 # What a channel layer on Redis raises when Redis is down or frozen.
 LAYER_DOWN = (redis.RedisError, OSError, asyncio.TimeoutError)
 
@@ -39,6 +44,12 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=4401)
             return
+        session = getattr(self.scope.get("session"), "session_key", None) or f"user:{user.pk}"
+        if _open_by_session[session] >= settings.SOCKETS_PER_SESSION:
+            await self.close(code=TOO_MANY_SOCKETS)
+            return
+        self.session_counted = session
+        _open_by_session[session] += 1
         watched = not isinstance(self.channel_layer, InMemoryChannelLayer)
         if watched and not watch.healthy:
             await self._unavailable()
@@ -66,6 +77,11 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         watch.forget(self)
+        if session := getattr(self, "session_counted", None):
+            self.session_counted = None
+            _open_by_session[session] -= 1
+            if not _open_by_session[session]:
+                del _open_by_session[session]
         if getattr(self, "counted", False):
             self.counted = False
             metrics.OPEN_SOCKETS.dec()

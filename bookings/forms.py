@@ -30,7 +30,12 @@ class LocalDateTimeField(forms.DateTimeField):
     def to_python(self, value):
         if isinstance(value, str) and value.strip() and not self.ALLOWED.fullmatch(value.strip()):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+        moment = super().to_python(value)
+        # Bookings are to the minute: 09:00:00.000001 would block a colleague's 09:00 for
+        # a microsecond and count for nothing against a weekly limit.
+        if moment is not None and (moment.second or moment.microsecond):
+            raise forms.ValidationError(_("Give the time to the minute, e.g. 10:00."), code="precision")
+        return moment
 
 
 def add_rule_errors(form: forms.Form, cleaned: dict) -> None:

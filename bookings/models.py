@@ -238,6 +238,7 @@ class Notification(models.Model):
         BOOKED_FOR_YOU = "booked_for_you", _("Booked for you by a colleague")
         MOVED = "moved", _("Booking moved by a colleague")
         RELEASED = "released", _("Booking released (not checked in)")
+        PASSWORD_RESET = "password_reset", _("Password reset")
 
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -258,6 +259,8 @@ class Notification(models.Model):
         related_name="+",
         verbose_name=_("entry"),
     )
+    # What a mail about no booking needs (a password reset's link parts), cleared once sent.
+    details = models.JSONField(_("details"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

@@ -45,11 +45,21 @@ FIRST_BACKOFF = timedelta(seconds=30)
 
 
 def enqueue(
-    *, teacher: Teacher, kind: str, booking: Booking | None = None, entry: WaitlistEntry | None = None
+    *,
+    teacher: Teacher,
+    kind: str,
+    booking: Booking | None = None,
+    entry: WaitlistEntry | None = None,
+    details: dict | None = None,
 ) -> Notification | None:
-    if not teacher.email or not getattr(teacher, PREFERENCE[kind]):
+    """Queue a mail; none for a teacher without an address or who turned its kind off (a
+    password reset cannot be turned off)."""
+    preference = PREFERENCE.get(kind)
+    if not teacher.email or (preference and not getattr(teacher, preference)):
         return None
-    return Notification.objects.create(teacher=teacher, kind=kind, booking=booking, entry=entry)
+    return Notification.objects.create(
+        teacher=teacher, kind=kind, booking=booking, entry=entry, details=details or {}
+    )
 
 
 def enqueue_reminders() -> int:
@@ -84,12 +94,15 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "entry": notification.entry,
         "site_url": settings.SITE_URL,
         "offer_minutes": max(1, round(settings.WAITLIST_OFFER_SECONDS / 60)),
+        "user": notification.teacher,
+        **notification.details,
     }
     name = f"email/{notification.kind}"
     # In the teacher's language (their choice, else the school's), not the sender's.
     with translation.override(notification.teacher.mail_language):
         message = EmailMultiAlternatives(
-            subject=render_to_string(f"{name}_subject.txt", context).strip(),
+            # One line, whatever a room's name holds: a CR or LF would make every send fail.
+            subject=" ".join(render_to_string(f"{name}_subject.txt", context).split()),
             body=render_to_string(f"{name}.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.teacher.email],
@@ -121,7 +134,8 @@ def send_pending(*, batch: int = 100) -> tuple[int, int]:
             sent += 1
             notification.sent_at = timezone.now()
             notification.leased_until = None
-            notification.save(update_fields=["sent_at", "leased_until"])
+            notification.details = {}  # a reset link is no longer kept once sent
+            notification.save(update_fields=["sent_at", "leased_until", "details"])
     return sent, failed
 
 
@@ -149,6 +163,10 @@ def _no_longer_true(notification: Notification) -> str:
         return "the booking was cancelled before the mail went out"
     if notification.kind == Kind.REMINDER and notification.booking.start <= timezone.now():
         return "the booking began before the reminder went out"
+    if notification.kind == Kind.PASSWORD_RESET and timezone.now() > notification.created_at + timedelta(
+        seconds=settings.PASSWORD_RESET_TIMEOUT
+    ):
+        return "the reset link expired before the mail went out"
     if notification.kind == Kind.WAITLIST_OFFER:
         entry = notification.entry
         if entry.status != WaitlistEntry.Status.OFFERED or entry.offer_expires_at <= timezone.now():

@@ -887,13 +887,10 @@ def _announce_conflict(
     if not error.is_conflict:
         return
     try:
-        # Once per teacher and period in a while: demand, not the number of clicks.
+        # Once per teacher and room in a while: demand, not the number of clicks (nor of
+        # periods one teacher tries on a room that is taken).
         recent = Conflict.objects.filter(
-            room_id=room_id,
-            teacher=teacher,
-            start=start,
-            end=end,
-            created_at__gt=timezone.now() - CONFLICT_RECORD_WINDOW,
+            room_id=room_id, teacher=teacher, created_at__gt=timezone.now() - CONFLICT_RECORD_WINDOW
         )
         if not recent.exists():
             Conflict.objects.create(room_id=room_id, teacher=teacher, start=start, end=end, code=error.code)

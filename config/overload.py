@@ -39,6 +39,26 @@ _BODY_HTML = (
 _BODY_JSON = json.dumps({"code": SERVICE_BUSY, "message": _MESSAGE}).encode()
 
 
+# No page takes a query this long; nginx in front answers 414 past 8 KB by itself
+# (large_client_header_buffers), and so does this for a server that stands alone.
+MAX_QUERY_BYTES = 8192
+
+
+async def _answer(send, status: int, content_type: bytes, body: bytes, headers=()) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
 class InFlight:
     """What one process has in flight, in all and per client. Entering and leaving take a
     lock: cheap on one event loop, and right under threads too."""
@@ -126,6 +146,9 @@ class InFlightLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if len(scope.get("query_string", b"")) > MAX_QUERY_BYTES:
+            await _answer(send, 414, b"text/plain; charset=utf-8", b"The address is too long.")
+            return
         client = client_of(scope)
         if not self.in_flight.enter(client):
             await self._refuse(scope, send)
@@ -140,15 +163,5 @@ class InFlightLimit:
         as_json = b"application/json" in accept
         body = _BODY_JSON if as_json else _BODY_HTML
         content_type = b"application/json" if as_json else b"text/html; charset=utf-8"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": STATUS[SERVICE_BUSY],
-                "headers": [
-                    (b"content-type", content_type),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        retry = [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
+        await _answer(send, STATUS[SERVICE_BUSY], content_type, body, retry)

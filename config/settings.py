@@ -184,6 +184,8 @@ BOOKING_LOCK_SECONDS = env.int("BOOKING_LOCK_SECONDS", default=30)
 # A dialog's hold is bounded: rooms one teacher holds at once, and how long one teacher's
 # renewals may keep one period held without booking it (then others get a turn).
 HOLDS_PER_TEACHER = env.int("HOLDS_PER_TEACHER", default=2)
+# Live sockets one session may keep open on one server process (a teacher's tabs).
+SOCKETS_PER_SESSION = env.int("SOCKETS_PER_SESSION", default=20)
 HOLD_LIMIT_SECONDS = env.int("HOLD_LIMIT_SECONDS", default=3 * BOOKING_LOCK_SECONDS)
 # How long a room freed by a cancellation is held for the first teacher on its waitlist:
 # against any overlapping claim by anyone else, for the whole window.

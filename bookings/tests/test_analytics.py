@@ -90,3 +90,19 @@ def test_csv_cells_that_look_like_formulas_are_written_as_text(admin_client, nam
     make_room(name)
     rows = list(csv.reader(io.StringIO(admin_client.get("/analytics/", {"format": "csv"}).content.decode())))
     assert [row[0] for row in rows[1:]] == [f"'{name}"]
+
+
+def test_a_spreadsheet_splitting_on_semicolons_still_finds_no_formula(admin_client):
+    """German Excel splits a line on semicolons: every piece it would make of a cell is
+    checked, and every cell is quoted, so a name cannot become a formula there either."""
+    make_room("Raum;=1+1;x")
+    text = admin_client.get("/analytics/", {"format": "csv"}).content.decode()
+    line = text.splitlines()[1]
+    assert line.startswith('"Raum;\'=1+1;x",')
+    for piece in line.replace('"', "").replace(",", ";").split(";"):
+        assert not piece.strip().startswith(("=", "+", "-", "@")), piece
+
+
+def test_a_csv_export_with_bad_dates_is_a_400_as_the_page_is(admin_client):
+    response = admin_client.get("/analytics/", {"format": "csv", "start": "0001-01-01", "end": "2026-12-01"})
+    assert response.status_code == 400

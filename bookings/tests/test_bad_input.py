@@ -130,3 +130,29 @@ def test_far_dates_are_a_400_naming_the_field_not_a_500(admin_client, room, path
         assert field in json_answer.json()["errors"]
     elif not headers:  # a page names the problem; a fragment only says 400
         assert "Choose a date from 2000 to 2999." in response.content.decode()
+
+
+@pytest.mark.parametrize("field", ["start", "end"])
+@pytest.mark.parametrize("action", ["hold", "claim"])
+def test_times_finer_than_a_minute_are_a_400_naming_the_field(as_alice, room, field, action):
+    asked = {"start": local(at(9)), "end": local(at(10))}
+    asked[field] += ":00.000001"
+    response = as_alice.post(f"/rooms/{room.pk}/{action}/", asked, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {field: ["Give the time to the minute, e.g. 10:00."]}
+    assert not Booking.objects.exists()
+
+
+def test_a_move_to_a_time_finer_than_a_minute_is_refused(as_alice, alice, room):
+    booking = make_booking(room, alice, at(9), at(10))
+    response = as_alice.post(
+        f"/bookings/{booking.pk}/move/", {"end": local(at(10)) + ":30"}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 400 and "end" in response.json()["errors"]
+
+
+def test_trying_many_periods_of_a_taken_room_records_one_conflict(as_alice, room):
+    make_booking(room, make_teacher("Bob Brown"), at(8), at(18))
+    for hour in range(8, 18):
+        as_alice.post(f"/rooms/{room.pk}/hold/", {"start": local(at(hour)), "end": local(at(hour + 1))})
+    assert Conflict.objects.count() == 1  # demand, not the number of periods tried

@@ -155,3 +155,19 @@ async def test_room_available_reaches_only_the_teacher_first_in_line(people):
     assert await carol_socket.receive_nothing(timeout=0.3)
     for socket in (alice_socket, bob_socket, carol_socket):
         await socket.disconnect()
+
+
+async def test_one_session_keeps_a_bounded_number_of_sockets_open(people, settings):
+    settings.SOCKETS_PER_SESSION = 2
+    alice, _, _ = people
+    cookie = await sync_to_async(session_cookie)(alice)
+    headers = [ORIGIN, HOST, (b"cookie", cookie)]
+    sockets = [WebsocketCommunicator(application, "/ws/bookings/", headers=headers) for _ in range(3)]
+    first, second, third = [await socket.connect() for socket in sockets]
+    assert first[0] and second[0]
+    assert third == (False, 4429)
+    await sockets[0].disconnect()  # a tab closed: room for another
+    again = WebsocketCommunicator(application, "/ws/bookings/", headers=headers)
+    assert (await again.connect())[0]
+    for socket in (*sockets[1:], again):
+        await socket.disconnect()

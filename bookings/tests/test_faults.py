@@ -129,6 +129,29 @@ def test_past_the_cap_requests_are_refused_at_once_with_retry_after():
     assert [answer[0]["status"] for answer in served] == [200, 200]
 
 
+def test_a_query_string_no_page_takes_is_answered_414():
+    async def ok(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def status_of(query: bytes) -> int:
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": "/", "query_string": query, "headers": []}
+        await InFlightLimit(ok, limit=4)(scope, None, send)
+        return sent[0]["status"]
+
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        long, fine = (
+            thread.submit(asyncio.run, status_of(b"q=" + b"x" * 9000)).result(),
+            thread.submit(asyncio.run, status_of(b"date=2026-12-07")).result(),
+        )
+    assert (long, fine) == (414, 200)
+
+
 def test_one_client_meets_its_own_share_first_and_refusals_are_logged_once_a_second(caplog):
     async def scenario():
         release = asyncio.Event()

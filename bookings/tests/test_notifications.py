@@ -137,3 +137,12 @@ def test_plain_text_mails_are_not_html_escaped():
     assert 'Zoë "Z" O\'Neil & co' in message.body and 'Rock & "roll"' in message.body
     assert "&amp;" not in message.body and "&quot;" not in message.body and "&#x27;" not in message.body
     assert "Lab &lt;1&gt;" in message.alternatives[0][0]  # the HTML part stays escaped
+
+
+def test_a_room_name_with_a_line_break_still_makes_a_one_line_subject(alice):
+    alice.email = "alice@school.example"
+    alice.save()
+    room = make_room("Room 101\r\nBcc: everyone@school.example")
+    services.booking_create(teacher=alice, room_id=room.pk, start=at(10), end=at(11))
+    assert notifications.send_all() == (1, 0)
+    assert "\n" not in mail.outbox[0].subject and "\r" not in mail.outbox[0].subject

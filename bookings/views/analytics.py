@@ -12,15 +12,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .. import analytics
-from ..forms import AnalyticsForm
+from ..errors import INVALID_INPUT, BookingError
+from ..forms import AnalyticsForm, first_errors
+from ..responses import error_response
 
 
 @require_GET
 @staff_member_required
 def report(request: HttpRequest) -> HttpResponse:
-    form = AnalyticsForm(request.GET or None)
+    asked = "start" in request.GET or "end" in request.GET  # else the default range
+    form = AnalyticsForm(request.GET if asked else None)
     start, end = form.period()
     report = analytics.build_report(start, end)
+    if request.GET.get("format") == "csv" and form.is_bound and not form.is_valid():
+        return error_response(request, BookingError(INVALID_INPUT, errors=first_errors(form)))
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="roomclaim-{start}-{end}.csv"'

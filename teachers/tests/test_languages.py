@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from bookings import services
+from bookings import notifications, services
 from rooms.models import Closure
 from tests.factories import at, local, make_booking, make_room, make_teacher
 
@@ -139,6 +139,7 @@ def test_the_scripts_words_come_in_the_pages_language(client):
 def test_the_password_reset_mail_is_in_the_teachers_language(client):
     make_teacher(email="greta@school.example", language="de")
     client.post("/accounts/password_reset/", {"email": "greta@school.example"}, **ENGLISH)
+    notifications.send_all()  # the outbox sends it, in the teacher's language
     (message,) = mail.outbox
     assert message.subject == "Roomclaim: Neues Passwort wählen"
     assert "Jemand (hoffentlich Sie) hat darum gebeten" in message.body
