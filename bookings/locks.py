@@ -237,7 +237,10 @@ class LocalLockStore:
         with self._mutex:
             current, handed = self._holder(key, now), False
             renewing = current is not None and current[0] == holder_id
-            if renewing and rules.most and self._queues.get(key):  # a renewal yields to the line
+            held_since = self._since.get((holder_id, key))
+            # A renewal after a whole hold's time yields to the line (a hold just handed
+            # over from the line, or an offer's, is no such renewal).
+            if renewing and rules.most and held_since and now - held_since >= ttl and self._queues.get(key):
                 head = self._next_in_line(key)
                 current, handed, renewing = (head, self._take(key, head, ttl, now)), True, False
             if current is None:
@@ -253,7 +256,7 @@ class LocalLockStore:
                 refused = self._bounded(key, holder_id, rules, now, renewing)
                 if refused:
                     return False, 0, 0.0, handed, 0, refused
-                since = self._since.setdefault((holder_id, key), now)
+                since = self._since.setdefault((holder_id, key), now) if rules.most else now
                 if rules.limit:  # held until the limit at most, then a cool-off
                     ends = since + rules.limit
                     ttl = min(ttl, ends - now)
@@ -368,8 +371,10 @@ local most, limit, cooloff = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV
 local current = redis.call('GET', lock)
 local expiry, handed = 0, 0
 local renewing = current == me
-if renewing and most > 0 and redis.call('LLEN', line) > 0 then
-  -- a renewal yields to the line
+local held_since = tonumber(redis.call('ZSCORE', holds, lock))
+if renewing and most > 0 and held_since and now - held_since >= ttl and redis.call('LLEN', line) > 0 then
+  -- a renewal after a whole hold's time yields to the line (a hold just handed over from
+  -- the line, or an offer's, is no such renewal)
   redis.call('ZREM', holds, lock)
   current = next_in_line()
   expiry = take(current, ttl, now)
@@ -391,7 +396,12 @@ if current == me then
   if most > 0 then
     local cooled = tonumber(redis.call('GET', cooling))
     if cooled and now >= cooled then return {0, 0, 0, handed, 0, 2} end
-    local since = tonumber(redis.call('ZSCORE', holds, lock))
+    local since = held_since
+    if renewing and not since then
+      -- a lock that came to this teacher from the line or as an offer: a hold from now
+      since = now
+      redis.call('ZADD', holds, now, lock)
+    end
     if not renewing then
       local mine = 0
       for _, held in ipairs(redis.call('ZRANGE', holds, 0, -1)) do
@@ -400,8 +410,9 @@ if current == me then
       if mine >= most then return {0, 0, 0, handed, 0, 1} end
       since = now
       redis.call('ZADD', holds, now, lock)
-      redis.call('PEXPIRE', holds, math.max(limit, ttl) + cooloff)
     end
+    -- the teacher's holds outlive their last hold by its limit, no more
+    redis.call('PEXPIRE', holds, math.max(limit, ttl) + cooloff)
     if limit > 0 then
       -- held until the limit at most, then a cool-off for this teacher
       ttl = math.min(ttl, since + limit - now)

@@ -23,8 +23,9 @@ def address_from(remote: str, forwarded: str) -> str:
     client's; so the client is the Nth entry from the right of ``X-Forwarded-For``, and
     what a client wrote there itself, to the left of it, is ignored. A header with fewer
     entries than there are proxies, or with anything but an address in that place, did not
-    come through them: the connection's address again."""
-    remote = remote or "unknown"
+    come through them: the connection's address again. Empty if there is none (a request
+    made in a test, or by a server that names no peer)."""
+    remote = remote or ""
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies <= 0:
         return remote

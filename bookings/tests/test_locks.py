@@ -186,10 +186,16 @@ class LockStoreContract:
 class HoldBoundsContract:
     """A dialog's hold has bounds (``rules``); the claim's own lock has none."""
 
-    def hold(self, teacher_id, hour=10, rules=None, wait=False):
+    def hold(self, teacher_id, hour=10, rules=None, wait=False, ttl=None):
         rules = rules or locks.HoldRules(most=2, limit=0, cooldown=0)
         return locks.acquire(
-            room_id=7, start=at(hour), end=at(hour + 1), teacher_id=teacher_id, rules=rules, wait=wait
+            room_id=7,
+            start=at(hour),
+            end=at(hour + 1),
+            teacher_id=teacher_id,
+            rules=rules,
+            wait=wait,
+            ttl=ttl,
         )
 
     def test_a_teacher_holds_at_most_the_bound_at_once(self, use_store):
@@ -215,13 +221,17 @@ class HoldBoundsContract:
         locks.release(room_id=7, start=at(10), end=at(11), teacher_id=2)
         assert self.hold(1, rules=rules).refused == locks.HELD_TOO_LONG  # still cooling off
 
-    def test_a_renewal_yields_to_the_line_but_the_holders_claim_does_not(self, use_store):
-        assert self.hold(1).acquired
-        assert self.hold(2, wait=True).position == 1
-        assert locks.acquire(room_id=7, start=at(10), end=at(11), teacher_id=1).acquired  # the claim
-        renewed = self.hold(1)
+    def test_a_renewal_after_a_whole_holds_time_yields_to_the_line_but_a_claim_does_not(self, use_store):
+        assert self.hold(1, ttl=0.3).acquired
+        assert self.hold(2, wait=True, ttl=0.3).position == 1
+        time.sleep(0.2)
+        assert self.hold(1, ttl=0.3).acquired  # renewed within a hold's time: still the holder's
+        assert locks.acquire(room_id=7, start=at(10), end=at(11), teacher_id=1, ttl=0.3).acquired  # a claim
+        time.sleep(0.15)  # held 0.35 s now, longer than a hold lasts
+        renewed = self.hold(1, ttl=0.3)
         assert not renewed.acquired
         assert renewed.handed_to is not None and renewed.handed_to.holder_id == 2
+        assert self.hold(2, ttl=0.3).acquired  # the lock handed over is the new holder's hold
 
 
 class TestLocalLockStore(LockStoreContract, HoldBoundsContract):
