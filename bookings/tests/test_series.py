@@ -8,7 +8,7 @@ from django.utils import timezone
 from bookings import services
 from bookings.errors import ROOM_NOT_AVAILABLE, BookingError
 from bookings.integrity import overlapping_pairs
-from bookings.models import Booking, Series
+from bookings.models import Booking, BookingRule, Series
 from tests.factories import at, local, make_booking, make_room, make_teacher
 from tests.races import race
 
@@ -157,3 +157,18 @@ def test_a_series_and_a_single_booking_racing_for_one_date_never_overlap():
         assert overlapping_pairs() == 0
         won = [r for r in results if not isinstance(r, BookingError)]
         assert len(won) == 1  # all-or-nothing: either the series or the single booking
+
+
+def test_a_series_reaching_past_the_days_ahead_rule_is_refused_on_until(as_alice, room):
+    """The first date is within the rule; the last is not: the problem is the last date."""
+    BookingRule.objects.create(max_days_ahead=7)
+    asked = {
+        "start": local(at(10)),
+        "end": local(at(11)),
+        "repeat": "weekly",
+        "until": (timezone.localdate() + timedelta(days=22)).isoformat(),
+    }
+    response = as_alice.post(f"/rooms/{room.pk}/claim/", asked, **JSON)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["until"]
+    assert not Booking.objects.exists()
