@@ -16,8 +16,9 @@ def pytest_collection_finish(session):
     needs_services = any(item.get_closest_marker("postgres") for item in session.items)
     if not needs_services:
         return
-    engine = settings.DATABASES["default"]["ENGINE"]
-    if "postgresql" not in engine:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
         pytest.exit(
             "The race tests need PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1:5432/roomclaim "
             "(or run with -m 'not postgres').",
