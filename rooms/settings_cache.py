@@ -7,15 +7,18 @@ processes load it again within ``SCHOOL_SETTINGS_SECONDS``.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 _every: list[Cached] = []
 
 
@@ -42,10 +45,19 @@ class Cached(Generic[T]):
             m2m_changed.connect(self.clear, sender=through, weak=False)
 
     def get(self) -> T:
+        """The copy, loaded again when it is old. A database that fails then keeps the old
+        copy in use (a claim that has committed reads it for its answer: a failing reload
+        must not turn the booking into an error); only a first load fails."""
         now = time.monotonic()
         with self._mutex:
             if self._value is None or now - self._loaded_at >= settings.SCHOOL_SETTINGS_SECONDS:
-                self._value, self._loaded_at = self._load(), now
+                try:
+                    self._value, self._loaded_at = self._load(), now
+                except DatabaseError as error:
+                    # Inside a transaction the error must end it; outside, the old copy serves.
+                    if self._value is None or connection.in_atomic_block:
+                        raise
+                    logger.warning("School settings kept from %.0f s ago: %s", now - self._loaded_at, error)
             return self._value
 
     def clear(self, *args, **kwargs) -> None:
