@@ -68,7 +68,6 @@ class InFlight:
         self.per_client = per_client
         self.total = 0
         self.by_client: Counter[str] = Counter()
-        self.refused = 0
         self._lock = threading.Lock()
         self._logged_at = 0.0
         self._unlogged = {"process": 0, "client": 0}
@@ -97,7 +96,6 @@ class InFlight:
                     del self.by_client[client]
 
     def _refused(self, bound: str) -> None:
-        self.refused += 1
         self._unlogged[bound] += 1
         now = time.monotonic()
         if now - self._logged_at >= 1:
@@ -137,10 +135,6 @@ class InFlightLimit:
     def __init__(self, app, *, limit: int, per_client: int | None = None) -> None:
         self.app = app
         self.in_flight = InFlight(limit=limit, per_client=per_client or limit)
-
-    @property
-    def refused(self) -> int:
-        return self.in_flight.refused
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
