@@ -141,6 +141,9 @@ else:
             "max_size": env.int("DB_POOL_MAX", default=10),
             "timeout": env.float("DB_POOL_TIMEOUT", default=5),
         }
+        # The same backend, which stops asking a pool that just timed out: a request's
+        # 503 comes within DB_POOL_TIMEOUT, not once per database access.
+        DATABASES["default"]["ENGINE"] = "config.postgres"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "teachers.Teacher"

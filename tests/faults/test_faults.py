@@ -304,3 +304,32 @@ def test_one_teacher_flooding_a_process_does_not_stop_a_colleagues_claims(system
     )
     assert flood_statuses.count(503) > 0  # the flood met its own share
     assert len(answers) >= 10 and ok == len(answers), statuses  # the colleague was never refused
+
+
+def test_a_new_process_with_postgresql_refusing_answers_within_the_pool_timeout(system, load, loop):
+    """Server b starts while PostgreSQL refuses every client (the proxy refuses them): a
+    claim reaches the database more than once (session, teacher, claim), but waits for
+    the pool once, so its 503 comes within DB_POOL_TIMEOUT (3 s here), not twice that."""
+    teacher, old = load.clients["b"][0]
+    slot = (load.room_ids[0], f"{far_day(210)}T10:00", f"{far_day(210)}T11:00")
+
+    async def claim_on_the_new_process():
+        async with httpx.AsyncClient(
+            base_url=system.url("b"), cookies=old.cookies, headers=old.headers, timeout=30
+        ) as client:
+            return await load.claim("b", teacher, client, slot=slot)
+
+    system.proxy.cut()
+    try:
+        system.stop_server("b")
+        system.start_server("b")
+        answer = loop.run(claim_on_the_new_process())
+    finally:
+        system.proxy.restore()
+    loop.run(load.reconnect("b"))
+    ROWS.append(
+        f"| server b started with PostgreSQL refusing clients | 1 | {answer.status} {answer.code} "
+        f"| 0 | 0 | 0 | {answer.took:.1f} s to the answer | - |"
+    )
+    assert (answer.status, answer.code) == (503, "SERVICE_BUSY")
+    assert answer.took < 3 + 1.5, answer.took
