@@ -49,9 +49,11 @@ test-faults: $(VENV)/.installed-dev system
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(BIN)/pytest tests/faults
 
+# Style (ruff), and the arrows between apps and layers (import-linter, pyproject.toml).
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 # Known vulnerabilities in requirements.txt (pip-audit); says so plainly when the
 # advisory database cannot be reached (exit 2), rather than reporting none.

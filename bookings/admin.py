@@ -28,10 +28,11 @@ class BookingAdmin(admin.ModelAdmin):
     )
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs["form"] = BookingChangeForm if obj else BookingAddForm
-        if obj is None:
-            kwargs["fields"] = [field for _, options in self.add_fieldsets for field in options["fields"]]
-        return super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            return super().get_form(request, obj, change=change, form=BookingChangeForm, **kwargs)
+        kwargs["fields"] = [field for _, options in self.add_fieldsets for field in options["fields"]]
+        form = super().get_form(request, obj, change=change, form=BookingAddForm, **kwargs)
+        return type(form.__name__, (form,), {"booked_by": request.user})
 
     def get_fieldsets(self, request, obj=None):
         return super().get_fieldsets(request, obj) if obj else self.add_fieldsets
@@ -41,18 +42,29 @@ class BookingAdmin(admin.ModelAdmin):
             return ()
         return ("room", "teacher", "start", "end", "status", "series", "created_at", "cancelled_at")
 
+    def save_form(self, request, form, change):
+        """A new booking was made by the service while the form was checked: it is the
+        object the admin logs and links to (a series' first date)."""
+        if change:
+            return super().save_form(request, form, change)
+        return form.made.bookings[0] if isinstance(form.made, services.SeriesBooked) else form.made
+
+    def save_related(self, request, form, formsets, change):
+        if change:  # a new booking has nothing related beyond what the service wrote
+            super().save_related(request, form, formsets, change)
+
     def save_model(self, request, obj, form, change):
         if change:
             obj.save(update_fields=["attendees", "purpose"])
-        elif form.series is not None:
-            skipped = skipped_in_words(form.skipped).removeprefix(", ") or _("no dates skipped")
+        elif isinstance(form.made, services.SeriesBooked):
+            made = form.made
+            skipped = skipped_in_words(made.skipped).removeprefix(", ") or _("no dates skipped")
             message = ngettext(
                 "A series of %(count)d date was booked; %(skipped)s.",
                 "A series of %(count)d dates was booked; %(skipped)s.",
-                len(form.bookings),
+                len(made.bookings),
             )
-            self.message_user(request, message % {"count": len(form.bookings), "skipped": skipped})
-        # A new booking was made by the service while the form was checked.
+            self.message_user(request, message % {"count": len(made.bookings), "skipped": skipped})
 
     @admin.action(description=_("Cancel the selected bookings (frees the slots, tells teachers)"))
     def cancel_bookings(self, request, queryset):

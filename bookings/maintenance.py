@@ -1,7 +1,7 @@
 """Upkeep that runs beside the servers: the sweep (expired locks, expired holds with a
 line waiting, lapsed and missed waitlist offers, bookings nobody checked in to, due
-reminders, old login tries) and the outbox. ``cleanup_room_locks`` and
-``send_notifications`` run them as their own processes, as a school's servers do; with
+reminders, old login tries) and the outbox. ``sweep`` (also called ``cleanup_room_locks``)
+and ``send_notifications`` run them as their own processes, as a school's servers do; with
 ``EMBEDDED_WORKERS`` (the single-process ``make run``) they run as threads of the server
 itself, the only place that sees its in-process locks and live channel."""
 

@@ -5,7 +5,11 @@ backlog, open waitlist offers) are read when scraped, not kept."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from prometheus_client import Counter, Gauge
+
+from config.answers import Problem
 
 CLAIMS = Counter(
     "roomclaim_claims",
@@ -35,3 +39,19 @@ OUTCOMES = {
 def claim_answered(code: str | None) -> None:
     """Count a claim by its answer: ``None`` for booked, else the error code."""
     CLAIMS.labels(outcome="booked" if code is None else OUTCOMES.get(code, "other")).inc()
+
+
+def counts_claims(view):
+    """Count each answer of a claim view: booked, or the code of the problem it raised."""
+
+    @wraps(view)
+    def counted(request, *args, **kwargs):
+        try:
+            response = view(request, *args, **kwargs)
+        except Problem as problem:
+            claim_answered(problem.code)
+            raise
+        claim_answered(None)
+        return response
+
+    return counted

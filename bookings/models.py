@@ -19,6 +19,18 @@ class Period(models.Func):
     output_field = DateTimeRangeField()
 
 
+def overlaps(start, end, other_start, other_end) -> bool:
+    """Whether two half-open periods share an instant: ``[9, 10)`` and ``[10, 11)`` do not.
+    The one overlap condition; ``overlapping_q`` is the same in a query."""
+    return start < other_end and end > other_start
+
+
+def overlapping_q(start, end, *, prefix: str = "") -> models.Q:
+    """Rows whose ``start``/``end`` (behind ``prefix``, e.g. ``"bookings__"``) overlap
+    ``[start, end)``."""
+    return models.Q(**{f"{prefix}start__lt": end, f"{prefix}end__gt": start})
+
+
 class BookingQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(status=Booking.Status.CONFIRMED)
@@ -33,7 +45,7 @@ class BookingQuerySet(models.QuerySet):
                 .alias(period=Period("start", "end"))
                 .filter(period__overlap=DateTimeTZRange(start, end, "[)"))
             )
-        return self.confirmed().filter(start__lt=end, end__gt=start)
+        return self.confirmed().filter(overlapping_q(start, end))
 
 
 class Booking(models.Model):
@@ -106,6 +118,9 @@ class Booking(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.status == self.Status.CONFIRMED
+
+    def overlaps(self, start, end) -> bool:
+        return overlaps(self.start, self.end, start, end)
 
 
 class Series(models.Model):

@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from rooms.schoolcalendar import calendar
 
-from .errors import INVALID_INPUT, BookingError
 from .models import claim_path
 
 if TYPE_CHECKING:
+    from .errors import BookingError
     from .locks import Lock
     from .models import Booking, WaitlistEntry
 
@@ -55,20 +54,6 @@ def conflicting_booking_payload(booking: Booking | None) -> dict[str, Any] | Non
     if booking is None:
         return None
     return {"id": booking.pk, "teacherName": booking.teacher.name, **_period(booking)}
-
-
-def error_payload(error: BookingError) -> dict[str, Any]:
-    """The body of an error answer: code and message, and what the code needs besides."""
-    body: dict[str, Any] = {"code": error.code, "message": error.message}
-    if error.is_conflict:
-        body["conflictingBooking"] = conflicting_booking_payload(error.conflicting_booking)
-        body["canJoinWaitlist"] = error.can_join_waitlist
-        body["canWait"] = error.can_wait
-    if error.conflicting_dates:
-        body["conflictingDates"] = error.conflicting_dates
-    if error.code == INVALID_INPUT:
-        body["errors"] = error.errors
-    return body
 
 
 def conflict_payload(
@@ -150,31 +135,22 @@ def waitlist_entry_payload(entry: WaitlistEntry) -> dict[str, Any]:
     }
 
 
-def series_payload(series, bookings, skipped) -> dict[str, Any]:
+def series_payload(series, bookings, skipped: dict) -> dict[str, Any]:
     return {
         "id": series.pk,
         "rule": series.rule,
         "until": series.until.isoformat(),
         "bookings": [booking_payload(booking) for booking in bookings],
         "skippedDates": [day.isoformat() for day in skipped],
-        "skippedReasons": {day.isoformat(): reason for day, reason in skipped.items()},
+        "skippedReasons": {day.isoformat(): why.reason for day, why in skipped.items()},
     }
-
-
-class Taken(str):
-    """Why a series skipped a date that another booking has (“booked by Ada”), told apart
-    from a closed date's reason by its type, whatever the language."""
-
-    @classmethod
-    def by(cls, name: str) -> Taken:
-        return cls(_("booked by %(name)s") % {"name": name})
 
 
 def skipped_in_words(skipped: dict) -> str:
     """“, 2 taken dates skipped (Thu 3 Dec, Thu 10 Dec), 1 closed date skipped (Thu 17
     Dec)”: what a series left out, which dates, and why."""
-    taken = [day for day, reason in sorted(skipped.items()) if isinstance(reason, Taken)]
-    closed = [day for day, reason in sorted(skipped.items()) if not isinstance(reason, Taken)]
+    taken = [day for day, why in sorted(skipped.items()) if why.taken]
+    closed = [day for day, why in sorted(skipped.items()) if not why.taken]
     words = ""
     if taken:
         words += ngettext(

@@ -1,11 +1,12 @@
-"""The waitlist for taken rooms ("lock queue").
+"""Offers: the waitlist's side of a freed period.
 
-A teacher who finds a room taken may wait for it. When a booking is cancelled, the
-first teacher in line whose whole period is now free gets an offer: the booking lock
-for that period, held for them for ``BOOKING_LOCK_SECONDS``, a ``roomAvailable`` event
-and an email. An offer not taken in time passes to the next in line
-(``expire_offers``, run by ``cleanup_room_locks``). Offers for one room are decided
-under that room's row lock, so processes racing to offer never offer twice.
+A teacher who finds a room booked may join its waitlist (``services.waitlist_join``).
+When a booking is cancelled, moved or released, the first teacher on the waitlist whose
+whole period is now free gets an offer: a hold on that period, kept for them for
+``WAITLIST_OFFER_SECONDS``, a ``roomAvailable`` event and an email. An offer not taken in
+time passes to the next on the waitlist (``expire_offers``, run by the sweeper). Offers
+for one room are decided under that room's row lock, so processes racing to offer never
+offer twice.
 """
 
 from __future__ import annotations
@@ -15,68 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from rooms.models import Room
 from teachers.models import Teacher
 
 from . import events, locks, metrics, notifications
-from .errors import BOOKING_NOT_FOUND, ROOM_NOT_FOUND, BookingError
 from .models import Booking, Notification, WaitlistEntry
-from .rules import MAX_WAITING_PER_TEACHER, from_now, this_minute
+from .rules import from_now, this_minute
 
 logger = logging.getLogger(__name__)
 Status = WaitlistEntry.Status
-
-
-def waitlist_join(
-    *, teacher: Teacher, room_id: int, start: datetime, end: datetime, attendees: int | None = None
-) -> WaitlistEntry:
-    """Queue the teacher for a room and period that someone else has booked (of a period
-    under way: for the rest of it)."""
-    room = Room.objects.filter(pk=room_id).first()
-    if room is None:
-        raise BookingError(ROOM_NOT_FOUND)
-    if not room.bookings.overlapping(from_now(start, end), end).exclude(teacher=teacher).exists():
-        raise BookingError.invalid("start", _("The room is free for this period: claim it instead."))
-    waiting = teacher.waitlist.filter(status__in=WaitlistEntry.ACTIVE, end__gt=timezone.now())
-    if waiting.exclude(room=room, start=start, end=end).count() >= MAX_WAITING_PER_TEACHER:
-        raise BookingError.invalid(
-            "start",
-            _("You are waiting for %(most)d rooms already; leave one first.")
-            % {"most": MAX_WAITING_PER_TEACHER},
-        )
-    try:
-        with transaction.atomic():
-            return WaitlistEntry.objects.create(
-                teacher=teacher, room=room, start=start, end=end, attendees=attendees
-            )
-    except IntegrityError:  # already waiting: joining twice is harmless
-        return WaitlistEntry.objects.get(
-            teacher=teacher, room=room, start=start, end=end, status__in=WaitlistEntry.ACTIVE
-        )
-
-
-def waitlist_leave(*, teacher: Teacher, entry_id: int) -> WaitlistEntry:
-    with transaction.atomic():
-        entry = (
-            WaitlistEntry.objects.select_for_update()
-            .filter(pk=entry_id, teacher=teacher, status__in=WaitlistEntry.ACTIVE)
-            .first()
-        )
-        if entry is None:
-            raise BookingError(BOOKING_NOT_FOUND, _("Waitlist entry not found"))
-        was_offered = entry.status == Status.OFFERED
-        entry.status = Status.LEFT
-        entry.save(update_fields=["status"])
-    if was_offered:
-        locks.release(room_id=entry.room_id, start=entry.start, end=entry.end, teacher_id=teacher.pk)
-        offer_after_commit(room_id=entry.room_id, start=entry.start, end=entry.end)
-    return entry
 
 
 def offer_after_commit(*, room_id: int, start: datetime, end: datetime) -> None:

@@ -22,14 +22,14 @@ from http.cookies import CookieError, SimpleCookie
 from django.conf import settings
 from django.utils.translation import gettext
 
-from bookings.errors import MESSAGES, RETRY_AFTER_SECONDS, SERVICE_BUSY, STATUS
 from config.addresses import address_from
+from config.answers import RETRY_AFTER_SECONDS, SERVICE_BUSY, Problem
 
 logger = logging.getLogger(__name__)
 
 # Written once, in the school's language (LANGUAGE_CODE): the refusal reads nothing of the
 # request, not even its Accept-Language, so that it costs next to nothing.
-_MESSAGE = str(MESSAGES[SERVICE_BUSY])
+_MESSAGE = str(Problem.MESSAGES[SERVICE_BUSY])
 _HEADING = gettext("Briefly unavailable")
 _BODY_HTML = (
     f"<!doctype html><html lang={settings.LANGUAGE_CODE}><meta charset=utf-8>"
@@ -158,4 +158,4 @@ class InFlightLimit:
         body = _BODY_JSON if as_json else _BODY_HTML
         content_type = b"application/json" if as_json else b"text/html; charset=utf-8"
         retry = [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
-        await _answer(send, STATUS[SERVICE_BUSY], content_type, body, retry)
+        await _answer(send, Problem.STATUS[SERVICE_BUSY], content_type, body, retry)

@@ -51,7 +51,7 @@ MIDDLEWARE = [
     "config.logs.RequestLogMiddleware",  # only with LOG_REQUESTS
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "bookings.responses.PermissionsPolicyMiddleware",
+    "config.answers.PermissionsPolicyMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language from the browser (or the language cookie); a teacher's own choice wins
@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "teachers.middleware.TeacherLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "bookings.responses.ServiceBusyMiddleware",
+    "config.answers.ProblemMiddleware",
     # Last, as django-axes asks: it answers a locked-out account's login.
     "axes.middleware.AxesMiddleware",
 ]
@@ -151,6 +151,13 @@ AUTH_USER_MODEL = "teachers.Teacher"
 # --- Cache, locks and channel layer ---------------------------------------------------
 
 REDIS_URL = env.str("REDIS_URL", default="")
+# Redis is an accelerator: an unreachable Redis must cost milliseconds. Past this many
+# seconds a lock store or live-channel operation counts as failed, and for
+# LOCK_STORE_RETRY_SECONDS after a failure the lock store is not asked again (holds and
+# claims go on under the database's guarantee meanwhile).
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
+# Publishing an event must never hold a booking up for longer than this.
+EVENT_PUBLISH_TIMEOUT = env.float("EVENT_PUBLISH_TIMEOUT", default=1.0)
 
 if REDIS_URL:
     CACHES = {
@@ -170,9 +177,9 @@ if REDIS_URL:
                 "hosts": [
                     {
                         "address": REDIS_URL,
-                        "socket_connect_timeout": env.float("REDIS_TIMEOUT", default=0.25),
+                        "socket_connect_timeout": REDIS_TIMEOUT,
                         # A frozen Redis fails a subscribe or publish instead of hanging it.
-                        "socket_timeout": env.float("EVENT_PUBLISH_TIMEOUT", default=1.0),
+                        "socket_timeout": EVENT_PUBLISH_TIMEOUT,
                     }
                 ],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="roomclaim"),
@@ -193,11 +200,7 @@ HOLD_LIMIT_SECONDS = env.int("HOLD_LIMIT_SECONDS", default=3 * BOOKING_LOCK_SECO
 # How long a room freed by a cancellation is held for the first teacher on its waitlist:
 # against any overlapping claim by anyone else, for the whole window.
 WAITLIST_OFFER_SECONDS = env.int("WAITLIST_OFFER_SECONDS", default=300)
-# Redis is an accelerator: an unreachable Redis must cost milliseconds. Past this many
-# seconds a lock store or live-channel operation counts as failed, and for
-# LOCK_STORE_RETRY_SECONDS after a failure the lock store is not asked again (holds and
-# claims go on under the database's guarantee meanwhile).
-REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.25)
+# (REDIS_TIMEOUT: with the cache above.)
 LOCK_STORE_RETRY_SECONDS = env.float("LOCK_STORE_RETRY_SECONDS", default=2)
 # How often each process checks that its live channel (Redis) is there and unchanged.
 LIVE_PROBE_SECONDS = env.float("LIVE_PROBE_SECONDS", default=1)
@@ -228,8 +231,6 @@ TIMETABLE_SHOWS_NAMES = env.bool("TIMETABLE_SHOWS_NAMES", default=True)
 CHECK_IN_OPENS_MINUTES = env.int("CHECK_IN_OPENS_MINUTES", default=15)
 # Who may read /metrics besides staff: a scraper sending "Authorization: Bearer <token>".
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-# Publishing an event must never hold a booking up for longer than this.
-EVENT_PUBLISH_TIMEOUT = env.float("EVENT_PUBLISH_TIMEOUT", default=1.0)
 
 # --- Auth -------------------------------------------------------------------------------
 
@@ -315,7 +316,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # In production `collectstatic` writes hashed, compressed copies that whitenoise
+    # In production `collectstatic` writes hashed, compressed copies that ServeStatic
     # serves with far-future cache headers.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -326,12 +327,20 @@ STORAGES = {
 
 # --- Mail -------------------------------------------------------------------------------
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"] or None
 # The address links in emails and on printed door signs point to. Unset, mail links point
 # at the default, and a door sign at the address its page was opened on (and says so).
-SITE_URL_SET = bool(env.str("SITE_URL", default=""))
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+_site_url = env.str("SITE_URL", default="").rstrip("/")
+SITE_URL_SET = bool(_site_url)
+SITE_URL = _site_url or "http://127.0.0.1:8000"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Roomclaim <roomclaim@localhost>")
 # A send that takes longer fails (and is tried again later) rather than stalling the sender.
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10)
@@ -362,7 +371,7 @@ PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=
 # Server-Timing headers (time spent in the app) only when asked for: they tell strangers
 # how long things take.
 SERVER_TIMING = env.bool("SERVER_TIMING", default=False)
-CSRF_FAILURE_VIEW = "bookings.responses.csrf_failure"
+CSRF_FAILURE_VIEW = "config.answers.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

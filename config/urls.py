@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
 
+from bookings.forms import OutboxPasswordResetForm
 from config import health, pages
 from teachers.views import LoginView, PasswordResetView
 
@@ -21,7 +22,11 @@ urlpatterns = [
     # Django's own log in, log out and password pages (their names are not namespaced);
     # log in and password reset with limits on tries.
     path("accounts/login/", LoginView.as_view(), name="login"),
-    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password_reset/",
+        PasswordResetView.as_view(form_class=OutboxPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     # The words the page scripts write, in the page's language (static/js/i18n.js). The
@@ -35,5 +40,5 @@ urlpatterns = [
 ]
 
 # JSON clients get JSON from Django's own error answers too.
-handler404 = "bookings.responses.page_not_found"
-handler500 = "bookings.responses.server_error"
+handler404 = "config.answers.page_not_found"
+handler500 = "config.answers.server_error"

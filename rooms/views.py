@@ -12,10 +12,9 @@ from bookings.availability import (
     rooms_offered_to_others,
     rooms_taken_between,
 )
-from bookings.errors import BookingError
-from bookings.responses import error_response, server_timing, teacher_required
 from bookings.rules import from_now, limits_for
 from bookings.timetable import week_grid
+from config.answers import Problem, server_timing, teacher_required
 
 from .forms import RoomWeekForm, SearchForm
 from .models import Room
@@ -108,7 +107,7 @@ def room(request: HttpRequest, room_id: int) -> HttpResponse:
     )
     week = RoomWeekForm(request.GET)
     if not week.is_valid():
-        return error_response(request, BookingError.invalid("week", week.errors["week"][0]))
+        raise Problem.invalid("week", week.errors["week"][0])
     day = week.cleaned_data["week"] or timezone.localdate()
     monday = day - timedelta(days=day.weekday())
     context = {

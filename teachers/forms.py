@@ -1,10 +1,6 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
-
-from bookings import notifications
-from bookings.models import Notification
 
 from .models import Teacher
 
@@ -54,14 +50,3 @@ class LanguageForm(forms.Form):
         super().__init__(*args, **kwargs)
         browser = [("", _("As my browser asks"))] if teacher else []
         self.fields["language"].choices = [*browser, *settings.LANGUAGES]
-
-
-class TeacherPasswordResetForm(PasswordResetForm):
-    """Django's reset mail, through the outbox like every other mail: the request only
-    queues it, so a known address answers as fast as an unknown one (sending inside the
-    request told which addresses have accounts, by its time). The sender writes it in the
-    teacher's language."""
-
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        link = {name: context[name] for name in ("protocol", "domain", "uid", "token")}
-        notifications.enqueue(teacher=context["user"], kind=Notification.Kind.PASSWORD_RESET, details=link)

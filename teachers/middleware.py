@@ -2,7 +2,7 @@
 
 from django.utils import translation
 
-from bookings.errors import database_unavailable
+from config.answers import database_unavailable
 
 
 class TeacherLanguageMiddleware:

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.imports import (
@@ -35,6 +34,7 @@ from config.imports import (
 )
 
 from .models import Teacher
+from .signals import teacher_left
 
 logger = logging.getLogger(__name__)
 
@@ -134,9 +134,9 @@ def _set_groups(teacher: Teacher, names: list[str] | None) -> bool:
 
 
 def _deactivate_missing(listed: set[str], outcome: Outcome) -> None:
-    from bookings import services
-    from bookings.models import Booking
-
+    """Teachers no longer on the list leave: deactivated, and every app that keeps
+    something of theirs is told (``teacher_left``; the bookings app cancels their upcoming
+    bookings as the first active superuser, and says so)."""
     admin = Teacher.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
     leaving = Teacher.objects.filter(is_active=True, is_staff=False, is_superuser=False)
     for teacher in leaving:
@@ -144,13 +144,7 @@ def _deactivate_missing(listed: set[str], outcome: Outcome) -> None:
             continue
         teacher.is_active = False
         teacher.save(update_fields=["is_active"])
-        upcoming = Booking.objects.confirmed().filter(teacher=teacher, end__gt=timezone.now())
-        cancelled = 0
-        for booking_id in upcoming.values_list("pk", flat=True):
-            services.booking_cancel(booking_id=booking_id, teacher=admin or teacher, as_admin=True)
-            cancelled += 1
-        outcome.deactivated.append(
-            _("teacher %(username)s") % {"username": teacher.username}
-            + (_(", %(count)d upcoming bookings cancelled") % {"count": cancelled} if cancelled else "")
-        )
-        logger.info("Import deactivated %s and cancelled %d bookings", teacher.username, cancelled)
+        told = teacher_left.send(sender=Teacher, teacher=teacher, by=admin)
+        done = "".join(said for _receiver, said in told if said)
+        outcome.deactivated.append(_("teacher %(username)s") % {"username": teacher.username} + done)
+        logger.info("Import deactivated %s", teacher.username)

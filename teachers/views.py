@@ -13,12 +13,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bookings.errors import INVALID_INPUT, BookingError
-from bookings.responses import error_response, teacher_required
 from config.addresses import client_address
+from config.answers import INVALID_INPUT, Problem, teacher_required
 
 from . import throttle
-from .forms import LanguageForm, NotificationSettingsForm, TeacherPasswordResetForm
+from .forms import LanguageForm, NotificationSettingsForm
 
 
 def locked_out(request, original_response=None, credentials=None) -> HttpResponse:
@@ -57,9 +56,8 @@ def count_failed_login(sender, credentials, request=None, **kwargs):
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset by email, at most a few requests an hour per account and per address.
-    The answer does not say whether the address belongs to anyone."""
-
-    form_class = TeacherPasswordResetForm
+    The answer does not say whether the address belongs to anyone. (The project's URLs
+    give it the form that sends the mail through the outbox.)"""
 
     def form_valid(self, form):
         email = form.cleaned_data["email"].lower()
@@ -98,9 +96,8 @@ def language(request: HttpRequest) -> HttpResponse:
     form = LanguageForm(request.POST, teacher=teacher)
     if not form.is_valid():
         problem = _("Choose one of the languages listed")
-        error = BookingError(INVALID_INPUT, _("Language: %(problem)s") % {"problem": problem})
-        error.errors = {"language": [problem]}
-        return error_response(request, error)
+        message = _("Language: %(problem)s") % {"problem": problem}
+        raise Problem(INVALID_INPUT, message, errors={"language": [problem]})
     chosen = form.cleaned_data["language"]
     if teacher:
         request.user.language = chosen

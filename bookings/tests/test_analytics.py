@@ -6,7 +6,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from bookings import services, waitlist
+from bookings import services
 from bookings.errors import BookingError
 from bookings.models import Conflict
 from tests.factories import at, make_room, make_teacher
@@ -22,7 +22,7 @@ def busy_room():
     for teacher in (bob, carol):
         with pytest.raises(BookingError):
             services.booking_create(teacher=teacher, room_id=room.pk, start=at(10), end=at(11))
-    waitlist.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    services.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
     make_room("Room 102")
     return room
 

@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from django.core import mail
 from django.utils import timezone
 
-from bookings import maintenance, notifications, services, waitlist
+from bookings import maintenance, notifications, services
 from bookings.errors import BookingError
 from bookings.models import Booking, BookingRule, Notification, WaitlistEntry
 from tests.factories import make_booking, make_room, make_teacher
@@ -65,7 +65,7 @@ def test_a_booking_nobody_checked_in_to_is_released_and_offered(alice, bob, chec
     alice.save()
     booking = make_booking(check_in_room, alice, minutes(-15), minutes(45), check_in_by=minutes(-5))
     # Bob waits for the rest of the booking's time (its start has passed).
-    later = waitlist.waitlist_join(teacher=bob, room_id=check_in_room.pk, start=minutes(20), end=minutes(40))
+    later = services.waitlist_join(teacher=bob, room_id=check_in_room.pk, start=minutes(20), end=minutes(40))
     kept = make_booking(
         check_in_room, alice, minutes(60), minutes(90), check_in_by=minutes(-1), checked_in_at=minutes(-2)
     )

@@ -1,4 +1,4 @@
-"""cleanup_room_locks, as an operator runs it."""
+"""sweep (and its contract name cleanup_room_locks), as an operator runs it."""
 
 import io
 import time
@@ -25,7 +25,7 @@ def test_cleanup_reports_how_many_expired_locks_it_removed(caplog):
     with caplog.at_level("INFO", logger="bookings.locks"):
         assert run("cleanup_room_locks").strip() == "Cleaned up 2 expired room locks"
     assert "Cleaned up 2 expired room locks" in caplog.text
-    assert run("cleanup_room_locks").strip() == "Cleaned up 0 expired room locks"
+    assert run("sweep").strip() == "Cleaned up 0 expired room locks"  # the same command
 
 
 @pytest.mark.django_db
@@ -45,7 +45,7 @@ def test_cleanup_list_shows_room_period_holder_and_expiry():
 def test_embedded_workers_send_mail_and_pass_lapsed_offers_on_inside_the_server(settings):
     from django.core import mail
 
-    from bookings import maintenance, services, waitlist
+    from bookings import maintenance, services
     from bookings.models import WaitlistEntry
 
     settings.EMBEDDED_SWEEP_SECONDS = 0.05
@@ -54,7 +54,7 @@ def test_embedded_workers_send_mail_and_pass_lapsed_offers_on_inside_the_server(
     alice, bob = make_teacher(email="alice@school.example"), make_teacher()
     services.booking_create(teacher=alice, room_id=room.pk, start=at(12), end=at(13))  # a mail to send
     booking = services.booking_create(teacher=alice, room_id=room.pk, start=at(10), end=at(11))
-    entry = waitlist.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    entry = services.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
     services.booking_cancel(booking_id=booking.pk, teacher=alice)  # bob's offer, which lapses
     workers = maintenance.start_embedded()
     try:

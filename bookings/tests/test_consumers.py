@@ -5,7 +5,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
-from bookings import services, waitlist
+from bookings import services
 from bookings.errors import BookingError
 from config.asgi import application
 from tests.factories import at, make_teacher
@@ -140,7 +140,7 @@ async def test_room_available_reaches_only_the_teacher_first_in_line(people):
         teacher=alice, room_id=room.pk, start=at(10), end=at(11)
     )
     for teacher in (bob, carol):
-        await sync_to_async(waitlist.waitlist_join)(
+        await sync_to_async(services.waitlist_join)(
             teacher=teacher, room_id=room.pk, start=at(10), end=at(11)
         )
     alice_socket, bob_socket, carol_socket = await connect(alice), await connect(bob), await connect(carol)

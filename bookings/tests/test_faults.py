@@ -21,7 +21,7 @@ from bookings import locks, services, waitlist
 from bookings.errors import ROOM_NOT_AVAILABLE, BookingError, database_unavailable
 from bookings.integrity import overlapping_pairs
 from bookings.models import Booking, WaitlistEntry
-from bookings.responses import server_error
+from config.answers import server_error
 from config.overload import InFlightLimit
 from tests.factories import at, local, make_booking, make_teacher
 from tests.live import connect_socket
@@ -259,7 +259,7 @@ def test_a_claim_behind_a_stuck_transaction_answers_503_and_writes_nothing(as_al
 @pytest.mark.django_db(transaction=True)
 def test_a_cancel_whose_offer_fails_answers_200_and_the_sweep_offers_later(as_alice, alice, bob, room):
     booking = make_booking(room, alice, at(10), at(11))
-    waitlist.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    services.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
     stuck = hold_room_row(room)  # the offer must lock the room's row: it times out
     try:
         response = as_alice.post(f"/bookings/{booking.pk}/cancel/", **JSON)

@@ -171,6 +171,6 @@ def test_a_database_failing_after_the_booking_commits_does_not_turn_it_into_an_e
     def database_gone(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(services, "_not_available", database_gone)
+    monkeypatch.setattr("bookings.services.holds.not_available", database_gone)
     booking = services.booking_create(teacher=alice, room_id=room.pk, start=at(10), end=at(11))
     assert booking.teacher == alice  # the answer is the booking, as committed

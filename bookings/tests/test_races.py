@@ -103,7 +103,7 @@ def test_exclusion_constraint_violation_becomes_room_not_available(monkeypatch):
     # refuses, and the teacher gets the same answer, not a 500.
     room, alice, bob = make_room(), make_teacher("Alice Adams"), make_teacher("Bob Brown")
     make_booking(room, alice, at(10), at(11))
-    monkeypatch.setattr(services, "_check_free", lambda room, **period: None)
+    monkeypatch.setattr("bookings.services.claim.check_free", lambda room, **period: None)
     with pytest.raises(BookingError) as raised:
         services.booking_create(teacher=bob, room_id=room.pk, start=at(10.5), end=at(11.5))
     assert raised.value.code == ROOM_NOT_AVAILABLE

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bookings import locks, notifications, services, waitlist
+from bookings import locks, notifications, services
 from bookings.errors import BookingError
 from bookings.integrity import overlapping_pairs
 from bookings.models import Booking, BookingRule, WaitlistEntry
@@ -181,7 +181,7 @@ def test_a_teacher_moves_a_booking_to_another_room_and_the_old_slot_goes_to_the_
 ):
     hall = make_room("Hall")
     booking = services.booking_create(teacher=alice, room_id=room.pk, start=at(10), end=at(11))
-    entry = waitlist.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
+    entry = services.waitlist_join(teacher=bob, room_id=room.pk, start=at(10), end=at(11))
     client.force_login(alice)
     response = move(client, booking, room=hall.pk)
     assert response.status_code == 200

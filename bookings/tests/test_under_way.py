@@ -148,7 +148,7 @@ def test_a_waitlist_for_the_period_under_way_is_offered_the_rest_of_it(
     alice, bob, room, django_capture_on_commit_callbacks
 ):
     booking = make_booking(room, bob, local_at(12, 50), local_at(13, 40))
-    entry = waitlist.waitlist_join(
+    entry = services.waitlist_join(
         teacher=alice, room_id=room.pk, start=local_at(12, 50), end=local_at(13, 40)
     )
     assert waitlist.expire_offers() == 0  # begun, not ended: Alice still waits

@@ -27,7 +27,7 @@ def taken():
 
 
 def join(teacher, room, start=10, end=11):
-    return waitlist.waitlist_join(teacher=teacher, room_id=room.pk, start=at(start), end=at(end))
+    return services.waitlist_join(teacher=teacher, room_id=room.pk, start=at(start), end=at(end))
 
 
 def test_joining_needs_the_room_to_be_taken():
@@ -104,7 +104,7 @@ def test_leaving_an_offer_passes_it_on(taken):
     bob, carol = make_teacher("Bob"), make_teacher("Carol")
     first, second = join(bob, room), join(carol, room)
     services.booking_cancel(booking_id=booking.pk, teacher=alice)
-    waitlist.waitlist_leave(teacher=bob, entry_id=first.pk)
+    services.waitlist_leave(teacher=bob, entry_id=first.pk)
     second.refresh_from_db()
     assert second.status == "offered"
     assert services.booking_create(teacher=carol, room_id=room.pk, start=at(10), end=at(11)).teacher == carol

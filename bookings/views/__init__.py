@@ -3,5 +3,6 @@ bookings), ``waitlist``, ``calendar`` (the private feed) and ``analytics`` (staf
 
 Each parses with a form, calls one service and answers; every answer comes as JSON for
 ``Accept: application/json`` (the pages' ``fetch``) or as a page for a plain form post.
-Errors are answered by ``bookings.responses``.
+Errors are raised, and answered in one place (``config.answers``): a view names the
+page its errors are shown on with ``@error_page``.
 """

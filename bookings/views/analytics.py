@@ -11,10 +11,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from config.answers import INVALID_INPUT, Problem
+
 from .. import analytics
-from ..errors import INVALID_INPUT, BookingError
-from ..forms import AnalyticsForm, first_errors
-from ..responses import error_response
+from ..forms import AnalyticsForm, form_errors
 
 
 @require_GET
@@ -25,7 +25,7 @@ def report(request: HttpRequest) -> HttpResponse:
     start, end = form.period()
     report = analytics.build_report(start, end)
     if request.GET.get("format") == "csv" and form.is_bound and not form.is_valid():
-        return error_response(request, BookingError(INVALID_INPUT, errors=first_errors(form)))
+        raise Problem(INVALID_INPUT, errors=form_errors(form))
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="roomclaim-{start}-{end}.csv"'

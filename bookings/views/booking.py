@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.answers import Problem, done, error_page, not_found, see_other, teacher_required, wants_json
 from rooms.schoolcalendar import calendar as school_calendar
 
-from .. import availability, metrics, services
+from .. import availability, services
 from ..calendar import calendar_url
 from ..errors import BOOKING_NOT_FOUND, INVALID_INPUT, BookingError
-from ..forms import ClaimForm, HoldForm, MoveForm, add_service_errors, first_errors
-from ..responses import done, error_response, not_found, see_other, teacher_required, wants_json
+from ..forms import ClaimForm, HoldForm, MoveForm, add_service_errors, form_errors
+from ..metrics import counts_claims
 from ..selectors import (
     bookings_for_teacher,
     movable_booking,
@@ -39,15 +40,23 @@ from ..serializers import (
 LIST_FRAGMENT = "bookings-list"
 
 
+def claim_error_page(request: HttpRequest, error: Problem, *, room_id: int) -> HttpResponse | None:
+    """Where a hold's, claim's or waitlist's error is shown to a form post: the claim page
+    again, with the form as posted and the message (the not-found page when there is no
+    such room)."""
+    room = room_for_claim_page(room_id)
+    if room is None:
+        return None
+    form = ClaimForm(request.POST)
+    return _claim_page(request, room=room, form=form, error=error, status=error.status)
+
+
 @require_POST
 @teacher_required
+@error_page(claim_error_page)
 def hold(request: HttpRequest, room_id: int) -> HttpResponse:
-    form = HoldForm(request.POST)
-    try:
-        period = valid_period(form)
-        attempt = services.booking_hold(teacher=request.user, room_id=room_id, **period)
-    except BookingError as error:
-        return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    period = valid_period(HoldForm(request.POST))
+    attempt = services.booking_hold(teacher=request.user, room_id=room_id, **period)
     return _held(request, room_id, period, attempt)
 
 
@@ -70,16 +79,13 @@ def _held(request: HttpRequest, room_id: int, period: dict, attempt) -> HttpResp
 
 @require_POST
 @teacher_required
+@error_page(claim_error_page)
 def wait(request: HttpRequest, room_id: int) -> HttpResponse:
     """ "Wait for this room": stand in the line for a room and period another teacher is
     confirming (asking again keeps the place and says where it is). When the lock is free
     it is taken at once, as a hold is."""
-    form = HoldForm(request.POST)
-    try:
-        period = valid_period(form)
-        attempt = services.booking_hold(teacher=request.user, room_id=room_id, wait=True, **period)
-    except BookingError as error:
-        return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    period = valid_period(HoldForm(request.POST))
+    attempt = services.booking_hold(teacher=request.user, room_id=room_id, wait=True, **period)
     if attempt.acquired:
         return _held(request, room_id, period, attempt)
     lock = attempt.lock
@@ -102,12 +108,9 @@ def wait(request: HttpRequest, room_id: int) -> HttpResponse:
 
 @require_POST
 @teacher_required
+@error_page(claim_error_page)
 def release(request: HttpRequest, room_id: int) -> HttpResponse:
-    form = HoldForm(request.POST)
-    try:
-        period = valid_period(form)
-    except BookingError as error:
-        return claim_error(request, error, room_id=room_id, form=ClaimForm(request.POST))
+    period = valid_period(HoldForm(request.POST))
     released = services.booking_release(teacher=request.user, room_id=room_id, **period)
     if wants_json(request):
         return JsonResponse({"released": released})
@@ -116,34 +119,31 @@ def release(request: HttpRequest, room_id: int) -> HttpResponse:
 
 @require_POST
 @teacher_required
+@counts_claims
+@error_page(claim_error_page)
 def claim(request: HttpRequest, room_id: int) -> HttpResponse:
     form = ClaimForm(request.POST)
     series = None
-    try:
-        period = valid_period(form)
-        details = {"attendees": form.cleaned_data["attendees"], "purpose": form.cleaned_data["purpose"]}
-        owner = _booking_for(request, form)
-        if form.cleaned_data["repeat"]:
-            series, bookings, skipped = services.series_create(
-                teacher=owner,
-                booked_by=request.user if owner != request.user else None,
-                room_id=room_id,
-                rule=form.cleaned_data["repeat"],
-                until=form.cleaned_data["until"],
-                free_dates_only=form.cleaned_data["free_dates_only"],
-                **details,
-                **period,
-            )
-            booking = bookings[0]
-        else:
-            booked_by = request.user if owner != request.user else None
-            booking = services.booking_create(
-                teacher=owner, room_id=room_id, booked_by=booked_by, **details, **period
-            )
-    except BookingError as error:
-        metrics.claim_answered(error.code)
-        return claim_error(request, error, room_id=room_id, form=form)
-    metrics.claim_answered(None)
+    period = valid_period(form)
+    details = {"attendees": form.cleaned_data["attendees"], "purpose": form.cleaned_data["purpose"]}
+    # Whose booking it is: the teacher's own, or (staff only, the service checks) a colleague's.
+    owner = form.cleaned_data.get("for_teacher") or request.user
+    if form.cleaned_data["repeat"]:
+        series, bookings, skipped = services.series_create(
+            teacher=owner,
+            booked_by=request.user,
+            room_id=room_id,
+            rule=form.cleaned_data["repeat"],
+            until=form.cleaned_data["until"],
+            free_dates_only=form.cleaned_data["free_dates_only"],
+            **details,
+            **period,
+        )
+        booking = bookings[0]
+    else:
+        booking = services.booking_create(
+            teacher=owner, room_id=room_id, booked_by=request.user, **details, **period
+        )
     message = _("Room booked successfully: %(room)s") % {
         "room": f"{booking.room.name}, {school_calendar().when(booking.start, booking.end)}"
     }
@@ -164,30 +164,31 @@ def alternatives(request: HttpRequest, room_id: int) -> HttpResponse:
     """What a teacher who lost this room for a period could have instead (the dialog asks
     after a 409): other rooms free then, and this room's nearest free periods."""
     form = ClaimForm(request.GET)
-    try:
-        period = valid_period(form)
-    except BookingError as error:
-        return error_response(request, error)
+    period = valid_period(form)
     seats = form.cleaned_data.get("attendees") or 1
     found = availability.alternatives(room_id=room_id, teacher=request.user, seats=seats, **period)
     return JsonResponse({"alternatives": alternatives_payload(found)})
 
 
+def back_to_my_bookings(request: HttpRequest, error: Problem, **kwargs) -> HttpResponse | None:
+    """Where a cancellation's error is shown to a form post: My bookings, with the message
+    (a booking that is not the teacher's is not found)."""
+    if error.status == 404:
+        return None
+    problems = [problem for field_problems in error.errors.values() for problem in field_problems]
+    messages.error(request, " ".join(problems) or error.message)
+    return see_other("bookings:my-bookings")
+
+
 @require_http_methods(["GET", "POST"])
 @teacher_required
+@error_page(back_to_my_bookings)
 def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     """GET asks first (the page that works without JavaScript); POST cancels."""
     if request.method == "GET":
         booking = upcoming_booking_for_teacher(request.user, booking_id)
         return _ask_first(request, booking, question=_cancel_question, button=_("Cancel booking"))
-    try:
-        booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
-    except BookingError as error:
-        if wants_json(request) or error.status == 404:
-            return error_response(request, error)
-        problems = [problem for field_problems in error.errors.values() for problem in field_problems]
-        messages.error(request, " ".join(problems) or error.message)
-        return see_other("bookings:my-bookings")
+    booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
     message = _("Booking cancelled: %(room)s") % {"room": booking.room.name}
     return done(request, {"booking": booking_payload(booking)}, message=message)
 
@@ -198,10 +199,7 @@ def series_cancel(request: HttpRequest, series_id: int) -> HttpResponse:
     if request.method == "GET":
         series = series_for_teacher(request.user, series_id)
         return _ask_first(request, series, question=_series_cancel_question, button=_("Cancel series"))
-    try:
-        cancelled = services.series_cancel(series_id=series_id, teacher=request.user)
-    except BookingError as error:
-        return error_response(request, error)
+    cancelled = services.series_cancel(series_id=series_id, teacher=request.user)
     body = {"cancelled": [booking_payload(booking) for booking in cancelled]}
     message = ngettext(
         "Series cancelled: %(count)d upcoming booking",
@@ -230,34 +228,11 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/my_bookings.html", context)
 
 
-def _booking_for(request: HttpRequest, form: ClaimForm):
-    """Whose booking it is: the teacher's own, or (staff only) the colleague chosen."""
-    chosen = form.cleaned_data.get("for_teacher")
-    if chosen is None or chosen == request.user:
-        return request.user
-    if not request.user.is_staff:
-        raise BookingError.invalid("for_teacher", _("Only staff can book a room for someone else."))
-    return chosen
-
-
 def valid_period(form: HoldForm) -> dict:
     """The form's start and end, or an ``INVALID_INPUT`` error naming the fields."""
     if not form.is_valid():
-        raise BookingError(INVALID_INPUT, errors=first_errors(form))
+        raise BookingError(INVALID_INPUT, errors=form_errors(form))
     return {"start": form.cleaned_data["start"], "end": form.cleaned_data["end"]}
-
-
-def claim_error(request: HttpRequest, error: BookingError, *, room_id: int, form: ClaimForm) -> HttpResponse:
-    """An error met while holding or claiming a room: JSON, or the claim page again with
-    the message (the not-found page when there is no such room)."""
-    room = None if wants_json(request) else room_for_claim_page(room_id)
-    if room is None:
-        return error_response(request, error)
-    return error_response(
-        request,
-        error,
-        page=lambda: _claim_page(request, room=room, form=form, error=error, status=error.status),
-    )
 
 
 def _claim_page(
@@ -265,7 +240,7 @@ def _claim_page(
     *,
     room,
     form: ClaimForm,
-    error: BookingError | None = None,
+    error: Problem | None = None,
     expires_at=None,
     degraded: bool = False,
     waiting: dict | None = None,
@@ -311,37 +286,47 @@ def _series_cancel_question(series) -> str:
     return message % {"room": series.room.name, "rule": series.get_rule_display().lower()}
 
 
+def move_error_page(request: HttpRequest, error: Problem, *, booking_id: int) -> HttpResponse | None:
+    """Where a move's error is shown to a form post: the move page again, as posted, with
+    the problems on their fields (the not-found page for a booking not to be moved)."""
+    booking = movable_booking(request.user, booking_id)
+    if booking is None:
+        return None
+    form = _move_form(request, booking)
+    add_service_errors(form, error)
+    context = {"form": form, "booking": booking, "error": None if error.errors else error}
+    return render(request, "bookings/move.html", context, status=error.status)
+
+
 @require_http_methods(["GET", "POST"])
 @teacher_required
+@error_page(move_error_page)
 def move(request: HttpRequest, booking_id: int) -> HttpResponse:
     """Change an upcoming booking's room, time, attendees or purpose (one's own; staff
     anyone's). GET: the page with the booking's details to change."""
     booking = movable_booking(request.user, booking_id)
     if booking is None:
-        return error_response(request, BookingError(BOOKING_NOT_FOUND))
+        raise BookingError(BOOKING_NOT_FOUND)
+    form = _move_form(request, booking)
+    if request.method == "GET":
+        return render(request, "bookings/move.html", {"form": form, "booking": booking})
+    if not form.is_valid():
+        raise BookingError(INVALID_INPUT, errors=form_errors(form))
+    moved = services.booking_move(booking_id=booking_id, actor=request.user, **form.changes())
+    start = formats.date_format(timezone.localtime(moved.start), "SLOT_FORMAT")
+    when = f"{start}\u2013{timezone.localtime(moved.end):%H:%M}"
+    message = _("Booking moved: %(room)s, %(when)s") % {"room": moved.room.name, "when": when}
+    return done(request, {"booking": booking_payload(moved)}, message=message)
+
+
+def _move_form(request: HttpRequest, booking) -> MoveForm:
     free = availability.rooms_free_between(booking.start, booking.end, teacher=booking.teacher)
-    form = MoveForm(
+    return MoveForm(
         request.POST if request.method == "POST" else None,
         booking=booking,
         initial=_move_initial(booking),
         free_room_ids=set(free.values_list("pk", flat=True)),
     )
-    if request.method == "GET":
-        return render(request, "bookings/move.html", {"form": form, "booking": booking})
-    try:
-        if not form.is_valid():
-            raise BookingError(INVALID_INPUT, errors=first_errors(form))
-        moved = services.booking_move(booking_id=booking_id, actor=request.user, **form.changes())
-    except BookingError as error:
-        if wants_json(request):
-            return error_response(request, error)
-        add_service_errors(form, error)
-        context = {"form": form, "booking": booking, "error": None if error.errors else error}
-        return render(request, "bookings/move.html", context, status=error.status)
-    start = formats.date_format(timezone.localtime(moved.start), "SLOT_FORMAT")
-    when = f"{start}\u2013{timezone.localtime(moved.end):%H:%M}"
-    message = _("Booking moved: %(room)s, %(when)s") % {"room": moved.room.name, "when": when}
-    return done(request, {"booking": booking_payload(moved)}, message=message)
 
 
 def _move_initial(booking) -> dict:

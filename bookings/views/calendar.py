@@ -6,9 +6,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.answers import done, teacher_required
+
 from .. import calendar
 from ..calendar import calendar_url
-from ..responses import done, teacher_required
 from ..selectors import teacher_for_calendar_token
 
 

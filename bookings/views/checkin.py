@@ -16,22 +16,18 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.answers import done, teacher_required
 from rooms.models import Room
 
 from .. import availability, services
-from ..errors import BookingError
 from ..models import Booking, claim_path
-from ..responses import done, error_response, teacher_required
 from ..serializers import booking_payload
 
 
 @require_POST
 @teacher_required
 def check_in(request: HttpRequest, booking_id: int) -> HttpResponse:
-    try:
-        booking = services.booking_check_in(booking_id=booking_id, teacher=request.user)
-    except BookingError as error:
-        return error_response(request, error)
+    booking = services.booking_check_in(booking_id=booking_id, teacher=request.user)
     return done(
         request,
         {"booking": booking_payload(booking)},

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from config.answers import server_timing, teacher_required
 from config.widgets import SchoolDateField
 from rooms.models import Building
 from rooms.schoolcalendar import calendar
 
 from ..models import claim_path
-from ..responses import server_timing, teacher_required
 from ..timetable import day_grid
 
 GRID_FRAGMENT = "timetable"

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from bookings import waitlist
+from bookings import services
 from bookings.models import BookingRule
 from tests.factories import at, make_booking, make_room, make_teacher
 
@@ -58,7 +58,7 @@ def test_the_statement_names_the_pages_it_promises():
 
 
 def test_every_page_the_statement_names_has_no_wcag_aa_finding(live_servers, open_page, school):
-    waitlist.waitlist_join(teacher=school.alice, room_id=school.hall.pk, start=at(10), end=at(11))
+    services.waitlist_join(teacher=school.alice, room_id=school.hall.pk, start=at(10), end=at(11))
     anonymous = open_page(live_servers.urls[0], "alice", bypass_csp=True)
     anonymous.context.clear_cookies()
     page = open_page(live_servers.urls[0], "alice", bypass_csp=True)

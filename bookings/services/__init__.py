@@ -1,0 +1,44 @@
+"""The booking services: what teachers and staff do, each a typed, keyword-only function.
+
+Every write goes through one guarded write (``guard.guarded_write``): lock, row locks in a
+fixed order, the body's checks and writes, a COMMIT whose outcome is recorded by the guard
+itself, a look again after a failed COMMIT, the lock released and announced once. On
+PostgreSQL the exclusion constraint stands behind all of it.
+
+- ``holds``: the claim dialog's hold, its line, and the one way a hold is let go;
+- ``claim``: one room, one period; ``series``: a repeating period;
+- ``changes``: cancel and move; ``check_in``: check-in and the release of bookings nobody
+  checked in to; ``waitlist``: join and leave a booked room's waitlist;
+- ``checks``: what a write checks under its row locks.
+"""
+
+from .changes import KEEP, booking_cancel, booking_move
+from .check_in import booking_check_in, release_unchecked
+from .claim import booking_create
+from .guard import Claim, Locked, Rows, guarded_write
+from .holds import booking_hold, booking_release, hand_over_expired_holds
+from .series import SeriesBooked, Skipped, series_cancel, series_create, series_periods
+from .waitlist import waitlist_join, waitlist_leave
+
+__all__ = [
+    "KEEP",
+    "Claim",
+    "Locked",
+    "Rows",
+    "SeriesBooked",
+    "Skipped",
+    "booking_cancel",
+    "booking_check_in",
+    "booking_create",
+    "booking_hold",
+    "booking_move",
+    "booking_release",
+    "guarded_write",
+    "hand_over_expired_holds",
+    "release_unchecked",
+    "series_cancel",
+    "series_create",
+    "series_periods",
+    "waitlist_join",
+    "waitlist_leave",
+]
