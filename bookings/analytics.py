@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from rooms.models import Room
 
-from .models import Booking, Conflict, WaitlistEntry
+from .models import Booking, Conflict, WaitlistEntry, overlapping_q
 
 SCHOOL_DAY = (time(8), time(18))  # the hours a room is counted as available
 HOURS = list(range(7, 19))
@@ -100,7 +100,7 @@ def build_report(start: date, end: date) -> Report:
     length = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
     booked = (
         Booking.objects.confirmed()
-        .filter(start__lt=until, end__gt=since)
+        .filter(overlapping_q(since, until))
         .values("room")
         .annotate(count=Count("pk"), duration=Sum(length))
     )
@@ -109,7 +109,7 @@ def build_report(start: date, end: date) -> Report:
             figures[row["room"]].bookings = row["count"]
             figures[row["room"]].booked_hours = row["duration"].total_seconds() / 3600
 
-    conflicts = Conflict.objects.filter(start__lt=until, end__gt=since)
+    conflicts = Conflict.objects.filter(overlapping_q(since, until))
     for row in conflicts.values("room").annotate(count=Count("pk")):
         if row["room"] in figures:
             figures[row["room"]].conflicts = row["count"]
@@ -120,7 +120,7 @@ def build_report(start: date, end: date) -> Report:
     }
 
     entries = (
-        WaitlistEntry.objects.filter(start__lt=until, end__gt=since)
+        WaitlistEntry.objects.filter(overlapping_q(since, until))
         .values("room")
         .annotate(joins=Count("pk"), waiting=Count("pk", filter=Q(status__in=WaitlistEntry.ACTIVE)))
     )

@@ -21,7 +21,7 @@ from rooms.models import Feature, Room
 from rooms.schoolcalendar import calendar
 from teachers.models import Teacher
 
-from .models import Booking
+from .models import Booking, overlaps
 from .rules import from_now, rooms_closed_to, this_minute
 from .waitlist import open_offers, without_offers_to_others
 
@@ -251,15 +251,13 @@ def _nearest_free_periods(room: Room, *, start: datetime, end: datetime, teacher
     ]
     busy += [
         (entry.start, entry.end)
-        for entry in room.waitlist.filter(
-            status="offered", offer_expires_at__gt=timezone.now(), start__lt=day_end, end__gt=day_start
-        ).exclude(teacher=teacher)
+        for entry in open_offers(start=day_start, end=day_end).filter(room=room).exclude(teacher=teacher)
     ]
 
     busy.append((start, end))  # taken or held: the period asked for is not to be had
 
     def clash(begins: datetime, ends: datetime) -> list:
-        return [(b, e) for b, e in busy if b < ends and e > from_now(begins, ends)]
+        return [(b, e) for b, e in busy if overlaps(b, e, from_now(begins, ends), ends)]
 
     school = calendar()
     if day_periods := school.periods_on(local.date()):
@@ -290,7 +288,7 @@ def _nearest_free_runs(room: Room, day_periods: list, *, start: datetime, end: d
     """Where the school has periods: the nearest run of as many periods as were asked for,
     free in this room, before the one asked for and after it (a run under way counts
     from now), by name."""
-    count = max(1, sum(1 for period in day_periods if period.start < end and period.end > start))
+    count = max(1, sum(1 for period in day_periods if overlaps(period.start, period.end, start, end)))
     school = calendar()
     runs = [
         (day_periods[first], day_periods[first + count - 1]) for first in range(len(day_periods) - count + 1)

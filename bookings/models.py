@@ -207,7 +207,7 @@ class WaitlistEntry(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["teacher", "room", "start", "end"],
-                condition=models.Q(status__in=["waiting", "offered"]),
+                condition=models.Q(status__in=["waiting", "offered"]),  # the ACTIVE statuses
                 name="waitlist_one_active_entry",
             ),
             models.CheckConstraint(

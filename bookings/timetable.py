@@ -22,7 +22,7 @@ from rooms.schoolcalendar import PeriodTime, calendar
 from teachers.models import Teacher
 
 from . import locks
-from .models import Booking
+from .models import Booking, overlapping_q, overlaps
 from .rules import from_now, rooms_closed_to
 
 # What a cell shows of a booking, and no more (a thousand cells: every field counts).
@@ -161,7 +161,7 @@ def _cells(
     bookings: dict[int, list[Booking]] = defaultdict(list)
     found = (
         Booking.objects.confirmed()
-        .filter(room__in=[room.pk for room in rooms], start__lt=last, end__gt=first)
+        .filter(overlapping_q(first, last), room__in=[room.pk for room in rooms])
         .select_related("teacher")
         .only(*SHOWN)
         .order_by("start")
@@ -202,7 +202,7 @@ def _cell(room, column, bookings, holds, closed, *, teacher, now, restricted: st
     # A period under way is free when the rest of it is: a booking that ended before now
     # no longer takes the cell.
     begins = from_now(column.start, column.end, now=now)
-    booking = next((b for b in bookings if b.start < column.end and b.end > begins), None)
+    booking = next((b for b in bookings if b.overlaps(begins, column.end)), None)
     if booking is not None:
         return Cell(room, column, "mine" if booking.teacher_id == teacher.pk else "booked", booking)
     reason = closed.reason_for(room)
@@ -213,7 +213,8 @@ def _cell(room, column, bookings, holds, closed, *, teacher, now, restricted: st
     if restricted:  # a room only some groups may book, and the teacher is in none of them
         return Cell(room, column, "restricted", reason=restricted)
     if any(
-        lock.start < column.end and lock.end > column.start and lock.holder_id != teacher.pk for lock in holds
+        overlaps(lock.start, lock.end, column.start, column.end) and lock.holder_id != teacher.pk
+        for lock in holds
     ):
         return Cell(room, column, "held")
     return Cell(room, column, "free")

@@ -25,7 +25,7 @@ from rooms.models import Room
 from teachers.models import Teacher
 
 from . import events, locks, metrics, notifications
-from .models import Booking, Notification, WaitlistEntry
+from .models import Booking, Notification, WaitlistEntry, overlapping_q
 from .rules import from_now, this_minute
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ def offer_after_commit(*, room_id: int, start: datetime, end: datetime) -> None:
 def open_offers(*, start: datetime, end: datetime) -> QuerySet[WaitlistEntry]:
     """Offers still open that touch ``[start, end)``."""
     return WaitlistEntry.objects.filter(
-        status=Status.OFFERED, offer_expires_at__gt=timezone.now(), start__lt=end, end__gt=start
+        overlapping_q(start, end), status=Status.OFFERED, offer_expires_at__gt=timezone.now()
     )
 
 
@@ -81,9 +81,8 @@ def without_offers_to_others(
 
 def mark_booked(*, teacher: Teacher, room: Room, start: datetime, end: datetime) -> None:
     """The teacher booked the room they were offered: the offer is taken."""
-    room.waitlist.filter(teacher=teacher, status=Status.OFFERED, start__lt=end, end__gt=start).update(
-        status=Status.BOOKED
-    )
+    offered = room.waitlist.filter(overlapping_q(start, end), teacher=teacher, status=Status.OFFERED)
+    offered.update(status=Status.BOOKED)
 
 
 def offer_freed(*, room_id: int, start: datetime, end: datetime) -> WaitlistEntry | None:
@@ -95,7 +94,7 @@ def offer_freed(*, room_id: int, start: datetime, end: datetime) -> WaitlistEntr
             return None
         # A period under way is still worth offering: the rest of it, from now.
         waiting = room.waitlist.filter(
-            status=Status.WAITING, start__lt=end, end__gt=max(start, timezone.now())
+            overlapping_q(max(start, timezone.now()), end), status=Status.WAITING
         ).select_related("teacher")
         for entry in waiting.order_by("created_at", "pk"):
             if room.bookings.overlapping(from_now(entry.start, entry.end), entry.end).exists():
@@ -162,19 +161,17 @@ def offer_missed() -> int:
         .exclude(
             Exists(
                 Booking.objects.confirmed().filter(
+                    overlapping_q(Greatest(OuterRef("start"), Value(this_minute(now))), OuterRef("end")),
                     room=OuterRef("room"),
-                    start__lt=OuterRef("end"),
-                    end__gt=Greatest(OuterRef("start"), Value(this_minute(now))),
                 )
             )
         )
         .exclude(
             Exists(
                 WaitlistEntry.objects.filter(
+                    overlapping_q(OuterRef("start"), OuterRef("end")),
                     room=OuterRef("room"),
                     status=Status.OFFERED,
-                    start__lt=OuterRef("end"),
-                    end__gt=OuterRef("start"),
                 )
             )
         )

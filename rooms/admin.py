@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from bookings.models import Booking, overlapping_q
 from config.imports import ImportFileForm, ImportFromFileMixin, Outcome
 
 from . import room_import
@@ -72,7 +73,9 @@ class RoomAdmin(ImportFromFileMixin, admin.ModelAdmin):
         today = timezone.localdate()
         day_start = timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time()))
         day_end = day_start + timezone.timedelta(days=1)
-        todays = Q(bookings__status="confirmed", bookings__start__lt=day_end, bookings__end__gt=day_start)
+        todays = Q(bookings__status=Booking.Status.CONFIRMED) & overlapping_q(
+            day_start, day_end, prefix="bookings__"
+        )
         return (
             super()
             .get_queryset(request)

@@ -13,8 +13,8 @@ from teachers.models import Teacher
 
 from .. import events, notifications
 from ..errors import BookingError
-from ..models import Booking, Notification
-from ..rules import from_now, limits_for
+from ..models import Booking, Notification, Series
+from ..rules import Limits, from_now, limits_for
 from ..waitlist import mark_booked
 from .checks import check_counts, check_free, check_in_by, check_room
 from .guard import Claim, Locked, Rows, guarded_write
@@ -55,16 +55,18 @@ def booking_create(
         if not _database_refuses_overlaps():
             check_free(room, start=begins, end=end)
         check_counts(limits, teacher=teacher, new=[(begins, end)])
-        booking = insert_booking(
+        booking = new_booking(
             room=room,
             teacher=teacher,
             start=begins,
             end=end,
             attendees=attendees,
             purpose=purpose,
-            check_in_by=check_in_by(limits, begins),
+            limits=limits,
             booked_by=booked_by,
         )
+        booking.save(force_insert=True)
+        announce_booked([booking], booked_by=booked_by)
         if offers.offered_to_me:
             mark_booked(teacher=teacher, room=room, start=begins, end=end)
         return booking
@@ -89,7 +91,7 @@ def for_colleague(teacher: Teacher, booked_by: Teacher | None) -> Teacher | None
     return booked_by
 
 
-def insert_booking(
+def new_booking(
     *,
     room: Room,
     teacher: Teacher,
@@ -97,23 +99,39 @@ def insert_booking(
     end: datetime,
     attendees: int | None,
     purpose: str,
-    check_in_by: datetime | None,
-    booked_by: Teacher | None = None,
+    limits: Limits,
+    booked_by: Teacher | None,
+    series: Series | None = None,
 ) -> Booking:
-    """Insert the booking and queue its mail and event. The caller holds the room's row
-    lock and has checked the period."""
-    booking = Booking.objects.create(
+    """An unsaved booking with what every booking gets besides its period: its check-in
+    time (where the rules ask for one) and who made it for the teacher."""
+    return Booking(
         room=room,
         teacher=teacher,
         start=start,
         end=end,
         attendees=attendees,
         purpose=purpose,
-        check_in_by=check_in_by,
+        series=series,
+        check_in_by=check_in_by(limits, start),
         booked_by=booked_by,
     )
+
+
+def announce_booked(bookings: list[Booking], *, booked_by: Teacher | None) -> None:
+    """After commit: each booking's ``bookingCreated``, and one mail to the teacher (for a
+    series, about its first date). The caller has written the bookings."""
+    for booking in bookings:
+        events.publish_booking_created(booking)
+    first = bookings[0]
     kind = Notification.Kind.BOOKED_FOR_YOU if booked_by else Notification.Kind.BOOKING_CONFIRMED
-    notifications.enqueue(teacher=teacher, kind=kind, booking=booking)
-    events.publish_booking_created(booking)
-    logger.info("Booking %s: %s booked %s %s-%s", booking.pk, teacher.username, room.name, start, end)
-    return booking
+    notifications.enqueue(teacher=first.teacher, kind=kind, booking=first)
+    logger.info(
+        "Booking %s: %s booked %s %s-%s (%d dates)",
+        first.pk,
+        first.teacher.username,
+        first.room.name,
+        first.start,
+        first.end,
+        len(bookings),
+    )

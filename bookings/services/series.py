@@ -13,13 +13,13 @@ from rooms.models import Room
 from rooms.schoolcalendar import calendar
 from teachers.models import Teacher
 
-from .. import events, notifications
+from .. import events
 from ..errors import BOOKING_NOT_FOUND, INVALID_INPUT, ROOM_NOT_AVAILABLE, BookingError
-from ..models import Booking, Notification, Series
+from ..models import Booking, Series
 from ..rules import MAX_OCCURRENCES, Limits, from_now, limit_errors, limits_for, series_limit_errors
 from .changes import after_cancel, cancel_booking
-from .checks import check_counts, check_in_by, check_room, closed
-from .claim import for_colleague
+from .checks import check_counts, check_room, closed
+from .claim import announce_booked, for_colleague, new_booking
 from .guard import Claim, Locked, Rows, guarded_write
 
 Period = tuple[datetime, datetime]
@@ -114,23 +114,20 @@ def series_create(
         check_counts(limits, teacher=teacher, new=free)
         series = Series.objects.create(room=room, teacher=teacher, rule=rule, until=until, purpose=purpose)
         bookings = Booking.objects.bulk_create(
-            Booking(
+            new_booking(
                 room=room,
                 teacher=teacher,
                 start=begins,
                 end=ends,
                 attendees=attendees,
                 purpose=purpose,
-                series=series,
-                check_in_by=check_in_by(limits, begins),
+                limits=limits,
                 booked_by=booked_by,
+                series=series,
             )
             for begins, ends in free
         )
-        for booking in bookings:
-            events.publish_booking_created(booking)
-        kind = Notification.Kind.BOOKED_FOR_YOU if booked_by else Notification.Kind.BOOKING_CONFIRMED
-        notifications.enqueue(teacher=teacher, kind=kind, booking=bookings[0])
+        announce_booked(bookings, booked_by=booked_by)
         return SeriesBooked(series, bookings, _skipped(shut, taken))
 
     def find() -> SeriesBooked | None:

@@ -31,14 +31,21 @@ def test_rooms_list_shows_todays_bookings_count(as_admin):
 
 
 @pytest.mark.parametrize(
-    "query",
-    ["", "?status__exact=confirmed", "?q=Room+101", "?start__day=1&start__month=1&start__year=2030"],
+    ("query", "listed"),
+    [
+        ("", True),
+        ("?status__exact=confirmed", True),
+        ("?status__exact=cancelled", False),
+        ("?q=Room+101", True),
+        ("?q=Lab", False),
+        ("?start__day=1&start__month=1&start__year=2030", False),
+    ],
 )
-def test_bookings_list_filters(as_admin, query):
+def test_bookings_list_filters(as_admin, query, listed):
     room = make_room("Room 101")
-    make_booking(room, make_teacher(), at(10), at(11))
+    booking = make_booking(room, make_teacher(), at(10), at(11))
     response = as_admin.get(f"/admin/bookings/booking/{query}")
-    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == ([booking] if listed else [])
 
 
 def test_bookings_list_filters_by_room_and_teacher(as_admin):

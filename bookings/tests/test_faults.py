@@ -7,22 +7,17 @@ The whole system under faults (two servers, a proxy in front of PostgreSQL) is
 ``tests/faults`` (``make test-faults``)."""
 
 import asyncio
-import json
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.test import Client, RequestFactory
 
 from bookings import locks, services, waitlist
 from bookings.errors import ROOM_NOT_AVAILABLE, BookingError, database_unavailable
 from bookings.integrity import overlapping_pairs
 from bookings.models import Booking, WaitlistEntry
-from config.answers import server_error
-from config.overload import InFlightLimit
 from tests.factories import at, local, make_booking, make_teacher
 from tests.live import connect_socket
 from tests.processes import RedisServer
@@ -78,117 +73,6 @@ def test_an_outage_is_logged_once_and_its_end_once(lock_store, alice, room, capl
     messages = [record.getMessage() for record in caplog.records]
     assert sum("Lock store unreachable" in message for message in messages) == 1
     assert sum("Lock store reachable again" in message for message in messages) == 1
-
-
-@pytest.mark.django_db
-def test_a_json_client_gets_json_from_djangos_last_resort():
-    request = RequestFactory().get("/", HTTP_ACCEPT="application/json")
-    response = server_error(request)
-    assert response.status_code == 500
-    assert json.loads(response.content)["code"] == "SERVER_ERROR"
-    page = server_error(RequestFactory().get("/"))
-    assert page.status_code == 500 and b"nothing was booked" in page.content
-
-
-def test_past_the_cap_requests_are_refused_at_once_with_retry_after():
-    async def scenario():
-        release = asyncio.Event()
-
-        async def slow_app(scope, receive, send):
-            await release.wait()
-            await send({"type": "http.response.start", "status": 200, "headers": []})
-            await send({"type": "http.response.body", "body": b"ok"})
-
-        limited = InFlightLimit(slow_app, limit=2)
-
-        async def request(accept: bytes) -> list[dict]:
-            sent = []
-
-            async def send(message):
-                sent.append(message)
-
-            scope = {"type": "http", "method": "POST", "path": "/", "headers": [(b"accept", accept)]}
-            await limited(scope, None, send)
-            return sent
-
-        waiting = [asyncio.create_task(request(b"application/json")) for _ in range(2)]
-        await asyncio.sleep(0.01)
-        refused = await asyncio.wait_for(request(b"application/json"), 1)
-        page = await asyncio.wait_for(request(b"text/html"), 1)
-        release.set()
-        served = await asyncio.gather(*waiting)
-        return refused, page, served
-
-    # A loop of its own on a thread of its own: the browser tests keep one running here.
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        refused, page, served = thread.submit(asyncio.run, scenario()).result()
-    assert refused[0]["status"] == 503
-    assert (b"retry-after", b"2") in refused[0]["headers"]
-    assert json.loads(refused[1]["body"])["code"] == "SERVICE_BUSY"
-    assert page[0]["status"] == 503 and b"Briefly unavailable" in page[1]["body"]
-    assert [answer[0]["status"] for answer in served] == [200, 200]
-
-
-def test_a_query_string_no_page_takes_is_answered_414():
-    async def ok(scope, receive, send):
-        await send({"type": "http.response.start", "status": 200, "headers": []})
-        await send({"type": "http.response.body", "body": b"ok"})
-
-    async def status_of(query: bytes) -> int:
-        sent = []
-
-        async def send(message):
-            sent.append(message)
-
-        scope = {"type": "http", "method": "GET", "path": "/", "query_string": query, "headers": []}
-        await InFlightLimit(ok, limit=4)(scope, None, send)
-        return sent[0]["status"]
-
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        long, fine = (
-            thread.submit(asyncio.run, status_of(b"q=" + b"x" * 9000)).result(),
-            thread.submit(asyncio.run, status_of(b"date=2026-12-07")).result(),
-        )
-    assert (long, fine) == (414, 200)
-
-
-def test_one_client_meets_its_own_share_first_and_refusals_are_logged_once_a_second(caplog):
-    async def scenario():
-        release = asyncio.Event()
-
-        async def slow_app(scope, receive, send):
-            await release.wait()
-            await send({"type": "http.response.start", "status": 200, "headers": []})
-            await send({"type": "http.response.body", "body": b"ok"})
-
-        limited = InFlightLimit(slow_app, limit=4, per_client=2)
-
-        async def request(session: str, path: str = "/") -> int:
-            sent = []
-
-            async def send(message):
-                sent.append(message)
-
-            headers = [(b"cookie", f"sessionid={session}".encode())]
-            await limited({"type": "http", "method": "GET", "path": path, "headers": headers}, None, send)
-            return sent[0]["status"]
-
-        flooding = [asyncio.create_task(request("flooder")) for _ in range(2)]
-        await asyncio.sleep(0.01)
-        refused = [await asyncio.wait_for(request("flooder"), 1) for _ in range(50)]
-        static = asyncio.create_task(request("flooder", "/static/css/app.css"))  # not the session's share
-        colleague = asyncio.create_task(request("colleague"))
-        await asyncio.sleep(0.01)
-        release.set()
-        return refused, await static, await colleague, await asyncio.gather(*flooding)
-
-    with (
-        caplog.at_level(logging.WARNING, logger="config.overload"),
-        ThreadPoolExecutor(max_workers=1) as thread,
-    ):
-        refused, static, colleague, flooding = thread.submit(asyncio.run, scenario()).result()
-    assert set(refused) == {503} and static == 200 and colleague == 200 and flooding == [200, 200]
-    assert len([r for r in caplog.records if r.name == "config.overload"]) == 1  # not fifty lines
 
 
 @pytest.mark.postgres
@@ -315,15 +199,3 @@ def test_a_transaction_ended_by_postgresql_for_idling_counts_as_unavailable_not_
         cursor.execute("SELECT 1")
     assert database_unavailable(raised.value)
     connection.close()
-
-
-@pytest.mark.django_db
-def test_json_clients_get_json_from_djangos_own_refusals(as_alice, room):
-    missing = as_alice.get("/no/such/page/", **JSON)
-    assert (missing.status_code, missing.json()["code"]) == (404, "NOT_FOUND")
-    strict = Client(enforce_csrf_checks=True)
-    strict.force_login(make_teacher())
-    refused = strict.post(f"/rooms/{room.pk}/claim/", period(), **JSON)
-    assert (refused.status_code, refused.json()["code"]) == (403, "CSRF_FAILED")
-    page = strict.post(f"/rooms/{room.pk}/claim/", period())
-    assert page.status_code == 403 and b"reload it and try again" in page.content

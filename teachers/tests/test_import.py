@@ -1,4 +1,4 @@
-"""Staff lists and rooms from CSV files: idempotent, dry runs, every bad line, all or
+"""Staff lists from CSV files: idempotent, dry runs, every bad line, all or
 nothing, and teachers who left deactivated with their bookings cancelled."""
 
 from io import StringIO
@@ -10,7 +10,6 @@ from django.core.management import CommandError, call_command
 
 from bookings import notifications
 from bookings.models import Booking
-from rooms.models import Room
 from teachers.models import Teacher
 from tests.factories import at, make_booking, make_room, make_teacher
 
@@ -20,11 +19,6 @@ STAFF = """username,name,email,staff,groups
 ada,Ada Lovelace,ada@school.example,no,Science;Leadership
 alan,Alan Turing,alan@school.example,,Science
 grace,Grace Hopper,,yes,
-"""
-
-ROOMS = """name,building,capacity,features,floor,accessibility_notes,active
-Lab 1,Science Wing,24,Lab;Projector,1st floor,Lift by the stairs,yes
-Hall,Main Building,120,Sound system,Ground floor,,
 """
 
 
@@ -94,43 +88,10 @@ def test_teachers_who_left_are_deactivated_only_when_asked_and_their_bookings_ca
     assert [m.to for m in mail.outbox] == [["leo@school.example"]]  # "cancelled by an admin", as usual
 
 
-def test_rooms_import_once_with_buildings_and_features(tmp_path):
-    assert run("import_rooms", ROOMS, tmp_path).splitlines()[-1] == "2 new, 0 changed, 0 unchanged"
-    lab = Room.objects.get(name="Lab 1")
-    assert (lab.building.name, lab.capacity, lab.floor, lab.accessibility_notes) == (
-        "Science Wing",
-        24,
-        "1st floor",
-        "Lift by the stairs",
-    )
-    assert sorted(lab.features.values_list("name", flat=True)) == ["Lab", "Projector"]
-    assert run("import_rooms", ROOMS, tmp_path).splitlines()[-1] == "0 new, 0 changed, 2 unchanged"
-    out = run("import_rooms", "name,capacity\nHall,150\n", tmp_path)
-    assert "Changed room Hall: capacity" in out and Room.objects.get(name="Hall").capacity == 150
-
-
-def test_bad_room_lines_are_named(tmp_path):
-    file = tmp_path / "rooms.csv"
-    file.write_text("name,building,capacity\nNew Room,,10\nLab 9,Science Wing,lots\nLab 8,Science Wing,0\n")
-    errors = StringIO()
-    with pytest.raises(CommandError):
-        call_command("import_rooms", str(file), stdout=StringIO(), stderr=errors)
-    assert errors.getvalue().splitlines() == [
-        "Line 2: room “New Room” is new: give its building.",
-        "Line 3: capacity “lots” is not a whole number.",
-        "Line 4: capacity must be at least 1.",
-    ]
-    assert not Room.objects.exists()
-
-
 def test_admins_import_staff_from_the_teachers_list(admin_client):
     assert "Import from a file" in admin_client.get("/admin/teachers/teacher/").content.decode()
     upload = SimpleUploadedFile("staff.csv", STAFF.encode(), content_type="text/csv")
     response = admin_client.post("/admin/teachers/teacher/import/", {"file": upload}, follow=True)
     assert "3 new, 0 changed, 0 unchanged." in response.content.decode()
     assert Teacher.objects.filter(username__in=["ada", "alan", "grace"]).count() == 3
-    upload = SimpleUploadedFile("rooms.csv", ROOMS.encode(), content_type="text/csv")
-    response = admin_client.post("/admin/rooms/room/import/", {"file": upload, "dry_run": "on"}, follow=True)
-    assert "2 new, 0 changed, 0 unchanged (a dry run: nothing would be saved)." in response.content.decode()
-    assert not Room.objects.exists()
     assert Booking.objects.count() == 0
