@@ -16,7 +16,7 @@ Rules:
 - only the holder can release it;
 - a registry lists the active locks, and ``cleanup_expired`` sweeps the expired entries.
 
-The lock queue: a teacher who finds the lock taken may wait for it (``acquire(wait=True)``).
+The line: a teacher who finds the lock taken may wait for it (``acquire(wait=True)``).
 Waiters stand in line per lock, first come, first served. A lock with a line is never
 free for anyone else: when its holder gives it up (``release``) it passes straight to the
 first in line; when it expires, whoever asks next (the line's own re-ask at the holder's

@@ -12,13 +12,13 @@ from django.conf import settings
 
 KEY_PREFIX = "roomclaim:lock:"
 REGISTRY_KEY = "roomclaim:locks"
-QUEUE_PREFIX = "roomclaim:queue:"
-QUEUES_KEY = "roomclaim:queues"
+LINE_PREFIX = "roomclaim:queue:"  # (the keys keep their first names: a deploy keeps its lines)
+LINES_KEY = "roomclaim:queues"
 HOLDS_PREFIX = "roomclaim:holds:"  # a teacher's holds: lock -> holding since
 COOLING_PREFIX = "roomclaim:cooling:"  # a teacher's lock held to the limit: from when
 # A line nobody joined for this long is dropped (Redis memory only: a line empties
 # itself as its waiters get the lock or leave).
-QUEUE_IDLE_SECONDS = 3600
+LINE_IDLE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,9 @@ def lock_key(room_id: int, start: datetime, end: datetime) -> str:
     return f"{KEY_PREFIX}{room_id}:{int(start.timestamp())}:{int(end.timestamp())}"
 
 
-def queue_key(key: str) -> str:
-    return QUEUE_PREFIX + key.removeprefix(KEY_PREFIX)
+def line_key(key: str) -> str:
+    return LINE_PREFIX + key.removeprefix(KEY_PREFIX)
 
 
-def lock_key_of(queue: str) -> str:
-    return KEY_PREFIX + queue.removeprefix(QUEUE_PREFIX)
+def lock_key_of(line: str) -> str:
+    return KEY_PREFIX + line.removeprefix(LINE_PREFIX)

@@ -15,7 +15,7 @@ class LocalLockStore:
     def __init__(self) -> None:
         self._mutex = threading.Lock()
         self._locks: dict[str, tuple[int, float]] = {}
-        self._queues: dict[str, list[int]] = {}
+        self._lines: dict[str, list[int]] = {}
         self._since: dict[tuple[int, str], float] = {}  # (teacher, lock): holding it since
         # (teacher, lock): (from, until), when the teacher may not take it again
         self._cooling: dict[tuple[int, str], tuple[float, float]] = {}
@@ -29,12 +29,12 @@ class LocalLockStore:
         return now + ttl
 
     def _next_in_line(self, key: str) -> int | None:
-        line = self._queues.get(key)
+        line = self._lines.get(key)
         if not line:
             return None
         head = line.pop(0)
         if not line:
-            del self._queues[key]
+            del self._lines[key]
         return head
 
     def acquire(
@@ -47,11 +47,11 @@ class LocalLockStore:
             held_since = self._since.get((holder_id, key))
             # A renewal after a whole hold's time yields to the line (a hold just handed
             # over from the line, or an offer's, is no such renewal).
-            if renewing and rules.most and held_since and now - held_since >= ttl and self._queues.get(key):
+            if renewing and rules.most and held_since and now - held_since >= ttl and self._lines.get(key):
                 head = self._next_in_line(key)
                 current, handed, renewing = (head, self._take(key, head, ttl, now)), True, False
             if current is None:
-                line = self._queues.get(key) or []
+                line = self._lines.get(key) or []
                 if line and line[0] != holder_id:
                     head = self._next_in_line(key)
                     current, handed = (head, self._take(key, head, ttl, now)), True
@@ -71,7 +71,7 @@ class LocalLockStore:
                 return Granted(True, holder_id, self._take(key, holder_id, ttl, now), handed)
             position = 0
             if wait:
-                line = self._queues.setdefault(key, [])
+                line = self._lines.setdefault(key, [])
                 if holder_id not in line:
                     line.append(holder_id)
                 position = line.index(holder_id) + 1
@@ -105,11 +105,11 @@ class LocalLockStore:
             self._since.pop((holder_id, key), None)
             if current and current[0] == holder_id and current[1] > now:
                 self._cooling.pop((holder_id, key), None)  # given up in time: no cool-off
-            line = self._queues.get(key)
+            line = self._lines.get(key)
             if line and holder_id in line:
                 line.remove(holder_id)
             if booked:
-                return Freed(released, waiting=tuple(self._queues.pop(key, [])))
+                return Freed(released, waiting=tuple(self._lines.pop(key, [])))
             if self._holder(key, now) is None:
                 head = self._next_in_line(key)
                 if head is not None:
@@ -120,7 +120,7 @@ class LocalLockStore:
         now = time.time()
         handed = []
         with self._mutex:
-            for key in list(self._queues):
+            for key in list(self._lines):
                 if self._holder(key, now) is None:
                     head = self._next_in_line(key)
                     handed.append(Held(key, head, self._take(key, head, ttl, now)))
@@ -142,6 +142,6 @@ class LocalLockStore:
     def clear(self) -> None:
         with self._mutex:
             self._locks.clear()
-            self._queues.clear()
+            self._lines.clear()
             self._since.clear()
             self._cooling.clear()

@@ -12,17 +12,17 @@ from .base import (
     COOLING_PREFIX,
     HOLDS_PREFIX,
     KEY_PREFIX,
+    LINE_IDLE_SECONDS,
+    LINE_PREFIX,
+    LINES_KEY,
     NO_RULES,
-    QUEUE_IDLE_SECONDS,
-    QUEUE_PREFIX,
-    QUEUES_KEY,
     REGISTRY_KEY,
     Freed,
     Granted,
     Held,
     HoldRules,
+    line_key,
     lock_key_of,
-    queue_key,
 )
 
 # Every script: KEYS lock, registry, line, lines (the set of lines that have waiters).
@@ -182,7 +182,7 @@ class RedisLockStore:
 
     @staticmethod
     def _keys(key: str, holder_id: int | None = None) -> list[str]:
-        keys = [key, REGISTRY_KEY, queue_key(key), QUEUES_KEY]
+        keys = [key, REGISTRY_KEY, line_key(key), LINES_KEY]
         if holder_id is not None:
             keys += [
                 f"{HOLDS_PREFIX}{holder_id}",
@@ -197,7 +197,7 @@ class RedisLockStore:
         bounds = [rules.most, int(rules.limit * 1000), int(rules.cooldown * 1000)]
         ok, holder, expiry_ms, handed, position, refused = self._acquire(
             keys=self._keys(key, holder_id),
-            args=[holder_id, int(ttl * 1000), now_ms, int(wait), QUEUE_IDLE_SECONDS * 1000, *bounds],
+            args=[holder_id, int(ttl * 1000), now_ms, int(wait), LINE_IDLE_SECONDS * 1000, *bounds],
         )
         return Granted(bool(ok), int(holder), expiry_ms / 1000, bool(handed), position, refused)
 
@@ -210,7 +210,7 @@ class RedisLockStore:
 
     def hand_over_free(self, ttl: float) -> list[Held]:
         handed = []
-        for line in self._redis.smembers(QUEUES_KEY):
+        for line in self._redis.smembers(LINES_KEY):
             key = lock_key_of(line.decode())
             holder, expiry_ms = self._hand_over(
                 keys=self._keys(key), args=[int(ttl * 1000), int(time.time() * 1000)]
@@ -238,7 +238,7 @@ class RedisLockStore:
     def clear(self) -> None:
         keys = [
             key
-            for prefix in (KEY_PREFIX, QUEUE_PREFIX, HOLDS_PREFIX, COOLING_PREFIX)
+            for prefix in (KEY_PREFIX, LINE_PREFIX, HOLDS_PREFIX, COOLING_PREFIX)
             for key in self._redis.scan_iter(match=f"{prefix}*", count=1000)
         ]
-        self._redis.delete(REGISTRY_KEY, QUEUES_KEY, *keys)
+        self._redis.delete(REGISTRY_KEY, LINES_KEY, *keys)
