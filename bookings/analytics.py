@@ -100,6 +100,7 @@ def build_report(start: date, end: date) -> Report:
     length = ExpressionWrapper(F("end") - F("start"), output_field=DurationField())
     booked = (
         Booking.objects.confirmed()
+        .ad_hoc()
         .filter(overlapping_q(since, until))
         .values("room")
         .annotate(count=Count("pk"), duration=Sum(length))

@@ -44,8 +44,10 @@ def feed(teacher: Teacher, *, host: str) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     with translation.override(teacher.mail_language):  # a calendar app sends no language of its own
         calendar.add("x-wr-calname", _("Room bookings: %(name)s") % {"name": teacher.name})
-    bookings = Booking.objects.filter(teacher=teacher, end__gte=timezone.now() - HISTORY).select_related(
-        "room__building"
+    bookings = (
+        Booking.objects.ad_hoc()
+        .filter(teacher=teacher, end__gte=timezone.now() - HISTORY)
+        .select_related("room__building")
     )
     school = school_calendar()
     for booking in bookings.order_by("start"):

@@ -35,6 +35,10 @@ class BookingQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(status=Booking.Status.CONFIRMED)
 
+    def ad_hoc(self):
+        """The bookings teachers made, not the dates of the timetable's lessons."""
+        return self.filter(lesson__isnull=True)
+
     def overlapping(self, start, end):
         """Confirmed bookings that share any instant with the half-open ``[start, end)``."""
         if connections[self.db].vendor == "postgresql":
@@ -53,6 +57,7 @@ class Booking(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         CANCELLED = "cancelled", _("Cancelled")
         RELEASED = "released", _("Released (not checked in)")
+        FREED = "freed", _("Room given back (class away)")
 
     room = models.ForeignKey("rooms.Room", on_delete=models.PROTECT, related_name="bookings")
     teacher = models.ForeignKey(
@@ -89,6 +94,19 @@ class Booking(models.Model):
         verbose_name=_("booked by"),
     )
 
+    # A date of a lesson of the school's timetable (``Lesson``): it holds the room under the
+    # same exclusion constraint as any booking. ``freed_reason``: why its teacher gave the
+    # room back for this date ("7b on a trip"), status FREED.
+    lesson = models.ForeignKey(
+        "bookings.Lesson",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="dates",
+        verbose_name=_("lesson"),
+    )
+    freed_reason = models.CharField(_("why the room was given back"), max_length=120, blank=True)
+
     objects = BookingQuerySet.as_manager()
 
     class Meta:
@@ -121,6 +139,52 @@ class Booking(models.Model):
 
     def overlaps(self, start, end) -> bool:
         return overlaps(self.start, self.end, start, end)
+
+
+class Lesson(models.Model):
+    """A lesson of the school's timetable: a class (or group) with its teachers in a room,
+    on a weekday, for a run of periods of the day plan (or between two times), every week
+    or in week A or B, from its first day to its last. Each date it takes place on (in
+    term, not closed) holds the room as a booking (``dates``), so lessons and bookings meet
+    the same exclusion constraint. Made by the timetable import (``bookings.lessons``)."""
+
+    class Week(models.TextChoices):
+        EVERY = "", _("Every week")
+        A = "A", _("Week A")
+        B = "B", _("Week B")
+
+    # What makes a lesson the same lesson in the next import of the timetable: its dates,
+    # their releases and check-ins are kept when nothing of it changed.
+    key = models.CharField(_("key"), max_length=64, db_index=True)
+    room = models.ForeignKey(
+        "rooms.Room", on_delete=models.PROTECT, related_name="lessons", verbose_name=_("room")
+    )
+    teachers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="lessons", verbose_name=_("teachers")
+    )
+    group = models.CharField(_("class or group"), max_length=60)
+    subject = models.CharField(_("subject"), max_length=60, blank=True)
+    weekday = models.PositiveSmallIntegerField(_("weekday"))  # 0 Monday … 6 Sunday
+    first_period = models.PositiveSmallIntegerField(_("first period"), null=True, blank=True)  # 1: the first
+    last_period = models.PositiveSmallIntegerField(_("last period"), null=True, blank=True)
+    starts = models.TimeField(_("starts"), null=True, blank=True)  # when given as times, not periods
+    ends = models.TimeField(_("ends"), null=True, blank=True)
+    week = models.CharField(_("week"), max_length=1, choices=Week.choices, blank=True, default=Week.EVERY)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+        ordering = ["weekday", "first_period", "starts", "room__name"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        """ "7b Maths": what a timetable cell and the search show."""
+        return f"{self.group} {self.subject}".strip()
 
 
 class Series(models.Model):

@@ -75,6 +75,7 @@ def enqueue_reminders() -> int:
         ahead = timedelta(minutes=minutes)
         due = (
             Booking.objects.confirmed()
+            .ad_hoc()
             .filter(teacher__reminder_minutes=minutes, start__gt=now, start__lte=now + ahead)
             .exclude(teacher__email="")
             .filter(created_at__lte=F("start") - ahead)

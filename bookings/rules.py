@@ -265,7 +265,7 @@ def count_errors(
     from .models import Booking
 
     now = timezone.now()
-    mine = Booking.objects.confirmed().filter(teacher=teacher)
+    mine = Booking.objects.confirmed().ad_hoc().filter(teacher=teacher)  # lessons count toward no limit
     if moving is not None:
         mine = mine.exclude(pk=moving.pk)
     if limits.max_upcoming is not None:

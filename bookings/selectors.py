@@ -19,7 +19,11 @@ PAST_SHOWN = 50
 def bookings_for_teacher(teacher: Teacher) -> tuple[QuerySet[Booking], QuerySet[Booking]]:
     """The teacher's upcoming bookings (soonest first) and recent past ones (latest first)."""
     now = timezone.now()
-    mine = Booking.objects.filter(teacher=teacher).select_related("room__building", "series", "booked_by")
+    mine = (
+        Booking.objects.ad_hoc()
+        .filter(teacher=teacher)
+        .select_related("room__building", "series", "booked_by")
+    )
     upcoming = mine.filter(end__gt=now).order_by("start", "pk")
     past = mine.filter(end__lte=now).order_by("-start", "-pk")[:PAST_SHOWN]
     return upcoming, past

@@ -174,6 +174,23 @@ class Calendar:
         outside = self._outside_hours(room, local_start, local_end)
         return _("%(room)s is %(why)s") % {"room": room.name, "why": outside} if outside else None
 
+    def closed_on(self, day: date, room: Room) -> str | None:
+        """Why ``room`` is closed all of ``day`` (outside term, a closure of the school, its
+        building or itself), or ``None``. Bookable hours aside: they bound ad-hoc bookings,
+        not the timetable's lessons."""
+        return self._closed_on(day, room_id=room.pk, building_id=room.building_id)
+
+    def day_plan(self, weekday: int) -> list[list[str]]:
+        """The names of a weekday's periods in order, once per rotation week it differs in
+        (one list when weeks A and B share a plan): the periods a timetable may name."""
+        own = [period for period in self.periods if period.weekday == weekday]
+        plan = own or [period for period in self.periods if period.weekday is None]
+        weeks = {period.week for period in plan if period.week} or {""}
+        return [
+            [p.name for p in sorted(plan, key=lambda p: p.starts) if not p.week or p.week == week]
+            for week in sorted(weeks)
+        ]
+
     def school_closed_reason(self, day: date) -> str | None:
         """Why the whole school is closed on ``day`` (outside term, a school closure)."""
         return self._closed_on(day, room_id=None, building_id=None)

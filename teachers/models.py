@@ -13,6 +13,9 @@ class Teacher(AbstractUser):
         blank=True,
         help_text=_("Shown to colleagues, e.g. on a taken room."),
     )
+    # The teacher's code in the school's timetable program (Untis, FET: "HOO"), which the
+    # timetable import matches on (else the username).
+    code = models.CharField(_("timetable code"), max_length=20, blank=True, db_index=True)
     # Pages and emails in this language; empty: as the browser asks (emails: LANGUAGE_CODE).
     language = models.CharField(
         _("Language"),

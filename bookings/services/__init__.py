@@ -8,7 +8,8 @@ PostgreSQL the exclusion constraint stands behind all of it.
 - ``holds``: the claim dialog's hold, its line, and the one way a hold is let go;
 - ``claim``: one room, one period; ``series``: a repeating period;
 - ``changes``: cancel and move; ``check_in``: check-in and the release of bookings nobody
-  checked in to; ``waitlist``: join and leave a booked room's waitlist;
+  checked in to; ``waitlist``: join and leave a booked room's waitlist; ``lessons``: a
+  class away gives its lesson's room back (and takes it back);
 - ``checks``: what a write checks under its row locks.
 """
 
@@ -17,6 +18,7 @@ from .check_in import booking_check_in, release_unchecked
 from .claim import booking_create
 from .guard import Claim, Locked, Rows, guarded_write
 from .holds import booking_hold, booking_release, hand_over_expired_holds
+from .lessons import lesson_release, lesson_restore
 from .series import SeriesBooked, Skipped, series_cancel, series_create, series_periods
 from .waitlist import waitlist_join, waitlist_leave
 
@@ -35,6 +37,8 @@ __all__ = [
     "booking_release",
     "guarded_write",
     "hand_over_expired_holds",
+    "lesson_release",
+    "lesson_restore",
     "release_unchecked",
     "series_cancel",
     "series_create",
