@@ -1,11 +1,19 @@
+from django import forms
 from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from config.imports import ImportFileForm, ImportFromFileMixin
+from config.widgets import SchoolDateField
+from rooms.models import WEEKDAYS
 
 from . import services
 from .errors import BookingError
 from .forms import BookingAddForm, BookingChangeForm
-from .models import Booking, BookingRule, Conflict, Notification, Series, WaitlistEntry
+from .lessons.formats import CSV, FET, UNTIS
+from .lessons.plan import TimetableOutcome, import_timetable
+from .models import Booking, BookingRule, Conflict, Lesson, Notification, Series, WaitlistEntry
 from .serializers import skipped_in_words
 
 
@@ -138,3 +146,94 @@ class BookingRuleAdmin(admin.ModelAdmin):
         (_("Check-in"), {"fields": ("check_in_minutes",)}),
         (_("Who may book the room"), {"fields": ("only_groups",)}),
     )
+
+
+class TimetableFileForm(ImportFileForm):
+    file = forms.FileField(
+        label=_("File"), help_text=_("Untis GPU001.TXT, FET's timetable CSV export, or a plain CSV.")
+    )
+    format = forms.ChoiceField(
+        label=_("Format"),
+        required=False,
+        choices=[
+            ("", _("By the file's look")),
+            (UNTIS, "Untis (GPU001.TXT)"),
+            (FET, "FET"),
+            (CSV, _("Plain CSV")),
+        ],
+    )
+    start = SchoolDateField(label=_("From"), help_text=_("The timetable is replaced from this day on."))
+    end = SchoolDateField(label=_("To"), required=False, help_text=_("Empty: the last day of that term."))
+    clashes = forms.ChoiceField(
+        label=_("Bookings the lessons clash with"),
+        choices=[
+            ("refuse", _("Import nothing and list them")),
+            ("lessons_win", _("Cancel them (their teachers are told)")),
+            ("skip_clashing", _("Leave those lesson dates out")),
+        ],
+        initial="refuse",
+    )
+    field_order = ["file", "format", "start", "end", "clashes", "dry_run"]
+
+
+@admin.register(Lesson)
+class LessonAdmin(ImportFromFileMixin, admin.ModelAdmin):
+    """The school's timetable, as imported: lessons are changed by importing the timetable
+    again (from a date), not one by one here; a date of a lesson is a booking."""
+
+    list_display = (
+        "title",
+        "room",
+        "teacher_list",
+        "weekday_name",
+        "periods",
+        "week",
+        "first_day",
+        "last_day",
+    )
+    list_filter = ("weekday", "week", "room__building", "room")
+    search_fields = ("group", "subject", "room__name", "teachers__username", "teachers__code")
+    list_select_related = ("room",)
+    import_form = TimetableFileForm
+    import_help = "admin/bookings/timetable_file_help.html"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Lessons come from the timetable file: "Add" is its import."""
+        return redirect(f"admin:{self._import_name()}")
+
+    def import_rows(
+        self, data: bytes, *, format: str, start, end, clashes: str, dry_run: bool
+    ) -> TimetableOutcome:
+        return import_timetable(
+            data,
+            format=format,
+            start=start,
+            end=end,
+            lessons_win=clashes == "lessons_win",
+            skip_clashing=clashes == "skip_clashing",
+            dry_run=dry_run,
+        )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("teachers")
+
+    @admin.display(description=_("teachers"))
+    def teacher_list(self, lesson: Lesson) -> str:
+        return ", ".join(teacher.code or teacher.username for teacher in lesson.teachers.all())
+
+    @admin.display(description=_("weekday"), ordering="weekday")
+    def weekday_name(self, lesson: Lesson) -> str:
+        return str(WEEKDAY_NAMES[lesson.weekday])
+
+    @admin.display(description=_("periods"))
+    def periods(self, lesson: Lesson) -> str:
+        if lesson.first_period:
+            first, last = lesson.first_period, lesson.last_period
+            return str(first) if first == last else f"{first}\u2013{last}"
+        return f"{lesson.starts:%H:%M}\u2013{lesson.ends:%H:%M}"
+
+
+WEEKDAY_NAMES = dict(WEEKDAYS)

@@ -13,7 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db.models import Exists, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -196,8 +209,9 @@ def rooms_taken_between(
     start: datetime, end: datetime, *, seats: int = 1, features: Sequence[Feature] = ()
 ) -> list[Room]:
     """Rooms that would fit but are booked for part of ``[start, end)``, with who has them
-    (``taken_by``: the earliest overlapping booking's teacher) and when they are free
-    again (``free_at``: the end of the last one), so a teacher can wait for one. One query."""
+    (``taken_by``: the earliest overlapping booking's teacher; ``taken_by_lesson``: its
+    lesson's title, when a lesson of the timetable holds it) and when they are free again
+    (``free_at``: the end of the last one), so a teacher can wait for one. One query."""
     overlapping = Booking.objects.overlapping(start, end).filter(room=OuterRef("pk"))
     fitting = Room.objects.filter(is_active=True, capacity__gte=seats)
     for feature in features:
@@ -214,6 +228,12 @@ def rooms_taken_between(
         .annotate(
             taken_by_display=Subquery(first.values("teacher__display_name")[:1]),
             taken_by_username=Subquery(first.values("teacher__username")[:1]),
+            # A lesson of the timetable holds it: "Lesson: 7b Maths" (its title).
+            taken_by_lesson=Subquery(
+                first.annotate(
+                    title=Case(When(lesson__isnull=False, then=F("purpose")), default=Value(""))
+                ).values("title")[:1]
+            ),
             free_at=Subquery(overlapping.order_by("-end").values("end")[:1]),
         )
         .order_by("capacity", "name")[:TAKEN_SHOWN]

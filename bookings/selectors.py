@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -85,3 +86,21 @@ def movable_booking(user: Teacher, booking_id: int) -> Booking | None:
     if not user.is_staff:
         bookings = bookings.filter(teacher=user)
     return bookings.select_related("room__building", "teacher").first()
+
+
+def lesson_dates_for_teacher(teacher: Teacher, *, first: date, days: int) -> QuerySet[Booking]:
+    """The dates of the teacher's lessons still to come from the day ``first`` for ``days``
+    days, given back or not, soonest first: "My timetable"."""
+    tz = timezone.get_current_timezone()
+    begins = datetime.combine(first, datetime.min.time(), tz)
+    return (
+        Booking.objects.filter(
+            lesson__teachers=teacher,
+            status__in=(Booking.Status.CONFIRMED, Booking.Status.FREED),
+            end__gt=max(begins, timezone.now()),
+            start__lt=begins + timedelta(days=days),
+        )
+        .select_related("room__building", "lesson", "teacher")
+        .order_by("start", "room__name")
+        .distinct()
+    )

@@ -169,3 +169,14 @@ def skipped_in_words(skipped: dict) -> str:
 
 def _days_listed(days: list) -> str:
     return ", ".join(formats.date_format(day, "SHORT_DAY_FORMAT") for day in days)
+
+
+def lesson_date_payload(booking: Booking) -> dict[str, Any]:
+    """A date of a lesson: the booking it is, its lesson, and why its room is free when
+    its class is away."""
+    lesson = booking.lesson
+    return {
+        **booking_payload(booking),
+        "lesson": {"id": lesson.pk, "group": lesson.group, "subject": lesson.subject, "title": lesson.title},
+        "freedReason": booking.freed_reason,
+    }

@@ -1,7 +1,8 @@
 """The timetable: who has which room when, as a grid. A day's grid has the rooms down
 the side and the day's periods (or hours, where the school has no periods) across; a
-room's week has the days down the side. Each cell is free, booked (by me or someone
-else), being booked (a hold), closed (with the reason) or past.
+room's week has the days down the side. Each cell is free (with the reason when a lesson's
+class is away), booked (by me or someone else), a lesson of the school's timetable, being
+booked (a hold), closed (with the reason) or past.
 
 Two queries whatever the size: the rooms, and the bookings of the day (or week) for
 them; holds come from the lock store, closures from the calendar in memory.
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -35,7 +37,12 @@ SHOWN = (
     "teacher__display_name",
     "teacher__first_name",
     "teacher__last_name",
+    "lesson_id",
+    "lesson__group",
+    "lesson__subject",
+    "freed_reason",
 )
+FREED = Booking.Status.FREED
 # Without periods: an hour a column, over the school's usual day.
 DAY_STARTS, DAY_ENDS = time(8), time(18)
 
@@ -63,7 +70,7 @@ class Column:
 class Cell:
     room: Room
     column: Column
-    state: str  # free, mine, booked, held, closed, restricted (not for this teacher), past
+    state: str  # free, mine, booked, lesson, held, closed, restricted (not for this teacher), past
     booking: Booking | None = None
     reason: str = ""
 
@@ -75,6 +82,10 @@ class Cell:
             what = _("booked by you for %(purpose)s") if purpose else _("booked by you")
         elif self.state == "booked":
             what = _("booked by %(who)s for %(purpose)s") if purpose else _("booked by %(who)s")
+        elif self.state == "lesson":
+            what = _("lesson %(purpose)s")
+        elif self.state == "free" and self.reason:
+            what = _("free: %(reason)s")
         elif self.state == "closed":
             what = _("closed: %(reason)s")
         elif self.state == "restricted":
@@ -159,11 +170,13 @@ def _cells(
     every = [column for columns in by_day.values() for column in columns]
     first, last = min(column.start for column in every), max(column.end for column in every)
     bookings: dict[int, list[Booking]] = defaultdict(list)
+    # The confirmed bookings and lesson dates, and the lesson dates given back (a free
+    # cell says why: "7b on a trip").
     found = (
-        Booking.objects.confirmed()
+        Booking.objects.filter(Q(status=Booking.Status.CONFIRMED) | Q(status=FREED, lesson__isnull=False))
         .filter(overlapping_q(first, last), room__in=[room.pk for room in rooms])
-        .select_related("teacher")
-        .only(*SHOWN)
+        .select_related("teacher", "lesson")
+        .only("status", *SHOWN)
         .order_by("start")
     )
     for booking in found:
@@ -202,9 +215,13 @@ def _cell(room, column, bookings, holds, closed, *, teacher, now, restricted: st
     # A period under way is free when the rest of it is: a booking that ended before now
     # no longer takes the cell.
     begins = from_now(column.start, column.end, now=now)
-    booking = next((b for b in bookings if b.overlaps(begins, column.end)), None)
+    here = [b for b in bookings if b.overlaps(begins, column.end)]
+    booking = next((b for b in here if b.status != FREED), None)
+    if booking is not None and booking.lesson_id:
+        return Cell(room, column, "lesson", booking)
     if booking is not None:
         return Cell(room, column, "mine" if booking.teacher_id == teacher.pk else "booked", booking)
+    freed = next((b.freed_reason for b in here), "")
     reason = closed.reason_for(room)
     if reason:
         return Cell(room, column, "closed", reason=reason)
@@ -217,4 +234,4 @@ def _cell(room, column, bookings, holds, closed, *, teacher, now, restricted: st
         for lock in holds
     ):
         return Cell(room, column, "held")
-    return Cell(room, column, "free")
+    return Cell(room, column, "free", reason=freed)

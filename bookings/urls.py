@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import analytics, booking, calendar, checkin, timetable, waitlist
+from .views import analytics, booking, calendar, checkin, lessons, timetable, waitlist
 
 
 class CalendarToken:
@@ -38,4 +38,7 @@ urlpatterns = [
     path("calendar/<token:token>.ics", calendar.feed, name="calendar-feed"),
     path("analytics/", analytics.report, name="analytics"),
     path("timetable/", timetable.timetable, name="timetable"),
+    path("timetable/mine/", lessons.my_timetable, name="my-timetable"),
+    path("lessons/dates/<int:date_id>/release/", lessons.release, name="lesson-release"),
+    path("lessons/dates/<int:date_id>/restore/", lessons.restore, name="lesson-restore"),
 ]

@@ -159,13 +159,15 @@ class ProblemMiddleware:
         return error_response(request, exception, page=page, **(match.kwargs if match else {}))
 
 
-def done(request: HttpRequest, body: dict, *, message: str, status: int = 200) -> HttpResponse:
+def done(
+    request: HttpRequest, body: dict, *, message: str, status: int = 200, page: str = "bookings:my-bookings"
+) -> HttpResponse:
     """A change that worked: JSON with ``body`` and the ``message`` the page shows, or, for
-    a form post, My bookings with the message (303)."""
+    a form post, ``page`` (a URL name or a path; My bookings) with the message (303)."""
     if wants_json(request):
         return JsonResponse({**body, "message": message}, status=status)
     messages.success(request, message)
-    return see_other("bookings:my-bookings")
+    return see_other(page)
 
 
 def not_found(request: HttpRequest) -> HttpResponse:

@@ -20,11 +20,11 @@ class StaffListForm(ImportFileForm):
 
 @admin.register(Teacher)
 class TeacherAdmin(ImportFromFileMixin, UserAdmin):
-    list_display = ("username", "display_name", "email", "is_staff", "is_active", "last_login")
-    search_fields = ("username", "display_name", "first_name", "last_name", "email")
+    list_display = ("username", "display_name", "code", "email", "is_staff", "is_active", "last_login")
+    search_fields = ("username", "display_name", "code", "first_name", "last_name", "email")
     fieldsets = (
         (None, {"fields": ("username", "password", "language")}),
-        (_("Teacher"), {"fields": ("display_name", "first_name", "last_name", "email")}),
+        (_("Teacher"), {"fields": ("display_name", "first_name", "last_name", "email", "code")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )

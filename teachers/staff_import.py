@@ -38,7 +38,13 @@ from .signals import teacher_left
 
 logger = logging.getLogger(__name__)
 
-COLUMNS = {"name": "display_name", "email": "email", "first_name": "first_name", "last_name": "last_name"}
+COLUMNS = {
+    "name": "display_name",
+    "email": "email",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "code": "code",  # the teacher's code in the timetable (Untis, FET)
+}
 
 
 @dataclass
@@ -56,7 +62,7 @@ def read(data: bytes) -> list[Row]:
         parse=_row,
         key=lambda row: row.username,
         twice=_("username “%(name)s” is on line %(line)d already."),
-        lengths={"username": 150, "email": 254},
+        lengths={"username": 150, "email": 254, "code": 20},
     )
 
 

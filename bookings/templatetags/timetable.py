@@ -5,6 +5,7 @@ render them against a few milliseconds here (bench/grid.py). Every value is esca
 from html import escape
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -44,6 +45,7 @@ def _words() -> dict[str, str]:
     """The cells' words in the page's language, looked up once per grid, not per cell."""
     return {
         "free": escape(_("Free")),
+        "lesson": escape(_("Lesson")),
         "claim": escape(_("%(cell)s: claim")),
         "you": escape(_("You")),
         "move": escape(_("Move")),
@@ -66,7 +68,18 @@ def _cell(cell, periods: dict[str, str], move_base: str, words: dict[str, str], 
             f'<td class="cell cell-free"><button type="submit" class="cell-button" name="claim" '
             f'value="{cell.room.pk}|{start}|{end}" data-claim data-start="{start}" data-end="{end}" '
             f'data-period="{period}" aria-label="{words["claim"] % {"cell": escape(cell.label)}}">'
-            f"{words['free']}</button></td>"
+            f"{words['free']}</button>{_note(cell.reason)}</td>"
+        )
+    if cell.state == "lesson":
+        booking = cell.booking
+        shown = settings.TIMETABLE_SHOWS_NAMES
+        who = f'<span class="who">{escape(booking.teacher.name)}</span>' if shown else ""
+        return (
+            f'<td class="cell cell-lesson" title="{escape(cell.label)}"><span class="visually-hidden">'
+            f"{words['lesson']}</span><strong>{escape(booking.purpose)}</strong>{who}"
+            f'<button type="submit" class="cell-link" name="wait" value="{cell.room.pk}|{start}|{end}" '
+            f'data-wait data-start="{start}" data-end="{end}" '
+            f'aria-label="{words["join_label"] % {"cell": escape(cell.label)}}">{words["join"]}</button></td>'
         )
     if cell.state in ("mine", "booked"):
         booking = cell.booking
@@ -95,3 +108,8 @@ def _cell(cell, periods: dict[str, str], move_base: str, words: dict[str, str], 
             f'<span class="{shown}">{reason}</span></td>'
         )
     return f'<td class="cell cell-past"><span class="visually-hidden">{words["past"]}</span></td>'
+
+
+def _note(reason: str) -> str:
+    """Why a cell is free that a lesson would fill ("7b on a trip")."""
+    return f'<span class="reason">{escape(reason)}</span>' if reason else ""

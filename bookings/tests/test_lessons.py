@@ -244,3 +244,43 @@ def test_a_class_away_frees_its_room_which_is_bookable_and_can_be_taken_back_whi
     with pytest.raises(BookingError) as no_reason:
         services.lesson_release(date_id=dates[3].pk, teacher=teachers["mueller"], reason="  ")
     assert no_reason.value.errors == {"reason": ["Say why the room is free, e.g. “7b on a trip”."]}
+
+
+def test_my_timetable_gives_a_room_back_and_the_grid_and_search_show_it(school, client):
+    monday, rooms, teachers = school
+    import_timetable(gpu(), start=monday)
+    maths_date = Lesson.objects.get(subject="Mathe").dates.order_by("start").first()
+    client.force_login(teachers["mueller"])
+    page = client.get("/timetable/mine/", {"start": monday.isoformat()})
+    assert "7b Mathe" in page.content.decode() and "Give the room back" in page.content.decode()
+    day = monday.isoformat()
+    grid = client.get("/timetable/", {"date": day}).content.decode()
+    assert "cell-lesson" in grid and "7b Mathe" in grid
+    search = client.get("/", {"date": day, "start": "08:00", "end": "09:30"}).content.decode()
+    assert "Lesson: 7b Mathe, free again at 09:30" in search
+
+    given = client.post(f"/lessons/dates/{maths_date.pk}/release/", {"reason": "7b on a trip"}, follow=True)
+    assert "Room given back: Raum 101, 1 lesson" in given.content.decode()
+    assert "Room given back: 7b on a trip" in given.content.decode()  # the date, as My timetable shows it
+    grid = client.get("/timetable/", {"date": day}).content.decode()
+    assert '<span class="reason">7b on a trip</span>' in grid
+    client.force_login(teachers["ada"])
+    claimed = client.post(
+        f"/rooms/{rooms['Raum 101'].pk}/claim/",
+        {"start": f"{day}T08:00", "end": f"{day}T09:30"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert claimed.status_code == 201
+    client.force_login(teachers["mueller"])
+    refused = client.post(f"/lessons/dates/{maths_date.pk}/restore/", follow=True)
+    assert "Room already booked by Ada Lovelace" in refused.content.decode()
+    again = client.post(
+        f"/lessons/dates/{maths_date.pk}/release/", {"reason": "x"}, HTTP_ACCEPT="application/json"
+    )
+    assert (again.status_code, again.json()["freed"]) == (200, [])  # given back already: harmless
+    client.force_login(teachers["ada"])
+    other = Lesson.objects.get(subject="Erdkunde").dates.first()
+    stranger = client.post(
+        f"/lessons/dates/{other.pk}/release/", {"reason": "x"}, HTTP_ACCEPT="application/json"
+    )
+    assert stranger.json()["code"] == "BOOKING_NOT_FOUND"  # not her lesson: nothing to see

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('teachers', '0006_teacher_language'),
+        ("teachers", "0006_teacher_language"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='teacher',
-            name='code',
-            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name='timetable code'),
+            model_name="teacher",
+            name="code",
+            field=models.CharField(blank=True, db_index=True, max_length=20, verbose_name="timetable code"),
         ),
     ]

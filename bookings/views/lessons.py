@@ -1,0 +1,110 @@
+"""My timetable: the teacher's lessons of the coming weeks, each date with "Give the room
+back" (a class away) or, once given back, "Take it back"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import groupby
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from config.answers import Problem, done, error_page, see_other, teacher_required, wants_json
+from config.widgets import SchoolDateField
+
+from .. import services
+from ..errors import INVALID_INPUT, BookingError
+from ..forms import form_errors
+from ..selectors import lesson_dates_for_teacher
+from ..serializers import lesson_date_payload
+
+DAYS_SHOWN = 14
+
+
+class ReleaseForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Why is the room free?"), max_length=120)
+    until = SchoolDateField(label=gettext_lazy("Until (for several weeks)"), required=False)
+
+
+class ShownForm(forms.Form):
+    start = SchoolDateField(required=False)
+
+
+@require_GET
+@teacher_required
+def my_timetable(request: HttpRequest) -> HttpResponse:
+    """Two weeks of the teacher's lessons from today (or ``start``), and a link to the next."""
+    shown = ShownForm(request.GET)
+    if not shown.is_valid():
+        raise BookingError(INVALID_INPUT, errors=form_errors(shown))
+    first = max(shown.cleaned_data["start"] or timezone.localdate(), timezone.localdate())
+    dates = list(lesson_dates_for_teacher(request.user, first=first, days=DAYS_SHOWN))
+    if wants_json(request):
+        return JsonResponse({"lessons": [lesson_date_payload(lesson_date) for lesson_date in dates]})
+    days = [
+        (formats.date_format(day, "l j F"), list(on_day))
+        for day, on_day in groupby(dates, key=lambda d: timezone.localtime(d.start).date())
+    ]
+    later = (first + timedelta(days=DAYS_SHOWN)).isoformat()
+    return render(request, "bookings/my_timetable.html", {"days": days, "later": later, "first": first})
+
+
+def back_to_my_timetable(request: HttpRequest, error: Problem, **kwargs) -> HttpResponse | None:
+    """Where a release's error is shown to a form post: My timetable, with the message."""
+    if error.status == 404:
+        return None
+    problems = [problem for field_problems in error.errors.values() for problem in field_problems]
+    messages.error(request, " ".join(problems) or error.message)
+    return see_other("bookings:my-timetable")
+
+
+@require_POST
+@teacher_required
+@error_page(back_to_my_timetable)
+def release(request: HttpRequest, date_id: int) -> HttpResponse:
+    """Give a lesson's room back for its date (and, with ``until``, the same lesson's later
+    dates): the room is free for others at once."""
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        raise BookingError(INVALID_INPUT, errors=form_errors(form))
+    freed = services.lesson_release(
+        date_id=date_id,
+        teacher=request.user,
+        reason=form.cleaned_data["reason"],
+        until=form.cleaned_data["until"],
+    )
+    if not freed:  # given back already: asking twice is harmless
+        message = _("This lesson's room was given back already.")
+        return done(request, {"freed": []}, message=message, page=_timetable_from(None))
+    room = freed[0].room.name
+    message = ngettext(
+        "Room given back: %(room)s, %(count)d lesson",
+        "Room given back: %(room)s, %(count)d lessons",
+        len(freed),
+    ) % {"room": room, "count": len(freed)}
+    body = {"freed": [lesson_date_payload(lesson_date) for lesson_date in freed]}
+    return done(request, body, message=message, page=_timetable_from(freed[0] if freed else None))
+
+
+@require_POST
+@teacher_required
+@error_page(back_to_my_timetable)
+def restore(request: HttpRequest, date_id: int) -> HttpResponse:
+    """Take a given-back room back, while nobody has booked it."""
+    lesson_date = services.lesson_restore(date_id=date_id, teacher=request.user)
+    message = _("The room is yours again: %(room)s") % {"room": lesson_date.room.name}
+    body = {"lesson": lesson_date_payload(lesson_date)}
+    return done(request, body, message=message, page=_timetable_from(lesson_date))
+
+
+def _timetable_from(lesson_date) -> str:
+    """My timetable, from the day of the lesson date a form post changed (it shows it)."""
+    page = reverse("bookings:my-timetable")
+    return f"{page}?start={timezone.localtime(lesson_date.start).date().isoformat()}" if lesson_date else page
