@@ -81,10 +81,11 @@ def active_holds() -> list[Hold]:
 
 
 def movable_booking(user: Teacher, booking_id: int) -> Booking | None:
-    """An upcoming confirmed booking ``user`` may change: their own, or anyone's for staff."""
+    """An upcoming confirmed booking ``user`` may change: their own, or anyone's (a lesson's
+    date too: to another room) for staff."""
     bookings = Booking.objects.confirmed().filter(pk=booking_id, end__gt=timezone.now())
     if not user.is_staff:
-        bookings = bookings.filter(teacher=user)
+        bookings = bookings.filter(teacher=user, lesson__isnull=True)
     return bookings.select_related("room__building", "teacher").first()
 
 

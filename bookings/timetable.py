@@ -117,6 +117,7 @@ class Grid:
     columns: list[Column]
     rows: list[Row]
     holds_end: datetime | None = None  # when the first hold on a room shown ends
+    staff: bool = False  # the viewer may move anyone's booking, and a lesson's date
 
     @property
     def next_hold_ends(self) -> str:
@@ -144,7 +145,8 @@ def day_grid(day: date, *, teacher: Teacher, building_id: int | None = None) -> 
     rooms = list(rooms)
     columns = columns_on(day)
     cells, holds_end = _cells(rooms, {day: columns}, teacher=teacher)
-    return Grid(columns, [Row(room.name, cells[room.pk, day], room=room) for room in rooms], holds_end)
+    rows = [Row(room.name, cells[room.pk, day], room=room) for room in rooms]
+    return Grid(columns, rows, holds_end, staff=teacher.is_staff)
 
 
 def week_grid(room: Room, monday: date, *, teacher: Teacher) -> Grid:
@@ -157,7 +159,7 @@ def week_grid(room: Room, monday: date, *, teacher: Teacher) -> Grid:
         Row(formats.date_format(day, "SHORT_DAY_FORMAT"), cells[room.pk, day], room=room, day=day)
         for day in days
     ]
-    return Grid(widest, rows, holds_end)
+    return Grid(widest, rows, holds_end, staff=teacher.is_staff)
 
 
 def _cells(

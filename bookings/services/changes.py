@@ -88,8 +88,8 @@ def booking_move(
     ``moved``) and the new one's ``bookingCreated``, and the old slot offered to its
     waitlist."""
     current = Booking.objects.select_related("room", "teacher").filter(pk=booking_id).first()
-    if current is None or not (actor.is_staff or current.teacher_id == actor.pk):
-        raise BookingError(BOOKING_NOT_FOUND)
+    if current is None or not (actor.is_staff or (current.teacher_id == actor.pk and not current.lesson_id)):
+        raise BookingError(BOOKING_NOT_FOUND)  # a lesson's date is moved by staff only
     room_id, start, end = room_id or current.room_id, start or current.start, end or current.end
     attendees = current.attendees if attendees is KEEP else attendees
     purpose = current.purpose if purpose is None else purpose

@@ -35,7 +35,7 @@ def grid_rows(grid) -> str:
             parts.append(f'<th scope="row">{escape(row.header)}</th>')
         said = ""  # a closure's reason is written once a row; the cells after it only name it
         for cell in row.cells:
-            parts.append(_cell(cell, periods, move_base, words, said=said))
+            parts.append(_cell(cell, periods, move_base, words, said=said, staff=grid.staff))
             said = cell.reason if cell.state in ("closed", "restricted") else ""
         parts.append("</tr>")
     return mark_safe("".join(parts))
@@ -51,6 +51,7 @@ def _words() -> dict[str, str]:
         "move": escape(_("Move")),
         "move_label": escape(_("Move your booking: %(cell)s")),
         "join": escape(_("Join waitlist")),
+        "move_lesson_label": escape(_("Move this lesson's date: %(cell)s")),
         "join_label": escape(_("Join waitlist: %(cell)s")),
         "held": escape(_("Being booked")),
         "closed": escape(_("Closed")),
@@ -59,7 +60,15 @@ def _words() -> dict[str, str]:
     }
 
 
-def _cell(cell, periods: dict[str, str], move_base: str, words: dict[str, str], *, said: str = "") -> str:
+def _cell(
+    cell,
+    periods: dict[str, str],
+    move_base: str,
+    words: dict[str, str],
+    *,
+    said: str = "",
+    staff: bool = False,
+) -> str:
     column = cell.column
     start, end = column.start_value, column.end_value
     if cell.state == "free":
@@ -74,6 +83,13 @@ def _cell(cell, periods: dict[str, str], move_base: str, words: dict[str, str], 
         booking = cell.booking
         shown = settings.TIMETABLE_SHOWS_NAMES
         who = f'<span class="who">{escape(booking.teacher.name)}</span>' if shown else ""
+        if staff:  # staff move a lesson's date to another room
+            label = words["move_lesson_label"] % {"cell": escape(cell.label)}
+            return (
+                f'<td class="cell cell-lesson"><strong>{escape(booking.purpose)}</strong>{who}'
+                f'<a href="{move_base}{booking.pk}/move/" class="cell-link" aria-label="{label}">'
+                f"{words['move']}</a></td>"
+            )
         return (
             f'<td class="cell cell-lesson" title="{escape(cell.label)}"><span class="visually-hidden">'
             f"{words['lesson']}</span><strong>{escape(booking.purpose)}</strong>{who}"

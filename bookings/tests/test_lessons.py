@@ -284,3 +284,25 @@ def test_my_timetable_gives_a_room_back_and_the_grid_and_search_show_it(school, 
         f"/lessons/dates/{other.pk}/release/", {"reason": "x"}, HTTP_ACCEPT="application/json"
     )
     assert stranger.json()["code"] == "BOOKING_NOT_FOUND"  # not her lesson: nothing to see
+
+
+def test_staff_move_one_date_of_a_lesson_to_another_room_and_its_teacher_cannot(school):
+    monday, rooms, teachers = school
+    import_timetable(gpu(), start=monday)
+    first = Lesson.objects.get(subject="Mathe").dates.order_by("start").first()
+    with pytest.raises(BookingError) as refused:
+        services.booking_move(booking_id=first.pk, actor=teachers["mueller"], room_id=rooms["Aula"].pk)
+    assert refused.value.code == "BOOKING_NOT_FOUND"
+    staff = make_teacher("Sam Staff", is_staff=True)
+    moved = services.booking_move(booking_id=first.pk, actor=staff, room_id=rooms["Aula"].pk)
+    assert (moved.room, moved.lesson_id, moved.start) == (rooms["Aula"], first.lesson_id, first.start)
+    geography = at_period(monday, 3)  # Raum 102 holds 8a Erdkunde then
+    with pytest.raises(BookingError) as taken:
+        services.booking_move(
+            booking_id=first.pk,
+            actor=staff,
+            room_id=rooms["Raum 102"].pk,
+            start=geography[0],
+            end=geography[1],
+        )
+    assert taken.value.code == ROOM_NOT_AVAILABLE

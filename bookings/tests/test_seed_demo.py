@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from bookings.models import BookingRule
+from bookings.models import BookingRule, Lesson
 from rooms.models import BookableHours, Closure, Feature, Period, Room, Term
 from teachers.models import Teacher
 
@@ -65,11 +65,14 @@ def test_seed_demo_is_a_realistic_school():
     hall = BookingRule.objects.get(room__name="Room 112")
     assert [group.name for group in hall.only_groups.all()] == ["Leadership"]
     assert Teacher.objects.get(username="teacher1").groups.filter(name="Leadership").exists()
+    # The demo timetable: once, whatever the runs; its lessons hold their rooms.
+    assert Lesson.objects.count() == 8 * 5 * 4
+    assert Lesson.objects.filter(room__name="Room 109").count() == 0
 
 
 @pytest.mark.django_db
 def test_seed_demo_bare_seeds_no_calendar_or_rules():
     run("seed_demo", "--bare")
     assert Room.objects.count() == 24 and Teacher.objects.filter(username="teacher8").exists()
-    for model in (Period, Term, Closure, BookableHours, BookingRule):
+    for model in (Period, Term, Closure, BookableHours, BookingRule, Lesson):
         assert not model.objects.exists(), model.__name__

@@ -1,9 +1,10 @@
 """Demo data for trying Roomclaim out; running it again changes nothing.
 
 Without ``--bare`` it is a realistic school: six periods and a lunch break, the academic
-year's three terms with their half-terms, a staff training day, bookable hours, and a
-few booking rules (a hall only leadership may book, a computer room that asks for
-check-in), so ``make run`` shows all of it."""
+year's three terms with their half-terms, a staff training day, bookable hours, a few
+booking rules (a hall only leadership may book, a computer room that asks for check-in),
+and a timetable whose lessons hold a third of the rooms two periods in three, so
+``make run`` shows all of it."""
 
 import itertools
 from datetime import date, time, timedelta
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.lessons.plan import import_timetable
 from bookings.models import BookingRule
 from rooms.models import BookableHours, Building, Closure, Feature, Period, Room, Term
 
@@ -50,6 +52,7 @@ PERIODS = [
     ("Period 6", time(14, 10), time(15, 0)),
 ]
 HALL, COMPUTER_ROOM = "Room 112", "Room 105"  # 120 seats; computers and projector
+SUBJECTS = ["Maths", "English", "Biology", "History", "French", "Geography", "Art", "Music"]
 
 
 def _monday_of_week(day: date) -> date:
@@ -137,6 +140,8 @@ class Command(BaseCommand):
         if not bare:
             self.seed_school(buildings)
             summary += "; periods, terms, closures, bookable hours and booking rules"
+            lessons = self.seed_timetable(teachers=teachers, rooms=rooms)
+            summary += f"; a timetable of {lessons} lessons" if lessons else ""
         self.stdout.write(summary + ".")
 
     def seed_school(self, buildings) -> None:
@@ -175,6 +180,32 @@ class Command(BaseCommand):
         computers = Room.objects.filter(name=COMPUTER_ROOM).first()
         if computers is not None:
             BookingRule.objects.get_or_create(room=computers, defaults={"check_in_minutes": 10})
+
+    @staticmethod
+    def seed_timetable(*, teachers: int, rooms: int) -> int:
+        """The demo school's timetable, from today to the end of the school year, imported
+        as an office would import its own (a plain CSV): lessons in the first rooms, two
+        periods in three, Monday to Friday. Bookings made meanwhile keep their rooms."""
+        today = timezone.localdate()
+        terms, _ = academic_year(today)
+        last_day = terms[-1][2]
+        shown = min(rooms, 8)
+        if today > last_day or not shown or not teachers:
+            return 0
+        rows = ["group,subject,teachers,room,weekday,period"]
+        for index in range(shown):
+            for weekday in range(1, 6):
+                for number in range(1, 7):
+                    if (index + weekday + number) % 3 == 0:
+                        continue
+                    group = f"{5 + index % 6}{'abc'[(index + weekday) % 3]}"
+                    subject = SUBJECTS[(index + weekday * 2 + number) % len(SUBJECTS)]
+                    teacher = f"teacher{(index + weekday + number) % teachers + 1}"
+                    rows.append(f"{group},{subject},{teacher},Room {101 + index},{weekday},Period {number}")
+        outcome = import_timetable(
+            "\n".join(rows).encode(), start=today, end=last_day, format="csv", skip_clashing=True
+        )
+        return len(outcome.created) + len(outcome.updated) + len(outcome.unchanged)
 
     @staticmethod
     def ensure_user(Teacher, username, password, **fields):
