@@ -7,11 +7,12 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import fanout, grid, hotroom, search
+from . import fanout, grid, hotroom, search, timetable
 from .harness import ROOT
 from .load import Run
 
 LEVELS = (1, 8, 32)
+AFTER_LEVEL = 8  # the clients of the claims measured again with a year of lessons loaded
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,11 @@ class Results:
     fanout: dict[int, list[fanout.Fanout]] = field(default_factory=dict)  # by socket count
     rss: list[float] = field(default_factory=list)  # MiB, per server process
     servers: dict[str, dict[int, list[Run]]] = field(default_factory=dict)  # by server, client count
+    # The school's timetable: its import, then claims (8 clients), search and grid again.
+    timetable: timetable.TimetableImport | None = None
+    claims_after: list[Run] = field(default_factory=list)
+    search_after: list[search.Searches] = field(default_factory=list)
+    grids_after: list[grid.Grids] = field(default_factory=list)
 
 
 def spread(values: list[float]) -> dict:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import django
 
-from . import fanout, grid, search
+from . import fanout, grid, search, timetable
 from .harness import sql
 from .load import Run
-from .plan import FULL, LEVELS, QUICK, Plan, Results, spread
+from .plan import AFTER_LEVEL, FULL, LEVELS, QUICK, Plan, Results, spread
 
 
 def versions() -> dict:
@@ -71,6 +71,7 @@ def report(plan: Plan, results: Results) -> tuple[str, bool]:
         search_section(plan, results),
         grid_section(plan, results),
         fanout_section(results),
+        timetable_section(results),
         memory_section(plan, results),
         servers_section(results),
     ]
@@ -257,6 +258,69 @@ def fanout_section(results: Results) -> Section:
             f"| {cells([f['p50'] for f in after_send], [f['p99'] for f in after_send])} |"
         )
     return section
+
+
+def timetable_section(results: Results) -> Section:
+    """The timetable's import, and claims, search and grid with a year of lessons loaded
+    against their own figures earlier in this run (the ratio is after ÷ before)."""
+    imported = results.timetable
+    if imported is None:
+        return Section([])
+    before_claims, after_claims = results.claims[AFTER_LEVEL], results.claims_after
+
+    def row(label: str, before: list[float], after: list[float], digits: int = 1) -> str:
+        ratio = statistics.median(after) / statistics.median(before)
+        return f"| {label} | {fmt(spread(before), digits)} | {fmt(spread(after), digits)} | {ratio:.2f} |"
+
+    errors = sum(r.errors for r in after_claims) + sum(s.whole.errors for s in results.search_after)
+    errors += sum(g.whole.errors for g in results.grids_after)
+    return Section(
+        [
+            "",
+            f"## 4b. The school's timetable ({timetable.ROOMS} rooms, {timetable.PERIODS} periods a day, "
+            f"a two-week cycle, {timetable.WEEKS} weeks)",
+            "",
+            f"A GPU001.TXT (Untis) of {imported.lessons:,} lessons, laid out on {imported.dates:,} dates, "
+            "imported with `manage.py import_timetable` (the whole command, Python's start included), "
+            "then the same file again:",
+            "",
+            "| import | seconds | target |",
+            "| --- | --- | --- |",
+            f"| the year, first | {imported.first_seconds:.1f} | ≤ 20 |",
+            f"| the same file again | {imported.again_seconds:.1f} | ≤ 10 |",
+            "",
+            f"The second import said: {imported.again_summary}.",
+            "",
+            "With that year of lessons in the database (and its 60 rooms in the search), against the "
+            "same measures earlier in this run:",
+            "",
+            "| measure | before | with the timetable | after ÷ before |",
+            "| --- | --- | --- | --- |",
+            row(
+                f"claims/s, {AFTER_LEVEL} clients",
+                [r.rate for r in before_claims],
+                [r.rate for r in after_claims],
+            ),
+            row(
+                f"claim p50 ms, {AFTER_LEVEL} clients",
+                [r.p50 for r in before_claims],
+                [r.p50 for r in after_claims],
+            ),
+            row(
+                "search server p50 ms",
+                [statistics.median(s.server_ms) for s in results.search],
+                [statistics.median(s.server_ms) for s in results.search_after],
+                2,
+            ),
+            row(
+                "day grid server p50 ms",
+                [statistics.median(g.server_ms) for g in results.grids],
+                [statistics.median(g.server_ms) for g in results.grids_after],
+                2,
+            ),
+        ],
+        ok=errors == 0 and "0 lessons new" in imported.again_summary,
+    )
 
 
 def memory_section(plan: Plan, results: Results) -> Section:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tests.servers import gunicorn_command
 
-from . import fanout, grid, hotroom, search, throughput
+from . import fanout, grid, hotroom, search, throughput, timetable
 from .harness import (
     PASSWORD,
     Servers,
@@ -28,7 +28,7 @@ from .harness import (
     manage,
     sql,
 )
-from .plan import FULL, LEVELS, QUICK, Plan, Results
+from .plan import AFTER_LEVEL, FULL, LEVELS, QUICK, Plan, Results
 from .report import plot, report
 
 
@@ -110,6 +110,18 @@ async def run_suite(plan: Plan) -> Results:
                 )
                 for _ in range(plan.runs)
             ]
+
+        print("4b. the school's timetable", flush=True)
+        first, last = timetable.prepare()
+        results.timetable = timetable.import_year(first, last)
+        results.claims_after = [
+            await throughput.claim_load(clients[:AFTER_LEVEL], slots, plan.claim_seconds)
+            for _ in range(plan.runs)
+        ]
+        results.search_after = [
+            await search.dashboard_searches(clients[40], queries) for _ in range(plan.runs)
+        ]
+        results.grids_after = [await grid.timetables(clients[40], grid_queries) for _ in range(plan.runs)]
 
         results.rss = [peak_rss_mib(pid) for pid in servers.pids]
         for client in clients:

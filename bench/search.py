@@ -38,13 +38,14 @@ def load(rooms: int, bookings_per_room: int, teacher_id: int) -> None:
                WHERE r.name LIKE 'Bench %'"""
         )
         conn.execute(
-            """INSERT INTO bookings_booking (room_id, teacher_id, start, "end", status, purpose, created_at)
+            """INSERT INTO bookings_booking
+                   (room_id, teacher_id, start, "end", status, purpose, freed_reason, created_at)
                SELECT r.id, %(teacher)s,
                       %(first)s + ((k %% %(days)s) || ' days')::interval
                                 + ((8 + 2 * (k / %(days)s) + r.id %% 2) || ' hours')::interval,
                       %(first)s + ((k %% %(days)s) || ' days')::interval
                                 + ((9 + 2 * (k / %(days)s) + r.id %% 2) || ' hours')::interval,
-                      'confirmed', '', now()
+                      'confirmed', '', '', now()
                FROM rooms_room r CROSS JOIN generate_series(0, %(per_room)s - 1) k
                WHERE r.name LIKE 'Bench %%'""",
             {"teacher": teacher_id, "first": first_day, "days": DAYS, "per_room": bookings_per_room},

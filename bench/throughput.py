@@ -25,9 +25,10 @@ SELECT id FROM bookings_booking
    AND start < to_timestamp(2000000000 + :minute * 60 + 3600)
    AND "end" > to_timestamp(2000000000 + :minute * 60)
  LIMIT 1;
-INSERT INTO bookings_booking (room_id, teacher_id, start, "end", status, attendees, purpose, created_at)
+INSERT INTO bookings_booking
+       (room_id, teacher_id, start, "end", status, attendees, purpose, freed_reason, created_at)
 VALUES (:room, :teacher, to_timestamp(2000000000 + :minute * 60),
-        to_timestamp(2000000000 + :minute * 60 + 3600), 'confirmed', NULL, '', now())
+        to_timestamp(2000000000 + :minute * 60 + 3600), 'confirmed', NULL, '', '', now())
 ON CONFLICT DO NOTHING;
 END;
 """
