@@ -9,6 +9,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
@@ -306,3 +307,19 @@ def test_staff_move_one_date_of_a_lesson_to_another_room_and_its_teacher_cannot(
             end=geography[1],
         )
     assert taken.value.code == ROOM_NOT_AVAILABLE
+
+
+def test_the_admin_imports_a_timetable_and_names_every_problem_without_a_500(school, admin_client):
+    monday, *_ = school
+    page = admin_client.get("/admin/bookings/lesson/")
+    assert "Import from a file" in page.content.decode()
+    assert admin_client.get("/admin/bookings/lesson/add/").status_code == 302  # "Add" is the import
+    form = {"start": monday.isoformat(), "clashes": "refuse", "format": ""}
+    bad = SimpleUploadedFile("GPU001.TXT", b"1;7b;XYZ;Mathe;Raum 101;9;1;;\n")
+    refused = admin_client.post("/admin/bookings/lesson/import/", {**form, "file": bad})
+    assert refused.status_code == 400
+    assert "Line 1: day “9” is no weekday (1 is Monday, 7 Sunday)." in refused.content.decode()
+    upload = SimpleUploadedFile("GPU001.TXT", gpu())
+    done = admin_client.post("/admin/bookings/lesson/import/", {**form, "file": upload}, follow=True)
+    assert "5 lessons new" in done.content.decode()
+    assert Lesson.objects.count() == 5

@@ -8,9 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings import services
+from bookings.lessons.plan import import_timetable
 from bookings.models import BookingRule
 from tests.factories import at, make_booking, make_room, make_teacher
 
@@ -49,6 +51,11 @@ def school():
     booking = make_booking(room, alice, at(9), at(10), purpose="Year 9 chemistry")
     make_booking(room, alice, at(12), at(13), status="cancelled")
     make_booking(hall, bob, at(10), at(11), purpose="Assembly")
+    # A lesson of Alice's in the Lab tomorrow at 11:00, for the grid and My timetable.
+    tomorrow = timezone.localtime(at(11)).date()
+    day = tomorrow.isoweekday()
+    lesson = f"group,subject,teachers,room,weekday,starts,ends\n7b,Maths,alice,Lab,{day},11:00,12:00\n"
+    import_timetable(lesson.encode(), start=timezone.localdate(), end=tomorrow)
     return SimpleNamespace(alice=alice, room=room, booking=booking, hall=hall)
 
 
