@@ -438,6 +438,7 @@ def _settle_clashes(
     out (``skip_clashing``). Returns the dates to add."""
     if not to_add:
         return to_add
+    school = calendar()
     rooms = {wish.room.pk for wish, *_ in to_add}
     first, last = min(item[2] for item in to_add), max(item[3] for item in to_add)
     booked = defaultdict(list)
@@ -458,7 +459,8 @@ def _settle_clashes(
             keep.append(item)
             continue
         for booking in hit:
-            when = date_formats.date_format(timezone.localtime(booking.start), "SLOT_FORMAT")
+            day = f"{timezone.localtime(booking.start):%Y-%m-%d}"
+            when = f"{day} ({school.when(booking.start, booking.end)})"
             described = _("%(when)s, %(room)s: booked by %(name)s (%(lesson)s needs it)") % {
                 "when": when,
                 "room": booking.room.name,
