@@ -49,7 +49,7 @@ class RoomAdmin(ImportFromFileMixin, admin.ModelAdmin):
     list_display = ("name", "building", "capacity", "feature_list", "is_active", "bookings_today")
     list_filter = ("is_active", "building", "features")
     list_editable = ("is_active",)
-    search_fields = ("name", "building__name")
+    search_fields = ("name", "code", "building__name")
     filter_horizontal = ("features",)
     list_select_related = ("building",)
     actions = ("close_rooms", "open_rooms")

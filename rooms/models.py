@@ -39,6 +39,9 @@ class Room(models.Model):
     )
     capacity = models.PositiveIntegerField(_("capacity"), help_text=_("Seats."))
     features = models.ManyToManyField(Feature, verbose_name=_("features"), blank=True, related_name="rooms")
+    # The room's name in the school's timetable program ("PH1"), which the timetable import
+    # matches besides the name.
+    code = models.CharField(_("timetable code"), max_length=20, blank=True, db_default="", db_index=True)
     floor = models.CharField(
         _("floor"), max_length=40, blank=True, db_default="", help_text=_("e.g. “Ground floor”, “2nd floor”.")
     )

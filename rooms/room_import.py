@@ -69,11 +69,13 @@ def _row(number: int, row: dict[str, str]) -> Row:
             raise ValueError(_("capacity must be at least 1."))
         if values["capacity"] > MAX_ATTENDEES:
             raise ValueError(_("capacity must be at most %(most)d.") % {"most": MAX_ATTENDEES})
-    for column in ("floor", "notes", "accessibility_notes"):
+    for column in ("code", "floor", "notes", "accessibility_notes"):
         if column in row:
             values[column] = row[column]
     if len(values.get("floor", "")) > 40:
         raise too_long("floor", 40)
+    if len(values.get("code", "")) > 20:
+        raise too_long("code", 20)
     if "active" in row:
         values["is_active"] = yes(row["active"], column="active", default=True)
     is_new = not Room.objects.filter(name__iexact=name).exists()

@@ -182,10 +182,11 @@ def _term_end(school: Calendar, start: date) -> date:
 
 
 def _resolve(lines: list[LessonLine], school: Calendar) -> list[Wanted]:
-    """The file's lessons matched to rooms (by name), teachers (by timetable code, else
+    """The file's lessons matched to rooms (by name, else timetable code), teachers (by timetable code, else
     username) and period numbers; every name that matches nothing named once, with its
     lines."""
-    rooms = {room.name.lower(): room for room in Room.objects.all()}
+    rooms = {room.code.lower(): room for room in Room.objects.exclude(code="")}
+    rooms.update({room.name.lower(): room for room in Room.objects.all()})  # a name wins over a code
     teachers = {}
     for teacher in Teacher.objects.filter(is_active=True):
         teachers.setdefault(teacher.username.lower(), teacher)

@@ -325,3 +325,11 @@ def test_the_admin_imports_a_timetable_and_names_every_problem_without_a_500(sch
     done = admin_client.post("/admin/bookings/lesson/import/", {**form, "file": upload}, follow=True)
     assert "5 lessons new" in done.content.decode()
     assert Lesson.objects.count() == 5
+
+
+def test_rooms_are_matched_by_their_timetable_code_too(school):
+    monday, rooms, _ = school
+    physics = make_room("Physics lab", code="PH1")
+    import_timetable(b'7;"10a";"SCH";"Physik";"PH1";4;2;;\n', start=monday, format="untis")
+    assert Lesson.objects.get().room == physics
+    assert rooms["Raum 101"] != physics
