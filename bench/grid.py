@@ -81,12 +81,10 @@ SELECT r.id, r.name, r.capacity, b.name FROM rooms_room r JOIN rooms_building b 
  WHERE r.is_active AND r.building_id = %(building)s ORDER BY b.name, r.name
 """
 BARE_BOOKINGS = """
-SELECT k.id, k.room_id, k.start, k."end", k.status, k.purpose, k.freed_reason, t.display_name, t.username,
-       l."group", l.subject
+SELECT k.id, k.room_id, k.start, k."end", k.status, k.purpose, k.lesson_id, k.freed_reason,
+       t.display_name, t.username
   FROM bookings_booking k JOIN teachers_teacher t ON t.id = k.teacher_id
-  LEFT JOIN bookings_lesson l ON l.id = k.lesson_id
- WHERE (k.status = 'confirmed' OR (k.status = 'freed' AND k.lesson_id IS NOT NULL))
-   AND k.start < %(last)s AND k."end" > %(first)s
+ WHERE k.status IN ('confirmed', 'freed') AND k.start < %(last)s AND k."end" > %(first)s
    AND k.room_id IN (SELECT id FROM rooms_room WHERE is_active AND building_id = %(building)s)
  ORDER BY k.start
 """

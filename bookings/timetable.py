@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -37,9 +36,7 @@ SHOWN = (
     "teacher__display_name",
     "teacher__first_name",
     "teacher__last_name",
-    "lesson_id",
-    "lesson__group",
-    "lesson__subject",
+    "lesson_id",  # a lesson's date (its cell shows ``purpose``, the lesson's title)
     "freed_reason",
 )
 FREED = Booking.Status.FREED
@@ -173,11 +170,11 @@ def _cells(
     first, last = min(column.start for column in every), max(column.end for column in every)
     bookings: dict[int, list[Booking]] = defaultdict(list)
     # The confirmed bookings and lesson dates, and the lesson dates given back (a free
-    # cell says why: "7b on a trip").
+    # cell says why: "7b on a trip"; only lesson dates are ever FREED).
     found = (
-        Booking.objects.filter(Q(status=Booking.Status.CONFIRMED) | Q(status=FREED, lesson__isnull=False))
+        Booking.objects.filter(status__in=(Booking.Status.CONFIRMED, FREED))
         .filter(overlapping_q(first, last), room__in=[room.pk for room in rooms])
-        .select_related("teacher", "lesson")
+        .select_related("teacher")
         .only("status", *SHOWN)
         .order_by("start")
     )
