@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rooms.models import Period as SchoolPeriod
+
 
 class Period(models.Func):
     """``tstzrange(start, end, '[)')``: the very expression the exclusion constraint's GiST
@@ -148,10 +150,7 @@ class Lesson(models.Model):
     term, not closed) holds the room as a booking (``dates``), so lessons and bookings meet
     the same exclusion constraint. Made by the timetable import (``bookings.lessons``)."""
 
-    class Week(models.TextChoices):
-        EVERY = "", _("Every week")
-        A = "A", _("Week A")
-        B = "B", _("Week B")
+    Week = SchoolPeriod.Week  # every week, or week A or B of the school's two-week rotation
 
     # What makes a lesson the same lesson in the next import of the timetable: its dates,
     # their releases and check-ins are kept when nothing of it changed.

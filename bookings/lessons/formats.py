@@ -76,6 +76,8 @@ def read(data: bytes, *, format: str = "") -> list[LessonLine]:
         raise ImportFileError([_("The file is empty.")])
     format = format or guess_format(text)
     rows = _rows(text)
+    if not rows:  # separators and spaces only
+        raise ImportFileError([_("The file is empty.")])
     if format == FET:
         lessons, errors = _fet(rows)
     elif format == UNTIS:
@@ -125,6 +127,21 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _named(rows: list[tuple[int, list[str]]], *, required: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """The rows after a header line, each with its cells by their column's name (lower
+    case); ``ImportFileError`` when the header lacks a ``required`` column."""
+    number, header = rows[0]
+    columns = {name.lower(): index for index, name in enumerate(header)}
+    missing = [name for name in required if name not in columns]
+    if missing:
+        message = _("the header lacks the column(s) %(columns)s.") % {"columns": ", ".join(missing)}
+        raise ImportFileError([on_line(number, message)])
+    return [
+        (line, {name: cells[index] if index < len(cells) else "" for name, index in columns.items()})
+        for line, cells in rows[1:]
+    ]
+
+
 def _untis(rows: list[tuple[int, list[str]]]) -> tuple[list[LessonLine], list[str]]:
     """GPU001.TXT: lesson number, class, teacher code, subject, room, day (1 Monday),
     period (1 the first of the day plan); a field 8 of A or B is the lesson's week (as
@@ -166,20 +183,8 @@ def _untis(rows: list[tuple[int, list[str]]]) -> tuple[list[LessonLine], list[st
 def _fet(rows: list[tuple[int, list[str]]]) -> tuple[list[LessonLine], list[str]]:
     """FET's timetable export: one row per hour of an activity; days and hours by the
     names the school gave them in FET; teachers and student sets joined with "+"."""
-    if not rows:
-        return [], [_("The file is empty.")]
-    number, header = rows[0]
-    columns = {name.lower(): index for index, name in enumerate(header)}
-    missing = [name for name in FET_HEADER if name.lower() not in columns]
-    if missing:
-        return [], [
-            on_line(
-                number, _("the header lacks the column(s) %(columns)s.") % {"columns": ", ".join(missing)}
-            )
-        ]
     lessons, errors = [], []
-    for number, cells in rows[1:]:
-        cell = {name: cells[index] if index < len(cells) else "" for name, index in columns.items()}
+    for number, cell in _named(rows, required=[name.lower() for name in FET_HEADER]):
         try:
             if not cell["room"]:
                 continue  # an activity without a room holds none
@@ -223,20 +228,8 @@ def _plain(rows: list[tuple[int, list[str]]]) -> tuple[list[LessonLine], list[st
     """Roomclaim's CSV: group, subject, teachers (codes or usernames, ";"-separated in a
     quoted cell or "+"), room, weekday, period and to_period (numbers or names) or starts
     and ends (HH:MM), week (A, B or empty)."""
-    if not rows:
-        return [], [_("The file is empty.")]
-    number, header = rows[0]
-    columns = {name.lower(): index for index, name in enumerate(header)}
-    missing = sorted(CSV_REQUIRED - columns.keys())
-    if missing:
-        return [], [
-            on_line(
-                number, _("the header lacks the column(s) %(columns)s.") % {"columns": ", ".join(missing)}
-            )
-        ]
     lessons, errors = [], []
-    for number, cells in rows[1:]:
-        cell = {name: cells[index] if index < len(cells) else "" for name, index in columns.items()}
+    for number, cell in _named(rows, required=sorted(CSV_REQUIRED)):
         try:
             lessons.append(_plain_lesson(number, cell))
         except ValueError as problem:

@@ -182,6 +182,7 @@ def test_the_plain_csv_with_period_names_and_times(school):
         ),
         (b"group,teachers,room\n7b,SCH,Raum 101\n", "Line 1: the header lacks the column(s) weekday."),
         (b"", "The file is empty."),
+        (b";;;\n;;\n", "The file is empty."),
         (b"\x81\x8d\x8f", "The file is neither UTF-8 nor Windows-1252 text."),
     ],
 )
