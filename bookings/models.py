@@ -107,7 +107,12 @@ class Booking(models.Model):
         related_name="dates",
         verbose_name=_("lesson"),
     )
-    freed_reason = models.CharField(_("why the room was given back"), max_length=120, blank=True)
+    freed_reason = models.CharField(
+        _("why the room was given back"), max_length=120, blank=True, default="", db_default=""
+    )
+    # A date of a series changed or cancelled by itself: a change of the whole series (or
+    # of "this and the following") leaves it as it is, unless the teacher resets it.
+    detached = models.BooleanField(_("changed by itself"), default=False, db_default=False)
 
     objects = BookingQuerySet.as_manager()
 

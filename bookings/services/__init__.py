@@ -6,7 +6,8 @@ itself, a look again after a failed COMMIT, the lock released and announced once
 PostgreSQL the exclusion constraint stands behind all of it.
 
 - ``holds``: the claim dialog's hold, its line, and the one way a hold is let go;
-- ``claim``: one room, one period; ``series``: a repeating period;
+- ``claim``: one room, one period; ``series``: a repeating period, and
+  ``series_changes``: changing one date of it, this and the following, or all;
 - ``changes``: cancel and move; ``check_in``: check-in and the release of bookings nobody
   checked in to; ``waitlist``: join and leave a booked room's waitlist; ``lessons``: a
   class away gives its lesson's room back (and takes it back);
@@ -20,14 +21,27 @@ from .guard import Claim, Locked, Rows, guarded_write
 from .holds import booking_hold, booking_release, hand_over_expired_holds
 from .lessons import lesson_release, lesson_restore
 from .series import SeriesBooked, Skipped, series_cancel, series_create, series_periods
+from .series_changes import (
+    DateState,
+    Scope,
+    SeriesEdit,
+    SeriesPlan,
+    series_cancel_following,
+    series_change,
+    series_preview,
+)
 from .waitlist import waitlist_join, waitlist_leave
 
 __all__ = [
     "KEEP",
     "Claim",
+    "DateState",
     "Locked",
     "Rows",
+    "Scope",
     "SeriesBooked",
+    "SeriesEdit",
+    "SeriesPlan",
     "Skipped",
     "booking_cancel",
     "booking_check_in",
@@ -41,8 +55,11 @@ __all__ = [
     "lesson_restore",
     "release_unchecked",
     "series_cancel",
+    "series_cancel_following",
+    "series_change",
     "series_create",
     "series_periods",
+    "series_preview",
     "waitlist_join",
     "waitlist_leave",
 ]

@@ -40,7 +40,7 @@ def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False)
             return booking
         if booking.end <= timezone.now() and not as_admin:
             raise BookingError.invalid("booking", _("A booking that has ended cannot be cancelled."))
-        cancel_booking(booking)
+        cancel_booking(booking, alone=True)
         if as_admin and booking.teacher_id != teacher.pk:
             notifications.enqueue(
                 teacher=booking.teacher, kind=Notification.Kind.CANCELLED_BY_ADMIN, booking=booking
@@ -53,12 +53,16 @@ def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False)
     )
 
 
-def cancel_booking(booking: Booking, *, status: Booking.Status = Booking.Status.CANCELLED) -> None:
+def cancel_booking(
+    booking: Booking, *, status: Booking.Status = Booking.Status.CANCELLED, alone: bool = False
+) -> None:
     """Cancel (or release) a booking whose row lock the caller holds; after commit, announce
-    it and offer the freed period to the waitlist."""
+    it and offer the freed period to the waitlist. ``alone``: cancelled by itself, which a
+    date of a series then stays (a change of the series never brings it back)."""
     booking.status = status
     booking.cancelled_at = timezone.now()
-    booking.save(update_fields=["status", "cancelled_at"])
+    booking.detached = booking.detached or (alone and booking.series_id is not None)
+    booking.save(update_fields=["status", "cancelled_at", "detached"])
     after_cancel(booking)
 
 
@@ -119,6 +123,7 @@ def booking_move(
         else:
             check_seats(room, attendees)
         before = copy.copy(booking)
+        booking.detached = booking.series_id is not None  # a series' date changed by itself
         booking.room, booking.start, booking.end = room, begins, end
         booking.attendees, booking.purpose = attendees, purpose
         if moving:

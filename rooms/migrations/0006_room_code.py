@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rooms', '0005_translated_labels'),
+        ("rooms", "0005_translated_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='room',
-            name='code',
-            field=models.CharField(blank=True, db_default='', db_index=True, max_length=20, verbose_name='timetable code'),
+            model_name="room",
+            name="code",
+            field=models.CharField(
+                blank=True, db_default="", db_index=True, max_length=20, verbose_name="timetable code"
+            ),
         ),
     ]

@@ -1,0 +1,195 @@
+"""Changing a weekly series after it is made: one date, this and the following (a split),
+or all; its exceptions kept; a preview that names who has a taken date; cancelling this
+and the following."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from bookings import services
+from bookings.errors import ROOM_NOT_AVAILABLE, BookingError
+from bookings.integrity import overlapping_pairs
+from bookings.models import Booking, Series
+from bookings.services import DateState, Scope, SeriesEdit
+from tests.factories import make_booking, make_room, make_teacher
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def club():
+    """Alice's science club: Room 101 every Monday 10:00–11:00 for four weeks."""
+    today = timezone.localdate()
+    monday = today + timedelta(days=7 - today.weekday())
+    tz = timezone.get_current_timezone()
+    alice, bob = make_teacher("Alice Adams"), make_teacher("Bob Brown")
+    lab, hall = make_room("Room 101"), make_room("Hall", capacity=120)
+    made = services.series_create(
+        teacher=alice,
+        room_id=lab.pk,
+        start=datetime.combine(monday, time(10), tz),
+        end=datetime.combine(monday, time(11), tz),
+        rule=Series.Rule.WEEKLY,
+        until=monday + timedelta(weeks=3),
+        purpose="Science club",
+    )
+    return made.series, made.bookings, alice, bob, lab, hall
+
+
+def local_times(booking: Booking) -> tuple[time, time]:
+    return timezone.localtime(booking.start).time(), timezone.localtime(booking.end).time()
+
+
+def test_one_date_changes_by_itself_and_is_kept_when_all_change_later(club):
+    series, dates, alice, _bob, lab, hall = club
+    services.series_change(
+        series_id=series.pk,
+        actor=alice,
+        date_id=dates[1].pk,
+        scope=Scope.THIS,
+        edit=SeriesEdit(room_id=hall.pk),
+    )
+    second = Booking.objects.get(pk=dates[1].pk)
+    assert (second.room, second.detached, second.series_id) == (hall, True, series.pk)
+    assert Booking.objects.get(pk=dates[0].pk).room == lab
+
+    plan = services.series_change(
+        series_id=series.pk,
+        actor=alice,
+        date_id=dates[0].pk,
+        scope=Scope.ALL,
+        edit=SeriesEdit(starts=time(13)),
+    )
+    assert [p.state for p in plan.dates] == [
+        DateState.MOVES,
+        DateState.KEPT,
+        DateState.MOVES,
+        DateState.MOVES,
+    ]
+    assert local_times(Booking.objects.get(pk=dates[2].pk)) == (time(13), time(14))  # the length kept
+    assert local_times(Booking.objects.get(pk=dates[1].pk)) == (time(10), time(11))  # the exception kept
+    services.series_change(
+        series_id=series.pk,
+        actor=alice,
+        date_id=dates[0].pk,
+        scope=Scope.ALL,
+        edit=SeriesEdit(starts=time(13)),
+        reset=True,
+    )
+    reset = Booking.objects.get(pk=dates[1].pk)
+    assert (local_times(reset), reset.detached) == ((time(13), time(14)), False)
+
+
+def test_this_and_the_following_splits_the_series_at_that_date(club):
+    series, dates, alice, _bob, _lab, hall = club
+    plan = services.series_change(
+        series_id=series.pk,
+        actor=alice,
+        date_id=dates[2].pk,
+        scope=Scope.FOLLOWING,
+        edit=SeriesEdit(room_id=hall.pk, starts=time(14), ends=time(15, 30), purpose="Science club (hall)"),
+    )
+    later = plan.series
+    assert later.pk != series.pk and later.room == hall and later.until == series.until
+    series.refresh_from_db()
+    assert series.until == timezone.localtime(dates[2].start).date() - timedelta(days=1)
+    assert list(series.bookings.order_by("start")) == dates[:2]
+    moved = list(later.bookings.order_by("start"))
+    assert [b.pk for b in moved] == [dates[2].pk, dates[3].pk]
+    assert {(b.room, local_times(b), b.purpose) for b in moved} == {
+        (hall, (time(14), time(15, 30)), "Science club (hall)")
+    }
+    assert overlapping_pairs() == 0
+
+
+def test_the_preview_names_who_has_a_taken_date_and_nothing_moves_until_confirmed(club):
+    series, dates, alice, bob, _lab, hall = club
+    taken = make_booking(hall, bob, dates[2].start, dates[2].end, purpose="Assembly")
+    edit = SeriesEdit(room_id=hall.pk)
+    preview = services.series_preview(
+        series_id=series.pk, actor=alice, date_id=dates[0].pk, scope=Scope.ALL, edit=edit
+    )
+    assert [(p.state, p.reason) for p in preview.dates] == [
+        (DateState.MOVES, ""),
+        (DateState.MOVES, ""),
+        (DateState.TAKEN, "Bob Brown"),
+        (DateState.MOVES, ""),
+    ]
+    assert not Booking.objects.filter(series=series, room=hall).exists()  # a preview writes nothing
+    with pytest.raises(BookingError) as refused:
+        services.series_change(
+            series_id=series.pk, actor=alice, date_id=dates[0].pk, scope=Scope.ALL, edit=edit
+        )
+    assert refused.value.code == ROOM_NOT_AVAILABLE and "first by Bob Brown" in refused.value.message
+    assert refused.value.conflicting_dates == [timezone.localtime(dates[2].start).date().isoformat()]
+    assert not Booking.objects.filter(series=series, room=hall).exists()  # all or nothing
+    services.series_change(
+        series_id=series.pk,
+        actor=alice,
+        date_id=dates[0].pk,
+        scope=Scope.ALL,
+        edit=edit,
+        free_dates_only=True,
+    )
+    rooms = [b.room for b in Booking.objects.filter(series=series).order_by("start")]
+    assert rooms == [hall, hall, dates[2].room, hall]  # the taken date stays where it was
+    assert Booking.objects.get(pk=taken.pk).is_confirmed and overlapping_pairs() == 0
+
+
+def test_cancelling_this_and_the_following_ends_the_series_and_a_cancelled_date_never_returns(club):
+    series, dates, alice, _bob, _lab, hall = club
+    services.booking_cancel(booking_id=dates[1].pk, teacher=alice)
+    assert Booking.objects.get(pk=dates[1].pk).detached  # cancelled by itself
+    services.series_change(
+        series_id=series.pk,
+        actor=alice,
+        date_id=dates[0].pk,
+        scope=Scope.ALL,
+        edit=SeriesEdit(room_id=hall.pk),
+    )
+    assert Booking.objects.get(pk=dates[1].pk).status == Booking.Status.CANCELLED
+    cancelled = services.series_cancel_following(series_id=series.pk, actor=alice, date_id=dates[2].pk)
+    assert [b.pk for b in cancelled] == [dates[2].pk, dates[3].pk]
+    series.refresh_from_db()
+    assert series.until == timezone.localtime(dates[2].start).date() - timedelta(days=1)
+    assert [b.status for b in Booking.objects.filter(series=series).order_by("start")] == [
+        "confirmed",
+        "cancelled",
+        "cancelled",
+        "cancelled",
+    ]
+
+
+def test_a_stranger_finds_nothing_staff_may_and_bad_times_name_the_field(club):
+    series, dates, alice, bob, _lab, hall = club
+    with pytest.raises(BookingError) as stranger:
+        services.series_change(
+            series_id=series.pk,
+            actor=bob,
+            date_id=dates[0].pk,
+            scope=Scope.ALL,
+            edit=SeriesEdit(room_id=hall.pk),
+        )
+    assert stranger.value.code == "BOOKING_NOT_FOUND"
+    with pytest.raises(BookingError) as backwards:
+        services.series_change(
+            series_id=series.pk,
+            actor=alice,
+            date_id=dates[0].pk,
+            scope=Scope.ALL,
+            edit=SeriesEdit(starts=time(12), ends=time(11)),
+        )
+    assert backwards.value.errors == {"end": ["The end must be after the start."]}
+    staff = make_teacher("Sam Staff", is_staff=True)
+    services.series_change(
+        series_id=series.pk,
+        actor=staff,
+        date_id=dates[0].pk,
+        scope=Scope.ALL,
+        edit=SeriesEdit(room_id=hall.pk),
+    )
+    assert {b.room for b in Booking.objects.filter(series=series)} == {hall}
+    assert alice.notifications.filter(kind="moved").count() == 1  # one mail, not one per date
