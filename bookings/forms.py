@@ -317,3 +317,57 @@ class OutboxPasswordResetForm(PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         link = {name: context[name] for name in ("protocol", "domain", "uid", "token")}
         notifications.enqueue(teacher=context["user"], kind=Notification.Kind.PASSWORD_RESET, details=link)
+
+
+class SeriesChangeForm(forms.Form):
+    """A change of a series from one of its dates: what changes, and for which dates. An
+    empty field leaves that detail as it is."""
+
+    date = forms.IntegerField(widget=forms.HiddenInput)
+    scope = forms.ChoiceField(
+        label=_("Change"),
+        choices=[
+            ("this", _("This date only")),
+            ("following", _("This and the following dates")),
+            ("all", _("All upcoming dates")),
+        ],
+        initial="following",
+        widget=forms.RadioSelect,
+    )
+    room = forms.ModelChoiceField(
+        label=_("Room"), queryset=Room.objects.filter(is_active=True).order_by("name"), required=False
+    )
+    starts = forms.TimeField(
+        label=_("Starts at"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
+    )
+    ends = forms.TimeField(label=_("Ends at"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    attendees = forms.IntegerField(label=_("Attendees"), required=False, min_value=1, max_value=MAX_ATTENDEES)
+    purpose = forms.CharField(label=_("Purpose"), required=False, max_length=200, strip=True)
+    reset = forms.BooleanField(label=_("Also change the dates changed by themselves"), required=False)
+    free_dates_only = forms.BooleanField(
+        label=_("Change only the dates whose new slot is free"), required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        starts, ends = cleaned.get("starts"), cleaned.get("ends")
+        if ends and not starts:
+            self.add_error("starts", _("Give the new start too."))
+        elif starts and ends and ends <= starts:
+            self.add_error("ends", _("The end must be after the start."))
+        return cleaned
+
+    def edit(self) -> services.SeriesEdit:
+        cleaned = self.cleaned_data
+        return services.SeriesEdit(
+            room_id=cleaned["room"].pk if cleaned.get("room") else None,
+            starts=cleaned.get("starts"),
+            ends=cleaned.get("ends"),
+            attendees=cleaned["attendees"] if cleaned.get("attendees") else services.KEEP,
+            purpose=cleaned.get("purpose") or None,
+        )
+
+
+class SeriesUntilForm(forms.Form):
+    until = SchoolDateField(label=_("Last day"))
+    free_dates_only = forms.BooleanField(label=_("Book only the free new dates"), required=False)

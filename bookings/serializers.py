@@ -180,3 +180,18 @@ def lesson_date_payload(booking: Booking) -> dict[str, Any]:
         "lesson": {"id": lesson.pk, "group": lesson.group, "subject": lesson.subject, "title": lesson.title},
         "freedReason": booking.freed_reason,
     }
+
+
+def series_date_payload(date_plan) -> dict[str, Any]:
+    """One date of a series' change (``services.DatePlan``): where it is, where it would go,
+    and what happens to it (``moves``, ``stays``, ``taken`` by whom, ``closed`` why, ``kept``
+    as changed by itself)."""
+    booking = date_plan.booking
+    return {
+        "bookingId": booking.pk,
+        "date": date_plan.day.isoformat(),
+        "from": {"roomId": booking.room_id, "startTime": iso(booking.start), "endTime": iso(booking.end)},
+        "to": {"roomId": date_plan.room.pk, "startTime": iso(date_plan.start), "endTime": iso(date_plan.end)},
+        "state": str(date_plan.state),
+        "reason": date_plan.reason,
+    }

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import analytics, booking, calendar, checkin, lessons, timetable, waitlist
+from .views import analytics, booking, calendar, checkin, lessons, series, timetable, waitlist
 
 
 class CalendarToken:
@@ -31,6 +31,9 @@ urlpatterns = [
     path("rooms/<int:room_id>/check-in/", checkin.door, name="room-door"),
     path("rooms/<int:room_id>/door-sign/", checkin.door_sign, name="room-door-sign"),
     path("series/<int:series_id>/cancel/", booking.series_cancel, name="series-cancel"),
+    path("series/<int:series_id>/change/", series.change, name="series-change"),
+    path("series/<int:series_id>/until/", series.until, name="series-until"),
+    path("series/<int:series_id>/cancel-following/", series.cancel_following, name="series-cancel-following"),
     path("rooms/<int:room_id>/waitlist/", waitlist.join, name="waitlist-join"),
     path("waitlist/<int:entry_id>/leave/", waitlist.leave, name="waitlist-leave"),
     path("calendar/link/", calendar.link, name="calendar-link"),

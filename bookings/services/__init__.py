@@ -20,7 +20,7 @@ from .claim import booking_create
 from .guard import Claim, Locked, Rows, guarded_write
 from .holds import booking_hold, booking_release, hand_over_expired_holds
 from .lessons import lesson_release, lesson_restore
-from .series import SeriesBooked, Skipped, series_cancel, series_create, series_periods
+from .series import SeriesBooked, Skipped, series_cancel, series_create, series_periods, series_until
 from .series_changes import (
     DateState,
     Scope,
@@ -60,6 +60,7 @@ __all__ = [
     "series_create",
     "series_periods",
     "series_preview",
+    "series_until",
     "waitlist_join",
     "waitlist_leave",
 ]

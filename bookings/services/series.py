@@ -246,3 +246,118 @@ def series_cancel(*, series_id: int, teacher: Teacher) -> list[Booking]:
             after_cancel(booking)
 
     return guarded_write(cancel, find=find, on_found=on_found)
+
+
+def series_until(
+    *, series_id: int, actor: Teacher, until: date, free_dates_only: bool = False
+) -> SeriesBooked:
+    """Move a series' last day. Earlier: its dates after it are cancelled (those changed by
+    themselves stay). Later: it goes on as its last date (room, time, details), all new
+    dates or none (a taken date refuses, naming who) or the free ones; closed dates are
+    skipped. Returns the series, the dates added and those skipped (or, shortening, the
+    dates cancelled, none skipped)."""
+    series = Series.objects.select_related("room", "teacher").filter(pk=series_id).first()
+    if series is None or not (actor.is_staff or series.teacher_id == actor.pk):
+        raise BookingError(BOOKING_NOT_FOUND, _("Series not found"))
+    if until < timezone.localdate():
+        raise BookingError.invalid("until", _("The last day cannot be in the past."))
+    if until <= series.until:
+        return _shorten(series, until)
+    template = series.bookings.confirmed().filter(detached=False).order_by("-start").first()
+    template = template or series.bookings.order_by("-start").first()
+    periods = [
+        (begins, ends)
+        for begins, ends in series_periods(template.start, template.end, rule=series.rule, until=until)
+        if _day(begins) > series.until and begins > timezone.now()
+    ]
+    if not periods:
+        raise BookingError.invalid("until", _("No school day falls between the start and this date."))
+    if series.bookings.count() + len(periods) > MAX_OCCURRENCES:
+        raise BookingError.invalid(
+            "until",
+            _("A series may have at most %(most)d dates; choose an earlier last date.")
+            % {"most": MAX_OCCURRENCES},
+        )
+    teacher, room_id = series.teacher, template.room_id
+    booked_by = for_colleague(teacher, actor)
+    limits = limits_for(teacher, room_id)
+
+    def extend(locked: Locked) -> SeriesBooked:
+        room = locked.room(room_id)
+        begins, ends = periods[0]
+        check_room(
+            room,
+            start=begins,
+            end=ends,
+            teacher=teacher,
+            attendees=template.attendees,
+            limits=limits,
+            dates_checked=False,
+        )
+        shut = _closed_dates(room, periods)
+        open_periods = [(b, e) for b, e in periods if _day(b) not in shut]
+        if not open_periods:
+            raise closed(f"every new date of the series is closed ({next(iter(shut.values())).reason})")
+        _check_series_limits(limits, open_periods)
+        taken = _taken(room, open_periods)
+        if (taken and not free_dates_only) or len(taken) == len(open_periods):
+            raise _series_refused(taken, total=len(open_periods))
+        free = [(b, e) for b, e in open_periods if _day(b) not in taken]
+        check_counts(limits, teacher=teacher, new=free)
+        added = Booking.objects.bulk_create(
+            new_booking(
+                room=room,
+                teacher=teacher,
+                start=b,
+                end=e,
+                attendees=template.attendees,
+                purpose=template.purpose,
+                limits=limits,
+                booked_by=booked_by,
+                series=series,
+            )
+            for b, e in free
+        )
+        series.until = until
+        series.save(update_fields=["until"])
+        announce_booked(added, booked_by=booked_by)
+        return SeriesBooked(series, added, _skipped(shut, taken))
+
+    def find() -> SeriesBooked | None:
+        if not Series.objects.filter(pk=series_id, until=until).exists():
+            return None
+        added = list(series.bookings.filter(start__gte=periods[0][0]).select_related("room", "teacher"))
+        return SeriesBooked(series, added, {})
+
+    return guarded_write(
+        extend,
+        claim=Claim(actor, room_id, periods[0][0], periods[0][1]),
+        rows=Rows(teacher if limits.counts_per_teacher else None, frozenset({room_id})),
+        find=find,
+    )
+
+
+def _shorten(series: Series, until: date) -> SeriesBooked:
+    def cancel(locked: Locked) -> SeriesBooked:
+        later = [
+            booking
+            for booking in series.bookings.confirmed()
+            .filter(detached=False, end__gt=timezone.now())
+            .select_for_update(of=("self",))
+            .select_related("room", "teacher")
+            if _day(booking.start) > until
+        ]
+        for booking in later:
+            cancel_booking(booking)
+        series.until = until
+        series.save(update_fields=["until"])
+        return SeriesBooked(series, later, {})
+
+    return guarded_write(
+        cancel,
+        find=lambda: (
+            SeriesBooked(series, [], {})
+            if Series.objects.filter(pk=series.pk, until=until).exists()
+            else None
+        ),
+    )

@@ -134,6 +134,9 @@ def series_change(
         target = _split(series, first, edit) if scope == Scope.FOLLOWING else series
         for date_plan in plan.of(DateState.MOVES) + plan.of(DateState.STAYS):
             _apply(date_plan, edit, scope=scope, target=target)
+        # A date the change left where it was (its new slot taken or closed) is unlike the
+        # rest now: it is kept as it is, as a date changed by itself would be.
+        Booking.objects.filter(pk__in=[date_plan.booking.pk for date_plan in refused]).update(detached=True)
         if scope == Scope.ALL:
             _retitle(series, edit, new_room)
         if actor.pk != teacher.pk and (going or plan.of(DateState.STAYS)):

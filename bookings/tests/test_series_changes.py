@@ -136,6 +136,7 @@ def test_the_preview_names_who_has_a_taken_date_and_nothing_moves_until_confirme
     )
     rooms = [b.room for b in Booking.objects.filter(series=series).order_by("start")]
     assert rooms == [hall, hall, dates[2].room, hall]  # the taken date stays where it was
+    assert Booking.objects.get(pk=dates[2].pk).detached  # and is unlike the rest now
     assert Booking.objects.get(pk=taken.pk).is_confirmed and overlapping_pairs() == 0
 
 
@@ -195,3 +196,85 @@ def test_a_stranger_finds_nothing_staff_may_and_bad_times_name_the_field(club):
     )
     assert {b.room for b in Booking.objects.filter(series=series)} == {hall}
     assert alice.notifications.filter(kind="moved").count() == 1  # one mail, not one per date
+
+
+def test_a_series_is_extended_as_its_last_date_and_shortened_keeping_its_exceptions(club):
+    series, dates, alice, bob, _lab, hall = club
+    last_day = timezone.localtime(dates[3].start).date()
+    services.series_change(
+        series_id=series.pk,
+        actor=alice,
+        date_id=dates[3].pk,
+        scope=Scope.THIS,
+        edit=SeriesEdit(starts=time(12)),
+    )  # the last date, changed by itself: the extension follows the usual date
+    services.series_change(
+        series_id=series.pk,
+        actor=alice,
+        date_id=dates[2].pk,
+        scope=Scope.THIS,
+        edit=SeriesEdit(room_id=hall.pk),
+    )
+    make_booking(
+        dates[0].room, bob, *[moment + timedelta(weeks=5) for moment in (dates[0].start, dates[0].end)]
+    )
+    with pytest.raises(BookingError) as refused:
+        services.series_until(series_id=series.pk, actor=alice, until=last_day + timedelta(weeks=2))
+    assert "first by Bob Brown" in refused.value.message
+    extended = services.series_until(
+        series_id=series.pk, actor=alice, until=last_day + timedelta(weeks=2), free_dates_only=True
+    )
+    assert [local_times(b) for b in extended.bookings] == [
+        (time(10), time(11))
+    ]  # the week Bob has is left out
+    assert [skip.taken for skip in extended.skipped.values()] == [True]
+    series.refresh_from_db()
+    assert series.until == last_day + timedelta(weeks=2)
+
+    shortened = services.series_until(series_id=series.pk, actor=alice, until=last_day - timedelta(weeks=2))
+    assert [b.pk for b in shortened.bookings] == [extended.bookings[0].pk]  # the dates after, but those
+    assert Booking.objects.get(pk=dates[2].pk).is_confirmed  # changed by itself: kept
+    assert Booking.objects.get(pk=dates[3].pk).is_confirmed
+    assert not Booking.objects.get(pk=extended.bookings[0].pk).is_confirmed
+
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def test_the_change_page_previews_then_changes_and_json_says_the_same(club, client):
+    series, dates, alice, bob, _lab, hall = club
+    make_booking(hall, bob, dates[2].start, dates[2].end, purpose="Assembly")
+    client.force_login(alice)
+    page = client.get(f"/series/{series.pk}/change/", {"date": dates[1].pk})
+    assert page.status_code == 200 and "Change a series" in page.content.decode()
+    asked = {"date": dates[1].pk, "scope": "following", "room": hall.pk}
+    preview = client.post(f"/series/{series.pk}/change/", {**asked, "preview": "1"}, **JSON).json()["preview"]
+    assert [(d["state"], d["reason"]) for d in preview] == [
+        ("moves", ""),
+        ("taken", "Bob Brown"),
+        ("moves", ""),
+    ]
+    shown = client.post(f"/series/{series.pk}/change/", {**asked, "preview": "1"}).content.decode()
+    assert "Taken by Bob Brown" in shown and "Confirm change" in shown
+    refused = client.post(f"/series/{series.pk}/change/", asked, **JSON)
+    assert refused.status_code == 409 and refused.json()["code"] == "ROOM_NOT_AVAILABLE"
+    changed = client.post(f"/series/{series.pk}/change/", {**asked, "free_dates_only": "on"}, **JSON)
+    assert changed.status_code == 200 and changed.json()["message"] == "Series changed: 2 dates"
+    assert changed.json()["seriesId"] != series.pk  # this and the following: a series of its own
+    page = client.post(
+        f"/series/{series.pk}/change/", {**asked, "starts": "12:00", "ends": "11:00", "preview": "1"}
+    )
+    assert page.status_code == 400 and "The end must be after the start." in page.content.decode()
+    stranger = client.post(f"/series/{series.pk}/until/", {"until": "2999-01-01"}, **JSON)
+    assert stranger.status_code == 400  # past the series limit: named
+    assert stranger.json()["errors"]["until"]
+    client.force_login(bob)
+    assert client.post(f"/series/{series.pk}/change/", asked, **JSON).status_code == 404
+
+
+def test_cancelling_this_and_the_following_from_my_bookings(club, client):
+    series, dates, alice, *_ = club
+    client.force_login(alice)
+    answer = client.post(f"/series/{series.pk}/cancel-following/", {"date": dates[2].pk}, **JSON)
+    assert answer.status_code == 200 and len(answer.json()["cancelled"]) == 2
+    assert "Change series" in client.get("/bookings/").content.decode()
