@@ -53,6 +53,9 @@ class Results:
     servers: dict[str, dict[int, list[Run]]] = field(default_factory=dict)  # by server, client count
     # The school's timetable: its import, then claims (8 clients), search and grid again.
     timetable: timetable.TimetableImport | None = None
+    claims_before: list[Run] = field(default_factory=list)
+    search_before: list[search.Searches] = field(default_factory=list)
+    grids_before: list[grid.Grids] = field(default_factory=list)
     claims_after: list[Run] = field(default_factory=list)
     search_after: list[search.Searches] = field(default_factory=list)
     grids_after: list[grid.Grids] = field(default_factory=list)

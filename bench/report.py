@@ -262,11 +262,11 @@ def fanout_section(results: Results) -> Section:
 
 def timetable_section(results: Results) -> Section:
     """The timetable's import, and claims, search and grid with a year of lessons loaded
-    against their own figures earlier in this run (the ratio is after ÷ before)."""
+    against the same measures just before the import (the ratio is after ÷ before)."""
     imported = results.timetable
     if imported is None:
         return Section([])
-    before_claims, after_claims = results.claims[AFTER_LEVEL], results.claims_after
+    before_claims, after_claims = results.claims_before, results.claims_after
 
     def row(label: str, before: list[float], after: list[float], digits: int = 1) -> str:
         ratio = statistics.median(after) / statistics.median(before)
@@ -292,7 +292,7 @@ def timetable_section(results: Results) -> Section:
             f"The second import said: {imported.again_summary}.",
             "",
             "With that year of lessons in the database (and its 60 rooms in the search), against the "
-            "same measures earlier in this run:",
+            "same measures taken just before the import:",
             "",
             "| measure | before | with the timetable | after ÷ before |",
             "| --- | --- | --- | --- |",
@@ -308,13 +308,13 @@ def timetable_section(results: Results) -> Section:
             ),
             row(
                 "search server p50 ms",
-                [statistics.median(s.server_ms) for s in results.search],
+                [statistics.median(s.server_ms) for s in results.search_before],
                 [statistics.median(s.server_ms) for s in results.search_after],
                 2,
             ),
             row(
                 "day grid server p50 ms",
-                [statistics.median(g.server_ms) for g in results.grids],
+                [statistics.median(g.server_ms) for g in results.grids_before],
                 [statistics.median(g.server_ms) for g in results.grids_after],
                 2,
             ),

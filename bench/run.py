@@ -112,6 +112,16 @@ async def run_suite(plan: Plan) -> Results:
             ]
 
         print("4b. the school's timetable", flush=True)
+        # The same measures just before the import, so that before and after differ by the
+        # timetable alone (not by what the earlier scenarios left in the servers).
+        results.claims_before = [
+            await throughput.claim_load(clients[:AFTER_LEVEL], slots, plan.claim_seconds)
+            for _ in range(plan.runs)
+        ]
+        results.search_before = [
+            await search.dashboard_searches(clients[40], queries) for _ in range(plan.runs)
+        ]
+        results.grids_before = [await grid.timetables(clients[40], grid_queries) for _ in range(plan.runs)]
         first, last = timetable.prepare()
         results.timetable = timetable.import_year(first, last)
         results.claims_after = [

@@ -125,3 +125,57 @@ async def test_a_room_given_back_goes_to_exactly_one_taker_across_processes(live
         assert taken == 1
     finally:
         await close([own], others)
+
+
+@pytest.fixture
+def club():
+    """Alice's club: Room 101 every Monday 10:00 to 11:00 for four weeks; six colleagues."""
+    today = timezone.localdate()
+    monday = today + timedelta(days=7 - today.weekday())
+    tz = timezone.get_current_timezone()
+    alice = make_teacher("Alice Adams")
+    room = make_room("Room 101")
+    made = services.series_create(
+        teacher=alice,
+        room_id=room.pk,
+        start=datetime.combine(monday, time(10), tz),
+        end=datetime.combine(monday, time(11), tz),
+        rule="weekly",
+        until=monday + timedelta(weeks=3),
+    )
+    return made, alice, room, [make_teacher(f"Colleague {n}") for n in range(6)]
+
+
+async def test_two_changes_of_a_series_and_claims_of_its_new_slots_never_overlap(live_servers, club):
+    made, alice, room, colleagues = club
+    [alice_a, alice_b] = await clients(live_servers, [alice, alice])
+    others = await clients(live_servers, colleagues)
+    url = f"/series/{made.series.pk}/change/"
+    first = made.bookings[0]
+    try:
+        changes = [
+            alice_a.post(url, data={"date": first.pk, "scope": "all", "starts": "13:00", "ends": "14:00"}),
+            alice_b.post(url, data={"date": first.pk, "scope": "all", "starts": "13:30", "ends": "14:30"}),
+        ]
+        days = [timezone.localtime(b.start).date() for b in made.bookings]
+        claims = [
+            client.post(
+                f"/rooms/{room.pk}/claim/",
+                data={"start": f"{days[n % 4]}T13:15", "end": f"{days[n % 4]}T14:15"},
+            )
+            for n, client in enumerate(others)
+        ]
+        answers = await asyncio.gather(*changes, *claims)
+        assert {answer.status_code for answer in answers} <= {200, 201, 409, 503}
+        assert await db(overlapping_pairs) == 0
+        starts = await db(
+            lambda: {
+                timezone.localtime(b.start).time()
+                for b in Booking.objects.filter(pk__in=[b.pk for b in made.bookings])
+            }
+        )
+        assert len(starts) == 1  # each change all or nothing: the dates moved together, or not at all
+        booked = [answer.json()["booking"]["id"] for answer in answers[2:] if answer.status_code == 201]
+        assert await db(lambda: Booking.objects.confirmed().filter(pk__in=booked).count()) == len(booked)
+    finally:
+        await close([alice_a, alice_b], others)
