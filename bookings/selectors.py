@@ -105,3 +105,28 @@ def lesson_dates_for_teacher(teacher: Teacher, *, first: date, days: int) -> Que
         .order_by("start", "room__name")
         .distinct()
     )
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    """A series in My bookings: one row with its upcoming dates (the changed and the
+    cancelled ones among them)."""
+
+    series: Series
+    dates: list[Booking]
+
+
+def upcoming_rows(upcoming) -> list[Booking | SeriesRow]:
+    """The upcoming bookings as My bookings lists them: a booking alone, or a series as one
+    row with its dates, where its first upcoming date would be."""
+    rows: list[Booking | SeriesRow] = []
+    series_rows: dict[int, SeriesRow] = {}
+    for booking in upcoming:
+        if booking.series_id is None:
+            rows.append(booking)
+        elif booking.series_id in series_rows:
+            series_rows[booking.series_id].dates.append(booking)
+        else:
+            series_rows[booking.series_id] = SeriesRow(booking.series, [booking])
+            rows.append(series_rows[booking.series_id])
+    return rows

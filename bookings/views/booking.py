@@ -26,6 +26,7 @@ from ..selectors import (
     room_for_claim_page,
     series_for_teacher,
     upcoming_booking_for_teacher,
+    upcoming_rows,
     waitlist_for_teacher,
 )
 from ..serializers import (
@@ -222,7 +223,12 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
                 "waitlist": [waitlist_entry_payload(entry) for entry in waiting],
             }
         )
-    context = {"upcoming": upcoming, "past": past, "waiting": waiting, "calendar_url": calendar_url(request)}
+    context = {
+        "upcoming": upcoming_rows(upcoming),
+        "past": past,
+        "waiting": waiting,
+        "calendar_url": calendar_url(request),
+    }
     if request.headers.get("X-Fragment") == LIST_FRAGMENT:
         return render(request, "bookings/_bookings_list.html", context)
     return render(request, "bookings/my_bookings.html", context)
