@@ -337,6 +337,11 @@ class SeriesChangeForm(forms.Form):
     room = forms.ModelChoiceField(
         label=_("Room"), queryset=Room.objects.filter(is_active=True).order_by("name"), required=False
     )
+    period = forms.ChoiceField(
+        label=_("Period"),
+        required=False,
+        help_text=_("Each date gets this period's times; or give the times below."),
+    )
     starts = forms.TimeField(
         label=_("Starts at"), required=False, widget=forms.TimeInput(attrs={"type": "time"})
     )
@@ -348,10 +353,17 @@ class SeriesChangeForm(forms.Form):
         label=_("Change only the dates whose new slot is free"), required=False
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = sorted({period.name for period in calendar().periods}, key=_period_order)
+        self.fields["period"].choices = [("", "—"), *((name, name) for name in names)]
+
     def clean(self):
         cleaned = super().clean()
         starts, ends = cleaned.get("starts"), cleaned.get("ends")
-        if ends and not starts:
+        if cleaned.get("period") and (starts or ends):
+            self.add_error("period", _("Choose a period or times, not both."))
+        elif ends and not starts:
             self.add_error("starts", _("Give the new start too."))
         elif starts and ends and ends <= starts:
             self.add_error("ends", _("The end must be after the start."))
@@ -365,9 +377,16 @@ class SeriesChangeForm(forms.Form):
             ends=cleaned.get("ends"),
             attendees=cleaned["attendees"] if cleaned.get("attendees") else services.KEEP,
             purpose=cleaned.get("purpose") or None,
+            period=cleaned.get("period") or "",
         )
 
 
 class SeriesUntilForm(forms.Form):
     until = SchoolDateField(label=_("Last day"))
     free_dates_only = forms.BooleanField(label=_("Book only the free new dates"), required=False)
+
+
+def _period_order(name: str) -> tuple:
+    """The school's period names in the order of the day (by their first start)."""
+    starts = [period.starts for period in calendar().periods if period.name == name]
+    return (min(starts), name)

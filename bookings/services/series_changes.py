@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rooms.models import Room
-from rooms.schoolcalendar import calendar
+from rooms.schoolcalendar import PeriodError, calendar
 from teachers.models import Teacher
 
 from .. import notifications
@@ -40,14 +40,15 @@ class Scope(StrEnum):
 
 @dataclass(frozen=True)
 class SeriesEdit:
-    """What changes: a room, the times of day (``starts`` alone keeps each date's length),
-    attendees, purpose; ``None`` (``KEEP`` for attendees) leaves a detail as it is."""
+    """What changes: a room, the times of day (``starts`` alone keeps each date's length) or
+    a period, attendees, purpose; ``None`` (``KEEP`` for attendees) leaves a detail as it is."""
 
     room_id: int | None = None
     starts: time | None = None
     ends: time | None = None
     attendees: object = KEEP
     purpose: str | None = None
+    period: str = ""  # a period of the day plan by name: each date gets its times that day
 
 
 class DateState(StrEnum):
@@ -237,6 +238,11 @@ def _new_times(booking: Booking, edit: SeriesEdit) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
     local_start, local_end = timezone.localtime(booking.start), timezone.localtime(booking.end)
     day = local_start.date()
+    if edit.period:
+        try:
+            return calendar().run_of_periods(day, edit.period)
+        except PeriodError as problem:
+            raise BookingError.invalid("period", str(problem)) from None
     begins = datetime.combine(day, edit.starts, tz) if edit.starts else booking.start
     if edit.ends:
         ends = datetime.combine(day, edit.ends, tz)

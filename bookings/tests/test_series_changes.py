@@ -14,6 +14,8 @@ from bookings.errors import ROOM_NOT_AVAILABLE, BookingError
 from bookings.integrity import overlapping_pairs
 from bookings.models import Booking, Series
 from bookings.services import DateState, Scope, SeriesEdit
+from rooms.models import Period
+from rooms.settings_cache import clear_all
 from tests.factories import make_booking, make_room, make_teacher
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -278,3 +280,18 @@ def test_cancelling_this_and_the_following_from_my_bookings(club, client):
     answer = client.post(f"/series/{series.pk}/cancel-following/", {"date": dates[2].pk}, **JSON)
     assert answer.status_code == 200 and len(answer.json()["cancelled"]) == 2
     assert "Change series" in client.get("/bookings/").content.decode()
+
+
+def test_a_series_moves_to_a_period_by_name_and_each_date_gets_its_times(club, client):
+    series, dates, alice, *_ = club
+    Period.objects.create(name="Period 1", starts=time(8), ends=time(9))
+    Period.objects.create(name="Period 5", starts=time(13, 20), ends=time(14, 10))
+    clear_all()
+    client.force_login(alice)
+    asked = {"date": dates[0].pk, "scope": "all", "period": "Period 5"}
+    answer = client.post(f"/series/{series.pk}/change/", asked, **JSON)
+    assert answer.status_code == 200, answer.content
+    assert {local_times(b) for b in Booking.objects.filter(series=series)} == {(time(13, 20), time(14, 10))}
+    both = client.post(f"/series/{series.pk}/change/", {**asked, "starts": "09:00"}, **JSON)
+    assert both.json()["errors"] == {"period": ["Choose a period or times, not both."]}
+    clear_all()
