@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from bookings import notifications, services
 from bookings.errors import ROOM_NOT_AVAILABLE, BookingError
 from bookings.integrity import overlapping_pairs
-from bookings.models import Booking, Series
+from bookings.models import Booking, BookingRule, Series
 from bookings.services import DateState, Scope, SeriesEdit
 from rooms.models import Period
 from rooms.settings_cache import clear_all
@@ -296,4 +297,21 @@ def test_a_series_moves_to_a_period_by_name_and_each_date_gets_its_times(club, c
     assert {local_times(b) for b in Booking.objects.filter(series=series)} == {(time(13, 20), time(14, 10))}
     both = client.post(f"/series/{series.pk}/change/", {**asked, "starts": "09:00"}, **JSON)
     assert both.json()["errors"] == {"period": ["Choose a period or times, not both."]}
+    clear_all()
+
+
+def test_a_room_the_teacher_may_not_book_is_refused_naming_the_room_and_nothing_changes(club):
+    series, dates, alice, _bob, lab, hall = club
+    BookingRule.objects.create(room=hall).only_groups.add(Group.objects.create(name="Leadership"))
+    clear_all()
+    with pytest.raises(BookingError) as refused:
+        services.series_change(
+            series_id=series.pk,
+            actor=alice,
+            date_id=dates[0].pk,
+            scope=Scope.ALL,
+            edit=SeriesEdit(room_id=hall.pk),
+        )
+    assert refused.value.errors == {"room": ["Only Leadership can book Hall."]}
+    assert {b.room for b in Booking.objects.filter(series=series)} == {lab}
     clear_all()
