@@ -185,6 +185,16 @@ class Load:
             client.timeout = httpx.Timeout(15)
             self.clients.setdefault(name, []).append((username, client))
 
+    async def until_ready(self, name: str, limit: float = 30) -> float:
+        """Seconds until ``/readyz`` of server ``name`` says it reaches its database (a
+        process whose pool timed out reconnects in the background, with a backoff)."""
+        started = time.monotonic()
+        async with httpx.AsyncClient(base_url=self.system.url(name), timeout=10) as client:
+            while (await client.get("/readyz")).status_code != 200:
+                assert time.monotonic() - started < limit, f"{name} was not ready within {limit} s"
+                await asyncio.sleep(0.2)
+        return time.monotonic() - started
+
     async def reconnect(self, name: str) -> None:
         """A restarted server: new port, new sessions."""
         for _, client in self.clients.get(name, []):

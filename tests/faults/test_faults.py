@@ -326,6 +326,7 @@ def test_a_new_process_with_postgresql_refusing_answers_within_the_pool_timeout(
         answer = loop.run(claim_on_the_new_process())
     finally:
         system.proxy.restore()
+    loop.run(load.until_ready("b"))  # its pool reconnects in the background
     loop.run(load.reconnect("b"))
     ROWS.append(
         f"| server b started with PostgreSQL refusing clients | 1 | {answer.status} {answer.code} "
