@@ -102,16 +102,9 @@ def series_create(
             limits=limits,
             dates_checked=False,
         )
-        shut = _closed_dates(room, periods)
-        open_periods = [(b, e) for b, e in periods if _day(b) not in shut]
-        if not open_periods:
-            raise closed(f"every date of the series is closed ({next(iter(shut.values())).reason})")
-        _check_series_limits(limits, open_periods)
-        taken = _taken(room, open_periods)
-        if (taken and not free_dates_only) or len(taken) == len(open_periods):
-            raise _series_refused(taken, total=len(open_periods))
-        free = [(b, e) for b, e in open_periods if _day(b) not in taken]
-        check_counts(limits, teacher=teacher, new=free)
+        free, shut, taken = _bookable(
+            room, periods, limits=limits, teacher=teacher, free_dates_only=free_dates_only, which="every date"
+        )
         series = Series.objects.create(room=room, teacher=teacher, rule=rule, until=until, purpose=purpose)
         bookings = Booking.objects.bulk_create(
             new_booking(
@@ -158,6 +151,26 @@ def series_create(
         find=find,
         on_found=on_found,
     )
+
+
+def _bookable(
+    room: Room, periods: list[Period], *, limits: Limits, teacher: Teacher, free_dates_only: bool, which: str
+) -> tuple[list[Period], dict[date, Skipped], dict[date, Booking]]:
+    """Which of a series' ``periods`` can be booked in ``room`` (the caller holds its row
+    lock): the dates the calendar closes are skipped, the school's limits checked; a taken
+    date refuses them all, or (``free_dates_only``) is left out. Returns the free periods,
+    the closed dates and the taken ones."""
+    shut = _closed_dates(room, periods)
+    open_periods = [(b, e) for b, e in periods if _day(b) not in shut]
+    if not open_periods:
+        raise closed(f"{which} of the series is closed ({next(iter(shut.values())).reason})")
+    _check_series_limits(limits, open_periods)
+    taken = _taken(room, open_periods)
+    if (taken and not free_dates_only) or len(taken) == len(open_periods):
+        raise _series_refused(taken, total=len(open_periods))
+    free = [(b, e) for b, e in open_periods if _day(b) not in taken]
+    check_counts(limits, teacher=teacher, new=free)
+    return free, shut, taken
 
 
 def _day(moment: datetime) -> date:
@@ -294,16 +307,14 @@ def series_until(
             limits=limits,
             dates_checked=False,
         )
-        shut = _closed_dates(room, periods)
-        open_periods = [(b, e) for b, e in periods if _day(b) not in shut]
-        if not open_periods:
-            raise closed(f"every new date of the series is closed ({next(iter(shut.values())).reason})")
-        _check_series_limits(limits, open_periods)
-        taken = _taken(room, open_periods)
-        if (taken and not free_dates_only) or len(taken) == len(open_periods):
-            raise _series_refused(taken, total=len(open_periods))
-        free = [(b, e) for b, e in open_periods if _day(b) not in taken]
-        check_counts(limits, teacher=teacher, new=free)
+        free, shut, taken = _bookable(
+            room,
+            periods,
+            limits=limits,
+            teacher=teacher,
+            free_dates_only=free_dates_only,
+            which="every new date",
+        )
         added = Booking.objects.bulk_create(
             new_booking(
                 room=room,
