@@ -112,26 +112,22 @@ async def run_suite(plan: Plan) -> Results:
             ]
 
         print("4b. the school's timetable", flush=True)
+
         # The same measures just before the import, so that before and after differ by the
         # timetable alone (not by what the earlier scenarios left in the servers).
-        results.claims_before = [
-            await throughput.claim_load(clients[:AFTER_LEVEL], slots, plan.claim_seconds)
-            for _ in range(plan.runs)
-        ]
-        results.search_before = [
-            await search.dashboard_searches(clients[40], queries) for _ in range(plan.runs)
-        ]
-        results.grids_before = [await grid.timetables(clients[40], grid_queries) for _ in range(plan.runs)]
+        async def school_day():  # claims (8 clients), searches and grids, as a school's day
+            claims = [
+                await throughput.claim_load(clients[:AFTER_LEVEL], slots, plan.claim_seconds)
+                for _ in range(plan.runs)
+            ]
+            searches = [await search.dashboard_searches(clients[40], queries) for _ in range(plan.runs)]
+            grids = [await grid.timetables(clients[40], grid_queries) for _ in range(plan.runs)]
+            return claims, searches, grids
+
+        results.claims_before, results.search_before, results.grids_before = await school_day()
         first, last = timetable.prepare()
         results.timetable = timetable.import_year(first, last)
-        results.claims_after = [
-            await throughput.claim_load(clients[:AFTER_LEVEL], slots, plan.claim_seconds)
-            for _ in range(plan.runs)
-        ]
-        results.search_after = [
-            await search.dashboard_searches(clients[40], queries) for _ in range(plan.runs)
-        ]
-        results.grids_after = [await grid.timetables(clients[40], grid_queries) for _ in range(plan.runs)]
+        results.claims_after, results.search_after, results.grids_after = await school_day()
 
         results.rss = [peak_rss_mib(pid) for pid in servers.pids]
         for client in clients:

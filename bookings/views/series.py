@@ -20,7 +20,8 @@ from ..serializers import booking_payload, series_date_payload, skipped_in_words
 
 
 def _series(request: HttpRequest, series_id: int) -> Series:
-    """The teacher's own series, or anyone's for staff."""
+    """The teacher's own series, or anyone's for staff, for the page (the services check
+    the same for every change they make)."""
     series = Series.objects.select_related("room", "teacher").filter(pk=series_id).first()
     if series is None or not (request.user.is_staff or series.teacher_id == request.user.pk):
         raise BookingError(BOOKING_NOT_FOUND, _("Series not found"))
@@ -49,8 +50,8 @@ def change_error_page(request: HttpRequest, error: Problem, *, series_id: int) -
 def change(request: HttpRequest, series_id: int) -> HttpResponse:
     """GET: the form, from the date asked for (``date``). POST with ``preview``: what the
     change would do, date by date, and a button to confirm; without: the change."""
-    series = _series(request, series_id)
     if request.method == "GET":
+        series = _series(request, series_id)
         first = series.bookings.filter(end__gt=timezone.now(), status="confirmed").order_by("start").first()
         date = request.GET.get("date") or (first.pk if first else "")
         return _page(request, series, SeriesChangeForm(initial={"date": date}))
@@ -58,7 +59,7 @@ def change(request: HttpRequest, series_id: int) -> HttpResponse:
     if not form.is_valid():
         raise BookingError(INVALID_INPUT, errors=form_errors(form))
     options = {
-        "series_id": series.pk,
+        "series_id": series_id,
         "actor": request.user,
         "date_id": form.cleaned_data["date"],
         "scope": services.Scope(form.cleaned_data["scope"]),
@@ -69,7 +70,7 @@ def change(request: HttpRequest, series_id: int) -> HttpResponse:
         plan = services.series_preview(**options)
         if wants_json(request):
             return JsonResponse({"preview": [series_date_payload(date_plan) for date_plan in plan.dates]})
-        return _page(request, series, form, plan=plan)
+        return _page(request, plan.series, form, plan=plan)
     plan = services.series_change(**options, free_dates_only=form.cleaned_data["free_dates_only"])
     moved = plan.of(services.DateState.MOVES) + plan.of(services.DateState.STAYS)
     message = ngettext("Series changed: %(count)d date", "Series changed: %(count)d dates", len(moved)) % {
@@ -84,18 +85,16 @@ def change(request: HttpRequest, series_id: int) -> HttpResponse:
 def until(request: HttpRequest, series_id: int) -> HttpResponse:
     """Move the series' last day: later adds dates as its last one, earlier cancels those
     after it (the dates changed by themselves stay)."""
-    series = _series(request, series_id)
     form = SeriesUntilForm(request.POST)
     if not form.is_valid():
         raise BookingError(INVALID_INPUT, errors=form_errors(form))
-    before = series.until
     made = services.series_until(
-        series_id=series.pk,
+        series_id=series_id,
         actor=request.user,
         until=form.cleaned_data["until"],
         free_dates_only=form.cleaned_data["free_dates_only"],
     )
-    if made.series.until >= before and made.bookings:
+    if made.bookings and made.bookings[0].is_confirmed:  # dates added, not cancelled
         message = ngettext(
             "Series extended: %(count)d date", "Series extended: %(count)d dates", len(made.bookings)
         )
@@ -107,7 +106,7 @@ def until(request: HttpRequest, series_id: int) -> HttpResponse:
             len(made.bookings),
         ) % {"count": len(made.bookings)}
     body = {
-        "seriesId": series.pk,
+        "seriesId": series_id,
         "until": made.series.until.isoformat(),
         "bookings": [booking_payload(b) for b in made.bookings],
     }
@@ -118,12 +117,11 @@ def until(request: HttpRequest, series_id: int) -> HttpResponse:
 @teacher_required
 def cancel_following(request: HttpRequest, series_id: int) -> HttpResponse:
     """Cancel this date and the following ones: the series ends the day before."""
-    series = _series(request, series_id)
     date_id = request.POST.get("date", "")
     if not date_id.isdigit():
         raise BookingError.invalid("date", _("Choose an upcoming date of the series."))
     cancelled = services.series_cancel_following(
-        series_id=series.pk, actor=request.user, date_id=int(date_id)
+        series_id=series_id, actor=request.user, date_id=int(date_id)
     )
     message = ngettext(
         "Series cancelled from this date: %(count)d date",
