@@ -6,7 +6,6 @@ from django.utils.translation import ngettext
 
 from config.imports import ImportFileForm, ImportFromFileMixin
 from config.widgets import SchoolDateField
-from rooms.models import WEEKDAYS
 
 from . import services
 from .errors import BookingError
@@ -185,7 +184,7 @@ class LessonAdmin(ImportFromFileMixin, admin.ModelAdmin):
         "title",
         "room",
         "teacher_list",
-        "weekday_name",
+        "weekday",
         "periods",
         "week",
         "first_day",
@@ -224,16 +223,9 @@ class LessonAdmin(ImportFromFileMixin, admin.ModelAdmin):
     def teacher_list(self, lesson: Lesson) -> str:
         return ", ".join(teacher.code or teacher.username for teacher in lesson.teachers.all())
 
-    @admin.display(description=_("weekday"), ordering="weekday")
-    def weekday_name(self, lesson: Lesson) -> str:
-        return str(WEEKDAY_NAMES[lesson.weekday])
-
     @admin.display(description=_("periods"))
     def periods(self, lesson: Lesson) -> str:
         if lesson.first_period:
             first, last = lesson.first_period, lesson.last_period
             return str(first) if first == last else f"{first}\u2013{last}"
         return f"{lesson.starts:%H:%M}\u2013{lesson.ends:%H:%M}"
-
-
-WEEKDAY_NAMES = dict(WEEKDAYS)

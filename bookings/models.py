@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rooms.models import WEEKDAYS
 from rooms.models import Period as SchoolPeriod
 
 
@@ -168,7 +169,7 @@ class Lesson(models.Model):
     )
     group = models.CharField(_("class or group"), max_length=60)
     subject = models.CharField(_("subject"), max_length=60, blank=True)
-    weekday = models.PositiveSmallIntegerField(_("weekday"))  # 0 Monday … 6 Sunday
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=WEEKDAYS)  # 0 Monday … 6 Sunday
     first_period = models.PositiveSmallIntegerField(_("first period"), null=True, blank=True)  # 1: the first
     last_period = models.PositiveSmallIntegerField(_("last period"), null=True, blank=True)
     starts = models.TimeField(_("starts"), null=True, blank=True)  # when given as times, not periods
