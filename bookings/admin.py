@@ -47,7 +47,20 @@ class BookingAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        return ("room", "teacher", "start", "end", "status", "series", "created_at", "cancelled_at")
+        return (
+            "room",
+            "teacher",
+            "start",
+            "end",
+            "status",
+            "series",
+            "created_at",
+            "cancelled_at",
+            "decide_by",
+            "decided_at",
+            "decided_by",
+            "decision_reason",
+        )
 
     def save_form(self, request, form, change):
         """A new booking was made by the service while the form was checked: it is the
@@ -76,7 +89,7 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.action(description=_("Cancel the selected bookings (frees the slots, tells teachers)"))
     def cancel_bookings(self, request, queryset):
         cancelled = 0
-        for booking in queryset.filter(status=Booking.Status.CONFIRMED):
+        for booking in queryset.filter(status__in=Booking.HOLDING):
             try:
                 services.booking_cancel(booking_id=booking.pk, teacher=request.user, as_admin=True)
             except BookingError as error:
@@ -132,8 +145,8 @@ class BookingRuleAdmin(admin.ModelAdmin):
         "max_hours_per_week",
         "max_series_dates",
     )
-    list_display = ("__str__", *LIMITS, "check_in_minutes")
-    list_select_related = ("room", "group")
+    list_display = ("__str__", *LIMITS, "check_in_minutes", "approvers")
+    list_select_related = ("room", "group", "approvers")
     autocomplete_fields = ("room",)
     filter_horizontal = ("only_groups",)
     fieldsets = (
@@ -144,6 +157,16 @@ class BookingRuleAdmin(admin.ModelAdmin):
         (_("Limits (empty: inherited)"), {"fields": LIMITS}),
         (_("Check-in"), {"fields": ("check_in_minutes",)}),
         (_("Who may book the room"), {"fields": ("only_groups",)}),
+        (
+            _("Approval (room only)"),
+            {
+                "fields": ("approvers", "decide_hours", "undecided"),
+                "description": _(
+                    "A booking of the room is a request that holds its slot until a member of "
+                    "the group approves or declines it on their Requests page."
+                ),
+            },
+        ),
     )
 
 

@@ -31,6 +31,24 @@ class RoomFigures:
     conflicts: int = 0
     waitlist_joins: int = 0
     waiting_now: int = 0
+    # Rooms that need approval: requests made (a series' dates each), approved, declined
+    # (by an approver or the rule), and the hours from request to decision.
+    requests: int = 0
+    approved: int = 0
+    declined: int = 0
+    hours_to_decide: float = 0.0
+
+    @property
+    def decided(self) -> int:
+        return self.approved + self.declined
+
+    @property
+    def approval_rate(self) -> float:
+        return self.approved / self.decided if self.decided else 0.0
+
+    @property
+    def mean_hours_to_decide(self) -> float:
+        return self.hours_to_decide / self.decided if self.decided else 0.0
 
     @property
     def utilisation(self) -> float:
@@ -52,6 +70,10 @@ class Report:
     @property
     def total_conflicts(self) -> int:
         return sum(room.conflicts for room in self.rooms)
+
+    @property
+    def requested_rooms(self) -> list[RoomFigures]:
+        return [room for room in self.rooms if room.requests]
 
     def top(self, key: str, limit: int = 12) -> list[RoomFigures]:
         ranked = sorted(self.rooms, key=lambda room: (-getattr(room, key), room.name))
@@ -129,8 +151,32 @@ def build_report(start: date, end: date) -> Report:
         if row["room"] in figures:
             figures[row["room"]].waitlist_joins = row["joins"]
             figures[row["room"]].waiting_now = row["waiting"]
+    _requests(figures, since, until)
     report.rooms = sorted(figures.values(), key=lambda room: room.name)
     return report
+
+
+def _requests(figures: dict[int, RoomFigures], since: datetime, until: datetime) -> None:
+    """Requests for dates in the period: every booking that was one (``decide_by`` set),
+    whatever became of it; approved ones are those decided and not declined (even if
+    cancelled later)."""
+    waited = ExpressionWrapper(F("decided_at") - F("created_at"), output_field=DurationField())
+    decided = Q(decided_at__isnull=False)
+    rows = (
+        Booking.objects.filter(decide_by__isnull=False)
+        .filter(overlapping_q(since, until))
+        .values("room")
+        .annotate(
+            requests=Count("pk"),
+            approved=Count("pk", filter=decided & ~Q(status=Booking.Status.DECLINED)),
+            declined=Count("pk", filter=Q(status=Booking.Status.DECLINED)),
+            waited=Sum(waited, filter=decided),
+        )
+    )
+    for row in rows:
+        if room := figures.get(row["room"]):
+            room.requests, room.approved, room.declined = row["requests"], row["approved"], row["declined"]
+            room.hours_to_decide = row["waited"].total_seconds() / 3600 if row["waited"] else 0.0
 
 
 def bars(rooms: list[RoomFigures], key: str, *, percent: bool = False) -> dict:
@@ -193,6 +239,11 @@ def write_csv(report: Report, out) -> None:
             "conflicts",
             "waitlist_joins",
             "waiting_now",
+            "requests",
+            "approved",
+            "declined",
+            "approval_rate",
+            "mean_hours_to_decide",
         ]
     )
     for room in report.rooms:
@@ -206,5 +257,10 @@ def write_csv(report: Report, out) -> None:
                 room.conflicts,
                 room.waitlist_joins,
                 room.waiting_now,
+                room.requests,
+                room.approved,
+                room.declined,
+                f"{room.approval_rate:.4f}",
+                f"{room.mean_hours_to_decide:.2f}",
             ]
         )

@@ -208,8 +208,9 @@ TAKEN_CANDIDATES = 60
 def rooms_taken_between(
     start: datetime, end: datetime, *, seats: int = 1, features: Sequence[Feature] = ()
 ) -> list[Room]:
-    """Rooms that would fit but are booked for part of ``[start, end)``, with who has them
-    (``taken_by``: the earliest overlapping booking's teacher; ``taken_by_lesson``: its
+    """Rooms that would fit but are booked (or requested) for part of ``[start, end)``, with
+    who has them (``taken_by``: the earliest overlapping booking's teacher, ``taken_status``
+    its status; ``taken_by_lesson``: its
     lesson's title, when a lesson of the timetable holds it) and when they are free again
     (``free_at``: the end of the last one), so a teacher can wait for one. One query."""
     overlapping = Booking.objects.overlapping(start, end).filter(room=OuterRef("pk"))
@@ -234,6 +235,8 @@ def rooms_taken_between(
                     title=Case(When(lesson__isnull=False, then=F("purpose")), default=Value(""))
                 ).values("title")[:1]
             ),
+            # "requested": a request awaiting approval holds it ("Requested by …").
+            taken_status=Subquery(first.values("status")[:1]),
             free_at=Subquery(overlapping.order_by("-end").values("end")[:1]),
         )
         .order_by("capacity", "name")[:TAKEN_SHOWN]

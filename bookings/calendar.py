@@ -53,13 +53,15 @@ def feed(teacher: Teacher, *, host: str) -> bytes:
     for booking in bookings.order_by("start"):
         event = Event()
         event.add("uid", f"booking-{booking.pk}@{host}")
-        event.add("dtstamp", booking.cancelled_at or booking.created_at)
+        event.add("dtstamp", booking.cancelled_at or booking.decided_at or booking.created_at)
         event.add("dtstart", booking.start)
         event.add("dtend", booking.end)
         names = school.period_label(booking.start, booking.end)
         summary = booking.room.name + (f" ({names})" if names else "")
         event.add("summary", summary + (f": {booking.purpose}" if booking.purpose else ""))
         event.add("location", f"{booking.room.name}, {booking.room.building.name}")
-        event.add("status", "CONFIRMED" if booking.is_confirmed else "CANCELLED")
+        # A request awaiting approval is tentative (RFC 5545), a declined one cancelled.
+        status = "CONFIRMED" if booking.is_confirmed else "TENTATIVE" if booking.is_requested else "CANCELLED"
+        event.add("status", status)
         calendar.add_component(event)
     return calendar.to_ical()

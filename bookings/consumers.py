@@ -112,6 +112,15 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
     async def booking_cancelled(self, message):
         await self.send_json({"event": "bookingCancelled", "data": message["data"]})
 
+    async def booking_requested(self, message):
+        await self.send_json({"event": "bookingRequested", "data": message["data"]})
+
+    async def booking_approved(self, message):
+        await self.send_json({"event": "bookingApproved", "data": message["data"]})
+
+    async def booking_declined(self, message):
+        await self.send_json({"event": "bookingDeclined", "data": message["data"]})
+
     async def booking_conflict(self, message):
         await self.send_json({"event": "bookingConflict", "data": message["data"]})
 

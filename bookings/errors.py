@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from .models import Booking
 
 __all__ = [
+    "ALREADY_DECIDED",
     "BOOKING_CONFLICT",
     "BOOKING_NOT_FOUND",
     "CSRF_FAILED",
@@ -58,6 +59,7 @@ BOOKING_NOT_FOUND = "BOOKING_NOT_FOUND"
 OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
 TOO_MANY_HOLDS = "TOO_MANY_HOLDS"  # a teacher holds HOLDS_PER_TEACHER rooms already
 HELD_TOO_LONG = "HELD_TOO_LONG"  # a hold renewed past HOLD_LIMIT_SECONDS without a booking
+ALREADY_DECIDED = "ALREADY_DECIDED"  # a request decided (or withdrawn) before this decision
 
 MESSAGES = {
     **Problem.MESSAGES,
@@ -74,6 +76,7 @@ MESSAGES = {
         "You held this room a long time without booking it; colleagues get a turn now. "
         "Book it or try again in a minute"
     ),
+    ALREADY_DECIDED: gettext_lazy("This request has been decided already"),
 }
 
 STATUS = {
@@ -85,6 +88,7 @@ STATUS = {
     OUTCOME_UNKNOWN: 503,
     TOO_MANY_HOLDS: 429,
     HELD_TOO_LONG: 429,
+    ALREADY_DECIDED: 409,
 }
 
 CONFLICT_CODES = frozenset({BOOKING_CONFLICT, ROOM_NOT_AVAILABLE})
@@ -114,11 +118,13 @@ class BookingError(Problem):
 
     @classmethod
     def booked_by(cls, booking: Booking) -> BookingError:
-        return cls(
-            ROOM_NOT_AVAILABLE,
-            _("Room already booked by %(name)s") % {"name": booking.teacher.name},
-            conflicting_booking=booking,
+        """The room is taken by ``booking``: booked, or requested and awaiting approval."""
+        message = (
+            _("Room already requested by %(name)s (awaiting approval)")
+            if booking.is_requested
+            else _("Room already booked by %(name)s")
         )
+        return cls(ROOM_NOT_AVAILABLE, message % {"name": booking.teacher.name}, conflicting_booking=booking)
 
     def body(self) -> dict[str, Any]:
         body = super().body()
@@ -126,6 +132,10 @@ class BookingError(Problem):
             body["conflictingBooking"] = conflicting_booking_payload(self.conflicting_booking)
             body["canJoinWaitlist"] = self.can_join_waitlist
             body["canWait"] = self.can_wait
+        if self.code == ALREADY_DECIDED:
+            # What became of the request: confirmed (approved), declined, or cancelled (withdrawn).
+            booking = self.conflicting_booking
+            body["requestStatus"] = booking.status if booking is not None else "cancelled"
         if self.conflicting_dates:
             body["conflictingDates"] = self.conflicting_dates
         return body

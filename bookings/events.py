@@ -46,7 +46,17 @@ def teacher_group(teacher_id: int) -> str:
 
 
 def publish_booking_created(booking: Booking) -> None:
-    _send_on_commit(ALL_TEACHERS, "booking.created", lambda: booking_payload(booking))
+    """A booking made (``bookingCreated``), or a request made (``bookingRequested``): either
+    takes the slot, so every page showing it refreshes."""
+    kind = "booking.requested" if booking.is_requested else "booking.created"
+    _send_on_commit(ALL_TEACHERS, kind, lambda: booking_payload(booking))
+
+
+def publish_booking_decided(booking: Booking) -> None:
+    """A request approved (``bookingApproved``) or declined (``bookingDeclined``, the slot
+    free again), by an approver or by the room's rule."""
+    kind = "booking.approved" if booking.is_confirmed else "booking.declined"
+    _send_on_commit(ALL_TEACHERS, kind, lambda: booking_payload(booking))
 
 
 def publish_booking_cancelled(booking: Booking) -> None:

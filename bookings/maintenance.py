@@ -1,9 +1,10 @@
-"""Upkeep that runs beside the servers: the sweep (expired locks, expired holds with a
-line waiting, lapsed and missed waitlist offers, bookings nobody checked in to, due
-reminders, old login tries) and the outbox. ``sweep`` (also called ``cleanup_room_locks``)
-and ``send_notifications`` run them as their own processes, as a school's servers do; with
-``EMBEDDED_WORKERS`` (the single-process ``make run``) they run as threads of the server
-itself, the only place that sees its in-process locks and live channel."""
+"""Upkeep that runs beside the servers: the sweep (expired locks, expired holds with a line
+waiting, lapsed and missed waitlist offers, bookings nobody checked in to, due reminders,
+requests nobody decided in time, approvers' daily digests, old login tries) and the
+outbox. ``sweep`` (also called ``cleanup_room_locks``) and ``send_notifications`` run them
+as their own processes, as a school's servers do; with ``EMBEDDED_WORKERS`` (the single-
+process ``make run``) they run as threads of the server itself, the only place that sees
+its in-process locks and live channel."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ class Sweep:
     offers_made: int
     bookings_released: int
     reminders_queued: int
+    requests_decided: int
+    digests_queued: int
 
 
 def sweep() -> Sweep:
@@ -41,6 +44,8 @@ def sweep() -> Sweep:
         waitlist.offer_missed(),
         services.release_unchecked(),
         notifications.enqueue_reminders(),
+        services.decide_overdue(),
+        services.queue_request_digests(),
     )
     throttle.forget_old()
     return swept

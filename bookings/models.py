@@ -38,21 +38,30 @@ class BookingQuerySet(models.QuerySet):
     def confirmed(self):
         return self.filter(status=Booking.Status.CONFIRMED)
 
+    def holding(self):
+        """The bookings that hold their slot: confirmed ones, and requests awaiting a
+        decision (the exclusion constraint covers both)."""
+        return self.filter(status__in=Booking.HOLDING)
+
+    def requested(self):
+        return self.filter(status=Booking.Status.REQUESTED)
+
     def ad_hoc(self):
         """The bookings teachers made, not the dates of the timetable's lessons."""
         return self.filter(lesson__isnull=True)
 
     def overlapping(self, start, end):
-        """Confirmed bookings that share any instant with the half-open ``[start, end)``."""
+        """Bookings holding their slot (confirmed, or requested) that share any instant
+        with the half-open ``[start, end)``."""
         if connections[self.db].vendor == "postgresql":
             # A B-tree cannot narrow "start < end AND end > start" well on a busy room;
             # the GiST index on the range finds the few overlapping rows directly.
             return (
-                self.confirmed()
+                self.holding()
                 .alias(period=Period("start", "end"))
                 .filter(period__overlap=DateTimeTZRange(start, end, "[)"))
             )
-        return self.confirmed().filter(overlapping_q(start, end))
+        return self.holding().filter(overlapping_q(start, end))
 
 
 class Booking(models.Model):
@@ -61,6 +70,12 @@ class Booking(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         RELEASED = "released", _("Released (not checked in)")
         FREED = "freed", _("Room given back (class away)")
+        # A room that needs approval (``BookingRule.approvers``): the request holds the
+        # slot until an approver (or, at ``decide_by``, the rule) decides.
+        REQUESTED = "requested", _("Requested (awaiting approval)")
+        DECLINED = "declined", _("Declined")
+
+    HOLDING = (Status.CONFIRMED, Status.REQUESTED)
 
     room = models.ForeignKey("rooms.Room", on_delete=models.PROTECT, related_name="bookings")
     teacher = models.ForeignKey(
@@ -115,6 +130,21 @@ class Booking(models.Model):
     # of "this and the following") leaves it as it is, unless the teacher resets it.
     detached = models.BooleanField(_("changed by itself"), default=False, db_default=False)
 
+    # A request (status REQUESTED): decided by an approver, or, when nobody has by
+    # ``decide_by``, by the room's rule. ``decided_by`` empty on a decided request: the rule
+    # decided. ``decision_reason``: why it was declined.
+    decide_by = models.DateTimeField(_("decide by"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decision_reason = models.CharField(_("reason"), max_length=200, blank=True, default="", db_default="")
+
     objects = BookingQuerySet.as_manager()
 
     class Meta:
@@ -125,8 +155,9 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")), name="booking_end_after_start"
             ),
-            # On PostgreSQL, migration 0002 adds the exclusion constraint
-            # `booking_no_overlap` that makes two confirmed overlapping bookings impossible.
+            # On PostgreSQL, migration 0003 adds the exclusion constraint
+            # `booking_no_overlap` that makes two overlapping bookings impossible (confirmed
+            # ones, and since 0015 requests awaiting a decision: ``HOLDING``).
         ]
         indexes = [
             models.Index(fields=["room", "start", "end", "status"], name="booking_overlap_idx"),
@@ -136,6 +167,9 @@ class Booking(models.Model):
                 condition=models.Q(status="confirmed", checked_in_at__isnull=True, check_in_by__isnull=False),
                 name="booking_check_in_due_idx",
             ),
+            models.Index(
+                fields=["decide_by"], condition=models.Q(status="requested"), name="booking_request_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,6 +178,14 @@ class Booking(models.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.status == self.Status.CONFIRMED
+
+    @property
+    def is_requested(self) -> bool:
+        return self.status == self.Status.REQUESTED
+
+    @property
+    def holds_slot(self) -> bool:
+        return self.status in self.HOLDING
 
     def overlaps(self, start, end) -> bool:
         return overlaps(self.start, self.end, start, end)
@@ -323,6 +365,10 @@ class Notification(models.Model):
         MOVED = "moved", _("Booking moved by a colleague")
         RELEASED = "released", _("Booking released (not checked in)")
         PASSWORD_RESET = "password_reset", _("Password reset")
+        APPROVAL_NEEDED = "approval_needed", _("A request to decide")
+        REQUESTS_DIGEST = "requests_digest", _("Requests to decide (daily)")
+        REQUEST_APPROVED = "request_approved", _("Request approved")
+        REQUEST_DECLINED = "request_declined", _("Request declined")
 
     teacher = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -411,6 +457,40 @@ class BookingRule(models.Model):
         help_text=_("Room only: only members of these groups may book the room (empty: everyone)."),
         verbose_name=_("groups"),
     )
+    # Room only: a claim is a request that holds the slot until a member of this group
+    # decides (its members book directly). Nobody deciding by ``decide_hours`` before the
+    # start: the request is ``undecided``.
+    approvers = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="approves_rules",
+        verbose_name=_("needs approval by"),
+        help_text=_(
+            "Room only: bookings are requests until a member of this group approves them "
+            "(members book directly)."
+        ),
+    )
+    decide_hours = models.PositiveIntegerField(
+        _("decide by (hours before the start)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: by the start. Requests must be made before then."),
+    )
+
+    class Undecided(models.TextChoices):
+        DECLINED = "declined", _("Declined")
+        APPROVED = "approved", _("Approved")
+
+    undecided = models.CharField(
+        _("not decided in time"),
+        max_length=8,
+        choices=Undecided.choices,
+        default=Undecided.DECLINED,
+        db_default=Undecided.DECLINED,
+        help_text=_("What becomes of a request nobody decided by then."),
+    )
 
     class Meta:
         verbose_name = _("booking rule")
@@ -432,6 +512,8 @@ class BookingRule(models.Model):
         if self.room_id and self.group_id:
             raise ValidationError(_("A rule is for the school, one room or one group: choose one."))
         school_wide = BookingRule.objects.filter(room__isnull=True, group__isnull=True).exclude(pk=self.pk)
+        if self.approvers_id and not self.room_id:
+            raise ValidationError({"approvers": _("Approval is set per room: choose the room.")})
         if not self.room_id and not self.group_id and school_wide.exists():
             raise ValidationError(
                 _("The school's rules exist already: change those, or choose a room or group.")

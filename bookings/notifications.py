@@ -88,6 +88,20 @@ def enqueue_reminders() -> int:
     return queued
 
 
+def _open_requests(room_ids: list[int]) -> list[Booking]:
+    """The requests for ``room_ids`` still open, oldest first (a series: its first date)."""
+    requests = (
+        Booking.objects.requested()
+        .filter(room_id__in=room_ids, end__gt=timezone.now())
+        .select_related("room__building", "teacher")
+        .order_by("created_at", "start")
+    )
+    firsts: dict[object, Booking] = {}
+    for booking in requests:
+        firsts.setdefault(booking.series_id or f"booking {booking.pk}", booking)
+    return list(firsts.values())
+
+
 def render(notification: Notification) -> EmailMultiAlternatives:
     context = {
         "teacher": notification.teacher,
@@ -98,6 +112,8 @@ def render(notification: Notification) -> EmailMultiAlternatives:
         "user": notification.teacher,
         **notification.details,
     }
+    if notification.kind == Kind.REQUESTS_DIGEST:
+        context["requests"] = _open_requests(notification.details.get("rooms", []))
     name = f"email/{notification.kind}"
     # In the teacher's language (their choice, else the school's), not the sender's.
     with translation.override(notification.teacher.mail_language):
@@ -162,6 +178,14 @@ def _no_longer_true(notification: Notification) -> str:
     announced = (Kind.BOOKING_CONFIRMED, Kind.REMINDER, Kind.BOOKED_FOR_YOU, Kind.MOVED)
     if notification.kind in announced and not notification.booking.is_confirmed:
         return "the booking was cancelled before the mail went out"
+    if notification.kind == Kind.APPROVAL_NEEDED and not notification.booking.is_requested:
+        return "the request was decided or withdrawn before the mail went out"
+    if notification.kind == Kind.REQUEST_APPROVED and not notification.booking.is_confirmed:
+        return "the approved booking was cancelled before the mail went out"
+    if notification.kind == Kind.REQUESTS_DIGEST and not _open_requests(
+        notification.details.get("rooms", [])
+    ):
+        return "every request was decided before the digest went out"
     if notification.kind == Kind.REMINDER and notification.booking.start <= timezone.now():
         return "the booking began before the reminder went out"
     if notification.kind == Kind.PASSWORD_RESET and timezone.now() > notification.created_at + timedelta(

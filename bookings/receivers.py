@@ -22,7 +22,7 @@ def cancel_upcoming(sender, *, teacher: Teacher, by: Teacher | None, **kwargs) -
     """A teacher who left keeps no room: their upcoming bookings are cancelled (as ``by``,
     who staff see did it; the teacher themselves when there is nobody) and offered to the
     waitlist."""
-    upcoming = Booking.objects.confirmed().filter(teacher=teacher, end__gt=timezone.now())
+    upcoming = Booking.objects.holding().filter(teacher=teacher, end__gt=timezone.now())
     cancelled = 0
     for booking_id in upcoming.values_list("pk", flat=True):
         services.booking_cancel(booking_id=booking_id, teacher=by or teacher, as_admin=by is not None)

@@ -88,11 +88,32 @@ class Limits:
     check_in_minutes: int | None = None
     only_groups: tuple[str, ...] = ()  # names; empty: anyone may book the room
     allowed: bool = True  # the teacher is in one of ``only_groups`` (or there are none)
+    approval: Approval | None = None  # the room needs approval
+    approves: bool = False  # the teacher is one of its approvers (or a superuser): books directly
 
     @property
     def counts_per_teacher(self) -> bool:
         """Whether a claim must count the teacher's bookings (under the teacher's row lock)."""
         return self.max_upcoming is not None or self.max_hours_per_week is not None
+
+    @property
+    def needs_approval(self) -> bool:
+        """Whether the teacher's claim on the room is a request, not a booking."""
+        return self.approval is not None and not self.approves
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A room that needs approval: by whom, by when (hours before the start; ``None``: by
+    the start), and what becomes of a request nobody decided by then."""
+
+    group_id: int
+    group: str  # the group's name: "Leadership will decide"
+    decide_hours: int | None
+    undecided: str  # "declined" or "approved" (``BookingRule.Undecided``)
+
+    def decide_by(self, start: datetime) -> datetime:
+        return start - timedelta(hours=self.decide_hours or 0)
 
 
 # Field by field: how a rule's value becomes a limit, and which of two is more generous.
@@ -112,6 +133,7 @@ class _Rules:
     rooms: dict[int, dict[str, object]] = field(default_factory=dict)
     groups: dict[int, dict[str, object]] = field(default_factory=dict)
     only_groups: dict[int, dict[int, str]] = field(default_factory=dict)  # room -> {group id: name}
+    approvals: dict[int, Approval] = field(default_factory=dict)  # room -> who approves its bookings
 
 
 def _values(rule) -> dict[str, object]:
@@ -129,9 +151,13 @@ def _load() -> _Rules:
     from .models import BookingRule
 
     rules = _Rules()
-    for rule in BookingRule.objects.prefetch_related("only_groups"):
+    for rule in BookingRule.objects.select_related("approvers").prefetch_related("only_groups"):
         if rule.room_id:
             rules.rooms[rule.room_id] = _values(rule)
+            if rule.approvers_id:
+                rules.approvals[rule.room_id] = Approval(
+                    rule.approvers_id, rule.approvers.name, rule.decide_hours, rule.undecided
+                )
             if groups := {group.pk: group.name for group in rule.only_groups.all()}:
                 rules.only_groups[rule.room_id] = groups
         elif rule.group_id:
@@ -144,9 +170,12 @@ def _load() -> _Rules:
 def _cached() -> Cached:
     global _rules
     if _rules is None:
+        from django.contrib.auth.models import Group
+
         from .models import BookingRule
 
-        _rules = Cached(_load, models=[BookingRule], m2m=[BookingRule.only_groups.through])
+        # A group renamed renames its approvals ("Leadership will decide").
+        _rules = Cached(_load, models=[BookingRule, Group], m2m=[BookingRule.only_groups.through])
     return _rules
 
 
@@ -162,13 +191,15 @@ def _group_ids(teacher) -> set[int]:
 
 
 def limits_for(teacher, room_id: int) -> Limits:
-    """The limits ``teacher`` meets on room ``room_id``. No query unless group rules or
-    group-only rooms are set (then one, for the teacher's groups)."""
+    """The limits ``teacher`` meets on room ``room_id``. No query unless group rules,
+    group-only rooms or rooms that need approval are set (then one, for the teacher's
+    groups)."""
     rules = _cached().get()
     values = {**rules.school, **rules.rooms.get(room_id, {})}
     only = rules.only_groups.get(room_id, {})
+    approval = rules.approvals.get(room_id)
     group_ids: set[int] = set()
-    if rules.groups or only:
+    if rules.groups or only or approval:
         group_ids = _group_ids(teacher)
     generous: dict[str, object] = {}
     for group_id in group_ids & rules.groups.keys():
@@ -179,7 +210,34 @@ def limits_for(teacher, room_id: int) -> Limits:
         **{**values, **generous},
         only_groups=tuple(sorted(only.values())),
         allowed=not only or bool(group_ids & only.keys()),
+        approval=approval,
+        approves=approval is not None and (teacher.is_superuser or approval.group_id in group_ids),
     )
+
+
+def approves(teacher, room_id: int) -> bool:
+    """Whether ``teacher`` decides the requests for room ``room_id``: a member of its
+    approving group, or a superuser."""
+    approval = _cached().get().approvals.get(room_id)
+    if approval is None:
+        return False
+    return teacher.is_superuser or approval.group_id in _group_ids(teacher)
+
+
+def rooms_approved_by(teacher) -> list[int]:
+    """The rooms whose requests ``teacher`` decides (a superuser: every room that needs
+    approval). No query when no room needs approval."""
+    approvals = _cached().get().approvals
+    if not approvals:
+        return []
+    if teacher.is_superuser:
+        return sorted(approvals)
+    mine = _group_ids(teacher)
+    return sorted(room_id for room_id, approval in approvals.items() if approval.group_id in mine)
+
+
+def approval_of(room_id: int) -> Approval | None:
+    return _cached().get().approvals.get(room_id)
 
 
 def _in_units(length: timedelta) -> tuple[str, int]:
@@ -243,6 +301,16 @@ def limit_errors(limits: Limits, *, room_name: str, start: datetime, end: dateti
         }
     if limits.min_notice and start < now + limits.min_notice:
         return {"start": _notice_error(limits.min_notice)}
+    if limits.needs_approval and limits.approval.decide_hours and limits.approval.decide_by(start) < now:
+        message = ngettext(
+            "%(room)s needs approval: request it at least %(count)d hour ahead, so %(group)s can decide.",
+            "%(room)s needs approval: request it at least %(count)d hours ahead, so %(group)s can decide.",
+            limits.approval.decide_hours,
+        )
+        return {
+            "start": message
+            % {"room": room_name, "count": limits.approval.decide_hours, "group": limits.approval.group}
+        }
     return {}
 
 
@@ -259,13 +327,13 @@ def series_limit_errors(limits: Limits, dates: int) -> dict[str, str]:
 def count_errors(
     limits: Limits, *, teacher, new: list[tuple[datetime, datetime]], moving=None
 ) -> dict[str, str]:
-    """The per-teacher limits, counting the teacher's confirmed upcoming bookings with the
+    """The per-teacher limits, counting the teacher's upcoming bookings and requests with the
     ``new`` periods (less the booking ``moving`` to one of them). The caller holds the
     teacher's row lock, so two claims by one teacher are counted one after the other."""
     from .models import Booking
 
     now = timezone.now()
-    mine = Booking.objects.confirmed().ad_hoc().filter(teacher=teacher)  # lessons count toward no limit
+    mine = Booking.objects.holding().ad_hoc().filter(teacher=teacher)  # lessons count toward no limit
     if moving is not None:
         mine = mine.exclude(pk=moving.pk)
     if limits.max_upcoming is not None:
@@ -319,6 +387,19 @@ def _listed(names: tuple[str, ...]) -> str:
     if len(names) == 1:
         return names[0]
     return _("%(names)s or %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+
+
+def requested_by(teacher) -> dict[int, str]:
+    """The rooms on which ``teacher``'s claim is a request (they need approval and the
+    teacher is not among the approvers), with who decides. No query unless such rooms
+    exist."""
+    approvals = _cached().get().approvals
+    if not approvals or teacher.is_superuser:
+        return {}
+    mine = _group_ids(teacher)
+    return {
+        room_id: approval.group for room_id, approval in approvals.items() if approval.group_id not in mine
+    }
 
 
 def rooms_closed_to(teacher) -> dict[int, str]:

@@ -44,9 +44,9 @@ def room_for_claim_page(room_id: int) -> Room | None:
 
 
 def upcoming_booking_for_teacher(teacher: Teacher, booking_id: int) -> Booking | None:
-    """The teacher's own confirmed booking that has not ended, or None."""
+    """The teacher's own booking (or request) that has not ended, or None."""
     upcoming, _ = bookings_for_teacher(teacher)
-    return upcoming.confirmed().filter(pk=booking_id).first()
+    return upcoming.holding().filter(pk=booking_id).first()
 
 
 def series_for_teacher(teacher: Teacher, series_id: int) -> Series | None:
@@ -130,3 +130,63 @@ def upcoming_rows(upcoming) -> list[Booking | SeriesRow]:
             series_rows[booking.series_id] = SeriesRow(booking.series, [booking])
             rows.append(series_rows[booking.series_id])
     return rows
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """An open request on the approvers' page: its first date (a series is one request),
+    how many dates it has, and what else its teacher has requested that is open."""
+
+    booking: Booking
+    dates: int
+    others: list[Booking]
+
+
+DECIDED_SHOWN = 20
+
+
+def open_requests(room_ids: list[int]) -> list[RequestRow]:
+    """The open requests for ``room_ids``, oldest first (a series once, at its first date
+    still open), with each teacher's other open requests (any room). Two queries."""
+    now = timezone.now()
+    found = list(
+        Booking.objects.requested()
+        .filter(room_id__in=room_ids, end__gt=now)
+        .select_related("room__building", "teacher", "booked_by", "series")
+        .order_by("created_at", "start", "pk")
+    )
+    firsts: dict[object, Booking] = {}
+    counts: dict[object, int] = {}
+    for booking in found:
+        key = booking.series_id or f"booking {booking.pk}"
+        firsts.setdefault(key, booking)
+        counts[key] = counts.get(key, 0) + 1
+    teachers = {booking.teacher_id for booking in firsts.values()}
+    theirs = (
+        Booking.objects.requested()
+        .filter(teacher_id__in=teachers, end__gt=now)
+        .select_related("room")
+        .order_by("start")
+    )
+    by_teacher: dict[int, list[Booking]] = {}
+    for booking in theirs:
+        by_teacher.setdefault(booking.teacher_id, []).append(booking)
+    rows = []
+    for key, first in firsts.items():
+        others = [
+            other
+            for other in by_teacher.get(first.teacher_id, [])
+            if (other.series_id or f"booking {other.pk}") != key
+        ]
+        rows.append(RequestRow(first, counts[key], others))
+    return rows
+
+
+def recently_decided(room_ids: list[int]) -> QuerySet[Booking]:
+    """The latest decisions on requests for ``room_ids`` (for approvers to see what their
+    colleagues and the rules decided), newest first."""
+    return (
+        Booking.objects.filter(room_id__in=room_ids, decided_at__isnull=False)
+        .select_related("room", "teacher", "decided_by")
+        .order_by("-decided_at", "-pk")[:DECIDED_SHOWN]
+    )

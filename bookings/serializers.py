@@ -47,7 +47,29 @@ def booking_payload(booking: Booking) -> dict[str, Any]:
         "periods": calendar().period_label(booking.start, booking.end),
         "checkInBy": iso(booking.check_in_by) if booking.check_in_by else None,
         "checkedInAt": iso(booking.checked_in_at) if booking.checked_in_at else None,
+        **_request(booking),
     }
+
+
+def _request(booking: Booking) -> dict[str, Any]:
+    """A request's deadline, or a decided request's decision (``decidedBy`` null: the
+    room's rule decided, nobody having decided in time). The reason of a decline is for
+    its teacher (``with_reason``), not in the events every teacher gets."""
+    if booking.decide_by is None and booking.decided_at is None:
+        return {}
+    return {
+        "decideBy": iso(booking.decide_by) if booking.decide_by else None,
+        "decidedAt": iso(booking.decided_at) if booking.decided_at else None,
+        "decidedBy": booking.decided_by.name if booking.decided_by_id else None,
+    }
+
+
+def with_reason(booking: Booking) -> dict[str, Any]:
+    """A booking as its own teacher (or an approver) reads it: with why it was declined."""
+    payload = booking_payload(booking)
+    if booking.decided_at is not None:
+        payload["decisionReason"] = booking.decision_reason
+    return payload
 
 
 def conflicting_booking_payload(booking: Booking | None) -> dict[str, Any] | None:

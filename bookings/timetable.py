@@ -24,7 +24,7 @@ from teachers.models import Teacher
 
 from . import locks
 from .models import Booking, overlapping_q, overlaps
-from .rules import from_now, rooms_closed_to
+from .rules import from_now, requested_by, rooms_closed_to
 
 # What a cell shows of a booking, and no more (a thousand cells: every field counts).
 SHOWN = (
@@ -67,7 +67,9 @@ class Column:
 class Cell:
     room: Room
     column: Column
-    state: str  # free, mine, booked, lesson, held, closed, restricted (not for this teacher), past
+    # free, mine (booked or requested by this teacher), booked, requested (by a colleague,
+    # awaiting approval), lesson, held, closed, restricted (not for this teacher), past
+    state: str
     booking: Booking | None = None
     reason: str = ""
 
@@ -75,8 +77,12 @@ class Cell:
     def label(self) -> str:
         """What a screen reader says of the cell: “Room 101, Period 3, free”."""
         purpose = self.booking.purpose if self.booking else ""
-        if self.state == "mine":
+        if self.state == "mine" and self.booking.is_requested:
+            what = _("requested by you for %(purpose)s") if purpose else _("requested by you")
+        elif self.state == "mine":
             what = _("booked by you for %(purpose)s") if purpose else _("booked by you")
+        elif self.state == "requested":
+            what = _("requested by %(who)s for %(purpose)s") if purpose else _("requested by %(who)s")
         elif self.state == "booked":
             what = _("booked by %(who)s for %(purpose)s") if purpose else _("booked by %(who)s")
         elif self.state == "lesson":
@@ -115,6 +121,7 @@ class Grid:
     rows: list[Row]
     holds_end: datetime | None = None  # when the first hold on a room shown ends
     staff: bool = False  # the viewer may move anyone's booking, and a lesson's date
+    approvals: dict[int, str] = field(default_factory=dict)  # rooms the viewer must request: who decides
 
     @property
     def next_hold_ends(self) -> str:
@@ -143,7 +150,7 @@ def day_grid(day: date, *, teacher: Teacher, building_id: int | None = None) -> 
     columns = columns_on(day)
     cells, holds_end = _cells(rooms, {day: columns}, teacher=teacher)
     rows = [Row(room.name, cells[room.pk, day], room=room) for room in rooms]
-    return Grid(columns, rows, holds_end, staff=teacher.is_staff)
+    return Grid(columns, rows, holds_end, staff=teacher.is_staff, approvals=requested_by(teacher))
 
 
 def week_grid(room: Room, monday: date, *, teacher: Teacher) -> Grid:
@@ -156,7 +163,7 @@ def week_grid(room: Room, monday: date, *, teacher: Teacher) -> Grid:
         Row(formats.date_format(day, "SHORT_DAY_FORMAT"), cells[room.pk, day], room=room, day=day)
         for day in days
     ]
-    return Grid(widest, rows, holds_end, staff=teacher.is_staff)
+    return Grid(widest, rows, holds_end, staff=teacher.is_staff, approvals=requested_by(teacher))
 
 
 def _cells(
@@ -169,10 +176,10 @@ def _cells(
     every = [column for columns in by_day.values() for column in columns]
     first, last = min(column.start for column in every), max(column.end for column in every)
     bookings: dict[int, list[Booking]] = defaultdict(list)
-    # The confirmed bookings and lesson dates, and the lesson dates given back (a free
+    # The bookings, requests and lesson dates, and the lesson dates given back (a free
     # cell says why: "7b on a trip"; only lesson dates are ever FREED).
     found = (
-        Booking.objects.filter(status__in=(Booking.Status.CONFIRMED, FREED))
+        Booking.objects.filter(status__in=(*Booking.HOLDING, FREED))
         .filter(overlapping_q(first, last), room__in=[room.pk for room in rooms])
         .select_related("teacher")
         .only("status", *SHOWN)
@@ -218,8 +225,10 @@ def _cell(room, column, bookings, holds, closed, *, teacher, now, restricted: st
     booking = next((b for b in here if b.status != FREED), None)
     if booking is not None and booking.lesson_id:
         return Cell(room, column, "lesson", booking)
+    if booking is not None and booking.teacher_id == teacher.pk:
+        return Cell(room, column, "mine", booking)
     if booking is not None:
-        return Cell(room, column, "mine" if booking.teacher_id == teacher.pk else "booked", booking)
+        return Cell(room, column, "requested" if booking.is_requested else "booked", booking)
     freed = next((b.freed_reason for b in here), "")
     reason = closed.reason_for(room)
     if reason:

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import analytics, booking, calendar, checkin, lessons, series, timetable, waitlist
+from .views import analytics, booking, calendar, checkin, lessons, requests, series, timetable, waitlist
 
 
 class CalendarToken:
@@ -34,6 +34,9 @@ urlpatterns = [
     path("series/<int:series_id>/change/", series.change, name="series-change"),
     path("series/<int:series_id>/until/", series.until, name="series-until"),
     path("series/<int:series_id>/cancel-following/", series.cancel_following, name="series-cancel-following"),
+    path("requests/", requests.requests_page, name="requests"),
+    path("requests/<int:booking_id>/approve/", requests.approve, name="request-approve"),
+    path("requests/<int:booking_id>/decline/", requests.decline, name="request-decline"),
     path("rooms/<int:room_id>/waitlist/", waitlist.join, name="waitlist-join"),
     path("waitlist/<int:entry_id>/leave/", waitlist.leave, name="waitlist-leave"),
     path("calendar/link/", calendar.link, name="calendar-link"),

@@ -160,7 +160,7 @@ def offer_missed() -> int:
         WaitlistEntry.objects.filter(status=Status.WAITING, end__gt=now)
         .exclude(
             Exists(
-                Booking.objects.confirmed().filter(
+                Booking.objects.holding().filter(
                     overlapping_q(Greatest(OuterRef("start"), Value(this_minute(now))), OuterRef("end")),
                     room=OuterRef("room"),
                 )

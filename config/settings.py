@@ -200,6 +200,9 @@ HOLD_LIMIT_SECONDS = env.int("HOLD_LIMIT_SECONDS", default=3 * BOOKING_LOCK_SECO
 # How long a room freed by a cancellation is held for the first teacher on its waitlist:
 # against any overlapping claim by anyone else, for the whole window.
 WAITLIST_OFFER_SECONDS = env.int("WAITLIST_OFFER_SECONDS", default=300)
+# From which hour of the day (the school's time) approvers who chose a daily mail of the
+# open requests get it.
+REQUEST_DIGEST_HOUR = env.int("REQUEST_DIGEST_HOUR", default=7)
 # (REDIS_TIMEOUT: with the cache above.)
 LOCK_STORE_RETRY_SECONDS = env.float("LOCK_STORE_RETRY_SECONDS", default=2)
 # How often each process checks that its live channel (Redis) is there and unchanged.

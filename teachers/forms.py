@@ -26,8 +26,17 @@ class NotificationSettingsForm(forms.ModelForm):
             "notify_booked_for_me",
             "notify_released",
             "reminder_minutes",
+            "request_mail",
         ]
         labels = {"email": _("Email address")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only approvers see it; a form posted without it keeps the choice as it is.
+        self.fields["request_mail"].required = False
+
+    def clean_request_mail(self):
+        return self.cleaned_data.get("request_mail") or self.instance.request_mail
 
     def clean(self):
         cleaned = super().clean()

@@ -47,6 +47,18 @@ class Teacher(AbstractUser):
             (1440, _("1 day before")),
         ],
     )
+    # For members of a group that approves a room's bookings: how they hear of requests.
+    request_mail = models.CharField(
+        _("Requests I decide on"),
+        max_length=5,
+        choices=[
+            ("each", _("An email for each new request")),
+            ("daily", _("One email a day with the open requests")),
+            ("none", _("No email")),
+        ],
+        default="each",
+        db_default="each",
+    )
     # The secret in the private calendar feed's URL; empty when the teacher has none.
     calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 

@@ -78,13 +78,15 @@ class PasswordResetView(auth_views.PasswordResetView):
 @teacher_required
 def notification_settings(request: HttpRequest) -> HttpResponse:
     form = NotificationSettingsForm(request.POST or None, instance=request.user)
+    # Members of a group that approves a room's bookings choose how they hear of requests.
+    context = {"form": form, "approves": request.user.groups.filter(approves_rules__isnull=False).exists()}
     if request.method == "POST":
         if form.is_valid():
             form.save()
             messages.success(request, _("Notification settings saved."))
             return redirect("teachers:notification-settings")
-        return render(request, "teachers/notifications.html", {"form": form}, status=400)
-    return render(request, "teachers/notifications.html", {"form": form})
+        return render(request, "teachers/notifications.html", context, status=400)
+    return render(request, "teachers/notifications.html", context)
 
 
 @require_POST

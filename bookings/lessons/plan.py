@@ -304,7 +304,7 @@ def _settle_clashes(
     first, last = min(item[2] for item in to_add), max(item[3] for item in to_add)
     booked = defaultdict(list)
     for booking in (
-        Booking.objects.confirmed()
+        Booking.objects.holding()
         .filter(overlapping_q(first, last), Q(lesson__isnull=True), room_id__in=rooms)
         .select_related("teacher", "room")
         .select_for_update(of=("self",))

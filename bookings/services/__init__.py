@@ -10,7 +10,8 @@ PostgreSQL the exclusion constraint stands behind all of it.
   ``series_changes``: changing one date of it, this and the following, or all;
 - ``changes``: cancel and move; ``check_in``: check-in and the release of bookings nobody
   checked in to; ``waitlist``: join and leave a booked room's waitlist; ``lessons``: a
-  class away gives its lesson's room back (and takes it back);
+  class away gives its lesson's room back (and takes it back); ``requests``: approvers
+  decide the requests for rooms that need approval (and the sweeper those undecided);
 - ``checks``: what a write checks under its row locks.
 """
 
@@ -20,6 +21,7 @@ from .claim import booking_create
 from .guard import Claim, Locked, Rows, guarded_write
 from .holds import booking_hold, booking_release, hand_over_expired_holds
 from .lessons import lesson_release, lesson_restore
+from .requests import Decision, booking_decide, decide_overdue, queue_request_digests
 from .series import SeriesBooked, Skipped, series_cancel, series_create, series_periods, series_until
 from .series_changes import (
     DateState,
@@ -36,6 +38,7 @@ __all__ = [
     "KEEP",
     "Claim",
     "DateState",
+    "Decision",
     "Locked",
     "Rows",
     "Scope",
@@ -46,13 +49,16 @@ __all__ = [
     "booking_cancel",
     "booking_check_in",
     "booking_create",
+    "booking_decide",
     "booking_hold",
     "booking_move",
     "booking_release",
+    "decide_overdue",
     "guarded_write",
     "hand_over_expired_holds",
     "lesson_release",
     "lesson_restore",
+    "queue_request_digests",
     "release_unchecked",
     "series_cancel",
     "series_cancel_following",

@@ -17,15 +17,16 @@ from ..errors import BOOKING_NOT_FOUND, BookingError
 from ..models import Booking, Notification
 from ..rules import from_now, limits_for
 from ..waitlist import offer_after_commit
-from .checks import check_counts, check_free, check_in_by, check_room, check_seats
+from .checks import check_counts, check_direct, check_free, check_in_by, check_room, check_seats
 from .guard import Claim, Locked, Rows, guarded_write
 
 logger = logging.getLogger(__name__)
 
 
 def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False) -> Booking:
-    """Cancel a booking and free its slot: a teacher their own upcoming one; with
-    ``as_admin``, a member of staff anyone's (the teacher is told by mail)."""
+    """Cancel a booking (or withdraw a request) and free its slot: a teacher their own
+    upcoming one; with ``as_admin``, a member of staff anyone's (the teacher is told by
+    mail)."""
     if as_admin and not (teacher.is_staff or teacher.is_superuser):
         raise BookingError(BOOKING_NOT_FOUND)
 
@@ -36,7 +37,7 @@ def booking_cancel(*, booking_id: int, teacher: Teacher, as_admin: bool = False)
         booking = bookings.filter(pk=booking_id).first()
         if booking is None:
             raise BookingError(BOOKING_NOT_FOUND)
-        if not booking.is_confirmed:
+        if not booking.holds_slot:  # cancelled, released or declined already
             return booking
         if booking.end <= timezone.now() and not as_admin:
             raise BookingError.invalid("booking", _("A booking that has ended cannot be cancelled."))
@@ -117,6 +118,7 @@ def booking_move(
             raise BookingError.invalid("booking", _("A booking that has ended cannot be moved."))
         room = locked.room(room_id)
         if moving:
+            check_direct(limits, room, actor=actor)
             check_room(room, start=begins, end=end, teacher=teacher, attendees=attendees, limits=limits)
             check_free(room, start=begins, end=end, moving=booking)
             check_counts(limits, teacher=teacher, new=[(begins, end)], moving=booking)

@@ -15,7 +15,7 @@ from teachers.models import Teacher
 
 from ..errors import INVALID_INPUT, MESSAGES, ROOM_NOT_AVAILABLE, ROOM_NOT_FOUND, BookingError
 from ..models import Booking
-from ..rules import Limits, attendees_error, count_errors, limit_errors
+from ..rules import Limits, approves, attendees_error, count_errors, limit_errors
 from ..waitlist import Offers, offers_on
 
 
@@ -52,6 +52,15 @@ def check_room(
     return offers
 
 
+def check_direct(limits: Limits, room: Room | None, *, actor: Teacher) -> None:
+    """A change that gives a booking a new room or time (a move, a series' change) books
+    it directly: on a room that needs approval only its approvers may (anyone else cancels
+    and requests the room instead)."""
+    if room is not None and limits.needs_approval and not approves(actor, room.pk):
+        message = _("%(room)s needs approval by %(group)s: request it from the search instead.")
+        raise BookingError.invalid("room", message % {"room": room.name, "group": limits.approval.group})
+
+
 def check_seats(room: Room, attendees: int | None) -> None:
     if attendees is not None and attendees > room.capacity:
         raise BookingError.invalid("attendees", attendees_error(room, attendees))
@@ -77,7 +86,7 @@ def check_in_by(limits: Limits, start: datetime) -> datetime | None:
 
 
 def check_free(room: Room, *, start: datetime, end: datetime, moving: Booking | None = None) -> None:
-    """No confirmed booking of ``room`` overlaps the period (but the one being moved)."""
+    """No booking or request of ``room`` overlaps the period (but the one being moved)."""
     clashes = room.bookings.overlapping(start, end)
     if moving is not None:
         clashes = clashes.exclude(pk=moving.pk)

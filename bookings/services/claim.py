@@ -1,4 +1,6 @@
-"""Claim: book one room for one period, the original design's path, through the guard."""
+"""Claim: book one room for one period, the original design's path, through the guard. On
+a room that needs approval, the claim is a request (``requests``) that holds the slot the
+same way."""
 
 from __future__ import annotations
 
@@ -14,10 +16,11 @@ from teachers.models import Teacher
 from .. import events, notifications
 from ..errors import BookingError
 from ..models import Booking, Notification, Series
-from ..rules import Limits, from_now, limits_for
+from ..rules import Approval, Limits, approves, from_now, limits_for
 from ..waitlist import mark_booked
 from .checks import check_counts, check_free, check_in_by, check_room
 from .guard import Claim, Locked, Rows, guarded_write
+from .requests import announce_requested
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +45,14 @@ def booking_create(
     """Book a room for ``teacher``; ``booked_by``: a member of staff booking it for them
     (who holds the lock and hears the conflicts; the teacher gets the booking, the rules
     and the email). A period under way is booked from now (``from_now``); its hold keeps
-    the name of the period asked for."""
+    the name of the period asked for. On a room that needs approval the booking is a
+    request (status ``requested``), unless the teacher or who books for them approves."""
     booked_by = for_colleague(teacher, booked_by)
     if not teacher.is_active:
         raise BookingError.invalid("teacher", _("This account is disabled."))
     begins = from_now(start, end)
     limits = limits_for(teacher, room_id)
+    approval = approval_needed(limits, room_id=room_id, booked_by=booked_by)
 
     def claim(locked: Locked) -> Booking:
         room = locked.room(room_id)
@@ -64,14 +69,15 @@ def booking_create(
             purpose=purpose,
             limits=limits,
             booked_by=booked_by,
+            approval=approval,
         )
         booking.save(force_insert=True)
-        announce_booked([booking], booked_by=booked_by)
+        announce_booked([booking], booked_by=booked_by, approval=approval)
         if offers.offered_to_me:
             mark_booked(teacher=teacher, room=room, start=begins, end=end)
         return booking
 
-    mine = Booking.objects.confirmed().select_related("room", "teacher")
+    mine = Booking.objects.holding().select_related("room", "teacher")
     return guarded_write(
         claim,
         claim=Claim(booked_by or teacher, room_id, start, end),
@@ -91,6 +97,14 @@ def for_colleague(teacher: Teacher, booked_by: Teacher | None) -> Teacher | None
     return booked_by
 
 
+def approval_needed(limits: Limits, *, room_id: int, booked_by: Teacher | None) -> Approval | None:
+    """The room's approval when a claim on it is a request: it needs approval and neither
+    the teacher nor the colleague booking for them is among its approvers."""
+    if not limits.needs_approval or (booked_by is not None and approves(booked_by, room_id)):
+        return None
+    return limits.approval
+
+
 def new_booking(
     *,
     room: Room,
@@ -102,10 +116,14 @@ def new_booking(
     limits: Limits,
     booked_by: Teacher | None,
     series: Series | None = None,
+    approval: Approval | None = None,
 ) -> Booking:
     """An unsaved booking with what every booking gets besides its period: its check-in
-    time (where the rules ask for one) and who made it for the teacher."""
+    time (where the rules ask for one), who made it for the teacher, and, with an
+    ``approval``, its status ``requested`` and by when it is decided."""
     return Booking(
+        status=Booking.Status.REQUESTED if approval else Booking.Status.CONFIRMED,
+        decide_by=approval.decide_by(start) if approval else None,
         room=room,
         teacher=teacher,
         start=start,
@@ -118,14 +136,20 @@ def new_booking(
     )
 
 
-def announce_booked(bookings: list[Booking], *, booked_by: Teacher | None) -> None:
-    """After commit: each booking's ``bookingCreated``, and one mail to the teacher (for a
-    series, about its first date). The caller has written the bookings."""
+def announce_booked(
+    bookings: list[Booking], *, booked_by: Teacher | None, approval: Approval | None = None
+) -> None:
+    """After commit: each booking's ``bookingCreated`` (a request's ``bookingRequested``),
+    and one mail (for a series, about its first date): to the teacher, or, for a request,
+    to its approvers. The caller has written the bookings."""
     for booking in bookings:
         events.publish_booking_created(booking)
     first = bookings[0]
-    kind = Notification.Kind.BOOKED_FOR_YOU if booked_by else Notification.Kind.BOOKING_CONFIRMED
-    notifications.enqueue(teacher=first.teacher, kind=kind, booking=first)
+    if approval is not None:
+        announce_requested(first, approval, dates=len(bookings))
+    else:
+        kind = Notification.Kind.BOOKED_FOR_YOU if booked_by else Notification.Kind.BOOKING_CONFIRMED
+        notifications.enqueue(teacher=first.teacher, kind=kind, booking=first)
     logger.info(
         "Booking %s: %s booked %s %s-%s (%d dates)",
         first.pk,

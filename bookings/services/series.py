@@ -19,7 +19,7 @@ from ..models import Booking, Series
 from ..rules import MAX_OCCURRENCES, Limits, from_now, limit_errors, limits_for, series_limit_errors
 from .changes import after_cancel, cancel_booking
 from .checks import check_counts, check_room, closed
-from .claim import announce_booked, for_colleague, new_booking
+from .claim import announce_booked, approval_needed, for_colleague, new_booking
 from .guard import Claim, Locked, Rows, guarded_write
 
 Period = tuple[datetime, datetime]
@@ -89,6 +89,7 @@ def series_create(
         )
     periods[0] = (from_now(*periods[0]), periods[0][1])  # a first date under way: from now
     limits = limits_for(teacher, room_id)
+    approval = approval_needed(limits, room_id=room_id, booked_by=booked_by)  # one request
 
     def book(locked: Locked) -> SeriesBooked:
         room = locked.room(room_id)
@@ -117,10 +118,11 @@ def series_create(
                 limits=limits,
                 booked_by=booked_by,
                 series=series,
+                approval=approval,
             )
             for begins, ends in free
         )
-        announce_booked(bookings, booked_by=booked_by)
+        announce_booked(bookings, booked_by=booked_by, approval=approval)
         return SeriesBooked(series, bookings, _skipped(shut, taken))
 
     def find() -> SeriesBooked | None:
@@ -239,7 +241,7 @@ def series_cancel(*, series_id: int, teacher: Teacher) -> list[Booking]:
         if series is None:
             raise BookingError(BOOKING_NOT_FOUND, _("Series not found"))
         upcoming = list(
-            series.bookings.confirmed()
+            series.bookings.holding()
             .filter(start__gt=timezone.now())
             .select_for_update(of=("self",))
             .select_related("room", "teacher")
@@ -276,7 +278,7 @@ def series_until(
         raise BookingError.invalid("until", _("The last day cannot be in the past."))
     if until <= series.until:
         return _shorten(series, until)
-    template = series.bookings.confirmed().filter(detached=False).order_by("-start").first()
+    template = series.bookings.holding().filter(detached=False).order_by("-start").first()
     template = template or series.bookings.order_by("-start").first()
     periods = [
         (begins, ends)
@@ -294,6 +296,8 @@ def series_until(
     teacher, room_id = series.teacher, template.room_id
     booked_by = for_colleague(teacher, actor)
     limits = limits_for(teacher, room_id)
+    # On a room that needs approval the new dates are requested (an approver decides them).
+    approval = approval_needed(limits, room_id=room_id, booked_by=booked_by)
 
     def extend(locked: Locked) -> SeriesBooked:
         room = locked.room(room_id)
@@ -326,12 +330,13 @@ def series_until(
                 limits=limits,
                 booked_by=booked_by,
                 series=series,
+                approval=approval,
             )
             for b, e in free
         )
         series.until = until
         series.save(update_fields=["until"])
-        announce_booked(added, booked_by=booked_by)
+        announce_booked(added, booked_by=booked_by, approval=approval)
         return SeriesBooked(series, added, _skipped(shut, taken))
 
     def find() -> SeriesBooked | None:
@@ -352,7 +357,7 @@ def _shorten(series: Series, until: date) -> SeriesBooked:
     def cancel(locked: Locked) -> SeriesBooked:
         later = [
             booking
-            for booking in series.bookings.confirmed()
+            for booking in series.bookings.holding()
             .filter(detached=False, end__gt=timezone.now())
             .select_for_update(of=("self",))
             .select_related("room", "teacher")

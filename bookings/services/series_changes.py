@@ -28,7 +28,7 @@ from ..errors import BOOKING_NOT_FOUND, ROOM_NOT_AVAILABLE, BookingError
 from ..models import Booking, Notification, Series
 from ..rules import limits_for
 from .changes import KEEP, after_move, cancel_booking
-from .checks import check_room
+from .checks import check_direct, check_room
 from .guard import Claim, Locked, Rows, guarded_write
 
 
@@ -123,6 +123,7 @@ def series_change(
             raise _refused(refused)
         going = plan.of(DateState.MOVES)
         if going:
+            check_direct(limits, locked.room(new_room), actor=actor)
             check_room(
                 locked.room(new_room),
                 start=going[0].start,
@@ -168,7 +169,7 @@ def series_cancel_following(*, series_id: int, actor: Teacher, date_id: int) -> 
 
     def cancel(locked: Locked) -> list[Booking]:
         dates = list(
-            series.bookings.confirmed()
+            series.bookings.holding()
             .filter(start__gte=first.start, end__gt=timezone.now(), detached=False)
             .select_for_update(of=("self",))
             .select_related("room", "teacher")

@@ -22,9 +22,11 @@ def grid_rows(grid) -> str:
     parts = []
     for row in grid.rows:
         room = row.room
+        approval = grid.approvals.get(room.pk)  # the viewer's claim on it is a request
+        approval = f' data-approval="{escape(approval)}"' if approval else ""
         parts.append(
             f'<tr data-room-id="{room.pk}" data-room-name="{escape(room.name)}" '
-            f'data-building="{escape(room.building.name)}" data-capacity="{room.capacity}">'
+            f'data-building="{escape(room.building.name)}" data-capacity="{room.capacity}"{approval}>'
         )
         if row.day is None:  # a day's grid: the room, linked to its page
             parts.append(
@@ -48,6 +50,8 @@ def _words() -> dict[str, str]:
         "lesson": escape(_("Lesson")),
         "claim": escape(_("%(cell)s: claim")),
         "you": escape(_("You")),
+        "you_requested": escape(_("You (requested)")),
+        "requested": escape(_("Requested")),
         "move": escape(_("Move")),
         "move_label": escape(_("Move your booking: %(cell)s")),
         "join": escape(_("Join waitlist")),
@@ -97,10 +101,16 @@ def _cell(
             f'data-wait data-start="{start}" data-end="{end}" '
             f'aria-label="{words["join_label"] % {"cell": escape(cell.label)}}">{words["join"]}</button></td>'
         )
-    if cell.state in ("mine", "booked"):
+    if cell.state in ("mine", "booked", "requested"):
         booking = cell.booking
         purpose = f'<span class="purpose">{escape(booking.purpose)}</span>' if booking.purpose else ""
         label = escape(cell.label)
+        if cell.state == "mine" and booking.is_requested:  # awaiting approval: withdrawn in My bookings
+            return (
+                f'<td class="cell cell-mine cell-requested" title="{label}">'
+                f'<strong class="screen-only">{words["you_requested"]}</strong>'
+                f'<strong class="print-only">{escape(booking.teacher.name)}</strong>{purpose}</td>'
+            )
         if cell.state == "mine":
             return (
                 f'<td class="cell cell-mine"><strong class="screen-only">{words["you"]}</strong>'
@@ -108,8 +118,10 @@ def _cell(
                 f'<a href="{move_base}{booking.pk}/move/" class="cell-link" '
                 f'aria-label="{words["move_label"] % {"cell": label}}">{words["move"]}</a></td>'
             )
+        requested = f'<span class="tag">{words["requested"]}</span>' if cell.state == "requested" else ""
         return (
-            f'<td class="cell cell-booked"><span class="who">{escape(cell.who)}</span>{purpose}'
+            f'<td class="cell cell-{cell.state}">{requested}'
+            f'<span class="who">{escape(cell.who)}</span>{purpose}'
             f'<button type="submit" class="cell-link" name="wait" value="{cell.room.pk}|{start}|{end}" '
             f'data-wait data-start="{start}" data-end="{end}" '
             f'aria-label="{words["join_label"] % {"cell": label}}">{words["join"]}</button></td>'

@@ -20,6 +20,8 @@ from ..calendar import calendar_url
 from ..errors import BOOKING_NOT_FOUND, INVALID_INPUT, BookingError
 from ..forms import ClaimForm, HoldForm, MoveForm, add_service_errors, form_errors
 from ..metrics import counts_claims
+from ..models import Booking
+from ..rules import approval_of
 from ..selectors import (
     bookings_for_teacher,
     movable_booking,
@@ -36,6 +38,7 @@ from ..serializers import (
     series_payload,
     skipped_in_words,
     waitlist_entry_payload,
+    with_reason,
 )
 
 LIST_FRAGMENT = "bookings-list"
@@ -145,18 +148,24 @@ def claim(request: HttpRequest, room_id: int) -> HttpResponse:
         booking = services.booking_create(
             teacher=owner, room_id=room_id, booked_by=request.user, **details, **period
         )
-    message = _("Room booked successfully: %(room)s") % {
-        "room": f"{booking.room.name}, {school_calendar().when(booking.start, booking.end)}"
-    }
+    where = f"{booking.room.name}, {school_calendar().when(booking.start, booking.end)}"
+    if booking.is_requested:  # a room that needs approval: the slot is held until decided
+        approval = approval_of(room_id)
+        message = _("Requested: %(room)s") % {"room": where}
+    else:
+        message = _("Room booked successfully: %(room)s") % {"room": where}
     if booking.teacher_id != request.user.pk:
         message += _(", for %(name)s") % {"name": booking.teacher.name}
     if series is not None:
         dates = ngettext(", %(count)d date", ", %(count)d dates", len(bookings)) % {"count": len(bookings)}
         message += dates + skipped_in_words(skipped)
+    if booking.is_requested:
+        who = approval.group if approval else _("an approver")
+        message += _("; %(group)s will decide") % {"group": who}
     body = {"booking": booking_payload(booking)}
     if series is not None:
         body["series"] = series_payload(series, bookings, skipped)
-    return done(request, body, message=message, status=201)
+    return done(request, body, message=message, status=202 if booking.is_requested else 201)
 
 
 @require_GET
@@ -190,7 +199,13 @@ def cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         booking = upcoming_booking_for_teacher(request.user, booking_id)
         return _ask_first(request, booking, question=_cancel_question, button=_("Cancel booking"))
     booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
-    message = _("Booking cancelled: %(room)s") % {"room": booking.room.name}
+    if booking.status == Booking.Status.DECLINED:  # declined before the teacher withdrew it
+        message = _("This request was declined already: %(room)s")
+    elif booking.decide_by is not None and booking.decided_at is None:  # a request, never decided
+        message = _("Request withdrawn: %(room)s")
+    else:
+        message = _("Booking cancelled: %(room)s")
+    message %= {"room": booking.room.name}
     return done(request, {"booking": booking_payload(booking)}, message=message)
 
 
@@ -218,8 +233,8 @@ def my_bookings(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return JsonResponse(
             {
-                "upcoming": [booking_payload(booking) for booking in upcoming],
-                "past": [booking_payload(booking) for booking in past],
+                "upcoming": [with_reason(booking) for booking in upcoming],
+                "past": [with_reason(booking) for booking in past],
                 "waitlist": [waitlist_entry_payload(entry) for entry in waiting],
             }
         )
@@ -284,7 +299,12 @@ def _ask_first(request: HttpRequest, item, *, question: Callable, button: str) -
 
 def _cancel_question(booking) -> str:
     when = formats.date_format(timezone.localtime(booking.start), "SLOT_FORMAT")
-    return _("Cancel your booking of %(room)s on %(when)s?") % {"room": booking.room.name, "when": when}
+    question = (
+        _("Withdraw your request for %(room)s on %(when)s?")
+        if booking.is_requested
+        else _("Cancel your booking of %(room)s on %(when)s?")
+    )
+    return question % {"room": booking.room.name, "when": when}
 
 
 def _series_cancel_question(series) -> str:

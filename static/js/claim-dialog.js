@@ -160,6 +160,7 @@ function fromCard(cardForm) {
     building: cardForm.dataset.building,
     capacity: cardForm.dataset.capacity,
     period: cardForm.dataset.period,
+    approval: cardForm.dataset.approval || "", // who decides: the claim is a request
     start: fields.get("start"),
     end: fields.get("end"),
     attendees: fields.get("attendees") || "",
@@ -184,6 +185,7 @@ function fromCell(button) {
     building: row.dataset.building,
     capacity: row.dataset.capacity,
     period: button.dataset.period,
+    approval: row.dataset.approval || "",
     start: button.dataset.start,
     end: button.dataset.end,
     attendees: "",
@@ -269,6 +271,10 @@ async function open(target, opener) {
   slot("room").textContent = target.roomName;
   slot("building").textContent = target.building;
   slot("period").textContent = target.period;
+  slot("approval").hidden = !target.approval;
+  slot("approval").textContent = target.approval
+    ? interpolate(gettext("Needs approval: your claim is a request until %(group)s decides."), { group: target.approval })
+    : "";
   slot("hold").textContent = gettext("Holding the room for you…");
   showError("");
   slot("alternatives").hidden = true;
@@ -338,7 +344,8 @@ async function confirm(event) {
   showError("");
   const { response, body } = await postForm(form.action, new FormData(form));
   setBusy(false);
-  if (response.status === 201) {
+  // 201: booked; 202: a room that needs approval, requested (the slot held until decided).
+  if (response.status === 201 || response.status === 202) {
     current.held = false; // the claim released it
     close({ releaseHold: false });
     showToast(body.message);

@@ -1,6 +1,6 @@
 // Keep the dashboard's results true: when a booking made or cancelled anywhere touches
 // the searched period, fetch the same search again and swap the results in place.
-import { refreshRegion } from "./regions.js";
+import { SLOT_EVENTS, refreshRegion } from "./regions.js";
 
 const REGION = "search-results";
 
@@ -14,7 +14,7 @@ function touchesShownPeriod(booking) {
 
 document.addEventListener("roomclaim:live", ({ detail }) => {
   const { event, data } = detail;
-  if (event === "bookingCreated" || event === "bookingCancelled") {
+  if (SLOT_EVENTS.includes(event)) {
     if (touchesShownPeriod(data)) refreshRegion(REGION);
   } else if (event === "bookingConflict") {
     refreshRegion(REGION);

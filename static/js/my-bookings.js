@@ -1,7 +1,7 @@
 // My bookings: cancel after a confirmation, in place; stay current when bookings change
 // elsewhere. Without JavaScript the Cancel links open a confirmation page instead.
 import { describeErrors, postForm } from "./http.js";
-import { refreshRegion } from "./regions.js";
+import { SLOT_EVENTS, refreshRegion } from "./regions.js";
 import { showToast } from "./toasts.js";
 
 const REGION = "bookings-list";
@@ -21,7 +21,8 @@ document.addEventListener("click", (event) => {
 });
 
 document.addEventListener("roomclaim:live", ({ detail }) => {
-  const mine = (detail.event === "bookingCreated" || detail.event === "bookingCancelled") && detail.data.teacherId === me;
+  // One's own booking or request made, cancelled, approved or declined (with its reason).
+  const mine = SLOT_EVENTS.includes(detail.event) && detail.data.teacherId === me;
   // Offers are sent to their teacher alone: one made or ended changes the waitlist shown.
   if (mine || detail.event === "roomAvailable" || detail.event === "offerEnded") refreshRegion(REGION);
 });

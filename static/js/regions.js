@@ -1,4 +1,8 @@
 // Swap a region of the page for a fresh copy from the server, keeping focus and scroll.
+
+// The live events that change who has a slot: a booking made or cancelled, a request
+// made (it holds the slot), approved or declined (the slot free again).
+export const SLOT_EVENTS = ["bookingCreated", "bookingCancelled", "bookingRequested", "bookingApproved", "bookingDeclined"];
 const running = new Map(); // id -> {promise, again}
 
 async function swap(id) {
@@ -26,11 +30,10 @@ async function swap(id) {
     if (box) box.scrollTo({ left, top });
   }
   if (focused) {
-    let target = sameControl(fresh, focused);
-    if (target) {
-      // the very control (a timetable cell's button): keep the focus where it was
-    } else if (card?.dataset.roomId) target = fresh.querySelector(`[data-room-id="${card.dataset.roomId}"] button`);
-    if (card?.dataset.bookingId) target = fresh.querySelector(`[data-booking-id="${card.dataset.bookingId}"] button`);
+    // The very control (a timetable cell's button, a field with an id): the focus stays.
+    let target = sameControl(fresh, focused) || (focused.id && fresh.querySelector(`#${CSS.escape(focused.id)}`));
+    if (!target && card?.dataset.roomId) target = fresh.querySelector(`[data-room-id="${card.dataset.roomId}"] button`);
+    if (!target && card?.dataset.bookingId) target = fresh.querySelector(`[data-booking-id="${card.dataset.bookingId}"] button`);
     target = target || fresh.querySelector("h2");
     if (target?.tagName === "H2") target.setAttribute("tabindex", "-1");
     target?.focus({ preventScroll: true });

@@ -1,7 +1,7 @@
 // The timetable stays true by itself: any booking, cancellation, hold or release that
 // touches the day shown (anywhere, on any server process) fetches the grid again.
 import { describeErrors, postForm } from "./http.js";
-import { refreshRegion } from "./regions.js";
+import { refreshRegion, SLOT_EVENTS } from "./regions.js";
 import { showToast } from "./toasts.js";
 
 const REGION = "timetable";
@@ -26,7 +26,7 @@ function watchHolds() {
 
 document.addEventListener("roomclaim:live", ({ detail }) => {
   const { event, data } = detail;
-  if (["bookingCreated", "bookingCancelled", "roomHeld", "roomReleased"].includes(event) && onShownDays(data)) {
+  if ([...SLOT_EVENTS, "roomHeld", "roomReleased"].includes(event) && onShownDays(data)) {
     refreshRegion(REGION);
   }
 });

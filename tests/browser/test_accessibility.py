@@ -51,6 +51,24 @@ def school():
     booking = make_booking(room, alice, at(9), at(10), purpose="Year 9 chemistry")
     make_booking(room, alice, at(12), at(13), status="cancelled")
     make_booking(hall, bob, at(10), at(11), purpose="Assembly")
+    # The hall needs approval by Leadership (Alice): Bob's request waits for her. Alice's
+    # own requests for the stage (Facilities decide): one open, one declined.
+    leadership, facilities = Group.objects.create(name="Leadership"), Group.objects.create(name="Facilities")
+    alice.groups.add(leadership)
+    BookingRule.objects.create(room=hall, approvers=leadership)
+    stage = make_room("Stage", capacity=60)
+    BookingRule.objects.create(room=stage, approvers=facilities)
+    make_booking(hall, bob, at(13), at(14), status="requested", decide_by=at(12), purpose="Drama club")
+    make_booking(stage, alice, at(14), at(15), status="requested", decide_by=at(13))
+    make_booking(
+        stage,
+        alice,
+        at(15),
+        at(16),
+        status="declined",
+        decided_at=timezone.now(),
+        decision_reason="Set build",
+    )
     # A lesson of Alice's in the Lab tomorrow at 11:00, for the grid and My timetable.
     tomorrow = timezone.localtime(at(11)).date()
     day = tomorrow.isoweekday()

@@ -52,6 +52,7 @@ PERIODS = [
     ("Period 6", time(14, 10), time(15, 0)),
 ]
 HALL, COMPUTER_ROOM = "Room 112", "Room 105"  # 120 seats; computers and projector
+ASSEMBLY_ROOM = "Room 124"  # 120 seats, booked on Leadership's approval
 SUBJECTS = ["Maths", "English", "Biology", "History", "French", "Geography", "Art", "Music"]
 
 
@@ -180,6 +181,11 @@ class Command(BaseCommand):
         computers = Room.objects.filter(name=COMPUTER_ROOM).first()
         if computers is not None:
             BookingRule.objects.get_or_create(room=computers, defaults={"check_in_minutes": 10})
+        assembly = Room.objects.filter(name=ASSEMBLY_ROOM).first()
+        if assembly is not None:
+            BookingRule.objects.get_or_create(
+                room=assembly, defaults={"approvers": leadership, "decide_hours": 24}
+            )
 
     @staticmethod
     def seed_timetable(*, teachers: int, rooms: int) -> int:

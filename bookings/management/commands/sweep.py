@@ -1,6 +1,7 @@
 """``sweep``: every periodic job of the booking app, once or every ``--interval`` seconds:
 expired holds, holds passed to their line, lapsed and missed waitlist offers, bookings
-nobody checked in to, reminders and old login tries (``bookings.maintenance``).
+nobody checked in to, reminders, requests nobody decided in time, approvers' digests and
+old login tries (``bookings.maintenance``).
 ``cleanup_room_locks``, the contract's name for it, is the same command."""
 
 import logging
@@ -62,6 +63,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Released {swept.bookings_released} bookings nobody checked in to")
         if swept.reminders_queued:
             self.stdout.write(f"Queued {swept.reminders_queued} reminders")
+        if swept.requests_decided:
+            self.stdout.write(f"Decided {swept.requests_decided} requests nobody decided in time")
+        if swept.digests_queued:
+            self.stdout.write(f"Queued {swept.digests_queued} daily digests of open requests")
 
     def print_active(self):
         holds = active_holds()
