@@ -84,7 +84,7 @@ BARE_BOOKINGS = """
 SELECT k.id, k.room_id, k.start, k."end", k.status, k.purpose, k.lesson_id, k.freed_reason,
        t.display_name, t.username
   FROM bookings_booking k JOIN teachers_teacher t ON t.id = k.teacher_id
- WHERE k.status IN ('confirmed', 'freed') AND k.start < %(last)s AND k."end" > %(first)s
+ WHERE k.status IN ('confirmed', 'requested', 'freed') AND k.start < %(last)s AND k."end" > %(first)s
    AND k.room_id IN (SELECT id FROM rooms_room WHERE is_active AND building_id = %(building)s)
  ORDER BY k.start
 """

@@ -101,7 +101,7 @@ SELECT r.id, r.name, r.capacity, b.name
   FROM rooms_room r JOIN rooms_building b ON b.id = r.building_id
  WHERE r.is_active AND r.capacity >= %(seats)s
    AND NOT EXISTS (SELECT 1 FROM bookings_booking k
-                    WHERE k.room_id = r.id AND k.status = 'confirmed'
+                    WHERE k.room_id = r.id AND k.status IN ('confirmed', 'requested')
                       AND tstzrange(k.start, k."end", '[)') && tstzrange(%(start)s, %(end)s, '[)'))
  ORDER BY r.capacity, r.name
  LIMIT 31

@@ -21,7 +21,7 @@ PGBENCH_SCRIPT = """
 BEGIN;
 SELECT id FROM rooms_room WHERE id = :room FOR UPDATE;
 SELECT id FROM bookings_booking
- WHERE room_id = :room AND status = 'confirmed'
+ WHERE room_id = :room AND status IN ('confirmed', 'requested')
    AND start < to_timestamp(2000000000 + :minute * 60 + 3600)
    AND "end" > to_timestamp(2000000000 + :minute * 60)
  LIMIT 1;

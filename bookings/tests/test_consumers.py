@@ -171,3 +171,36 @@ async def test_one_session_keeps_a_bounded_number_of_sockets_open(people, settin
     assert (await again.connect())[0]
     for socket in (*sockets[1:], again):
         await socket.disconnect()
+
+
+async def test_a_request_and_its_decline_reach_every_teacher_without_the_reason(people):
+    from django.contrib.auth.models import Group
+
+    from bookings.models import BookingRule
+
+    alice, bob, room = people
+
+    def rule():
+        leadership = Group.objects.create(name="Leadership")
+        BookingRule.objects.create(room=room, approvers=leadership)
+        bob.groups.add(leadership)
+
+    await sync_to_async(rule)()
+    sockets = [await connect(alice), await connect(bob)]
+    request = await sync_to_async(services.booking_create)(
+        teacher=alice, room_id=room.pk, start=at(10), end=at(11)
+    )
+    for socket in sockets:
+        frame = await socket.receive_json_from(timeout=2)
+        assert frame["event"] == "bookingRequested"
+        assert (frame["data"]["id"], frame["data"]["status"]) == (request.pk, "requested")
+        assert frame["data"]["decideBy"] is not None
+    await sync_to_async(services.booking_decide)(
+        booking_id=request.pk, approver=bob, approve=False, reason="Exams"
+    )
+    for socket in sockets:
+        frame = await socket.receive_json_from(timeout=2)
+        assert frame["event"] == "bookingDeclined"
+        assert (frame["data"]["status"], frame["data"]["decidedBy"]) == ("declined", "Bob Brown")
+        assert "decisionReason" not in frame["data"]  # the reason is the teacher's to read
+        await socket.disconnect()

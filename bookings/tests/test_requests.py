@@ -336,3 +336,27 @@ def test_only_approvers_choose_how_they_hear_of_requests(client, hall, head, tea
     assert head.request_mail == "daily"
     bad = client.post("/account/notifications/", {"email": head.email, "request_mail": "hourly"})
     assert bad.status_code == 400 and "request_mail" in bad.context["form"].errors
+
+
+@pytest.mark.django_db(transaction=True)  # offers are made after commit
+def test_a_declined_request_offers_its_slot_to_the_first_on_the_waitlist(hall, head, teacher):
+    request = services.booking_create(teacher=teacher, room_id=hall.pk, start=at(10), end=at(11))
+    waiting = make_teacher("Wendy Waiting")
+    entry = services.waitlist_join(teacher=waiting, room_id=hall.pk, start=at(10), end=at(11))
+    services.booking_decide(booking_id=request.pk, approver=head, approve=False, reason="Exams")
+    entry.refresh_from_db()
+    assert entry.status == "offered"
+    # Held for Wendy: a colleague's claim is refused, hers is a request of her own.
+    with pytest.raises(BookingError) as refused:
+        services.booking_create(teacher=make_teacher(), room_id=hall.pk, start=at(10), end=at(11))
+    assert refused.value.is_conflict
+    hers = services.booking_create(teacher=waiting, room_id=hall.pk, start=at(10), end=at(11))
+    assert hers.status == Booking.Status.REQUESTED
+
+
+def test_the_calendar_feed_marks_a_request_tentative(client, hall, head, teacher):
+    services.booking_create(teacher=teacher, room_id=hall.pk, start=at(10), end=at(11))
+    client.force_login(teacher)
+    url = client.post("/calendar/link/", **JSON).json()["url"]
+    feed = client.get(url.split("testserver")[-1]).content.decode()
+    assert "STATUS:TENTATIVE" in feed
