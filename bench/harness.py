@@ -1,8 +1,11 @@
-"""Servers and clients for the benchmarks: N daphne processes on PostgreSQL + Redis with
-production settings (DEBUG off), a throw-away database, and logged-in HTTP clients."""
+"""Servers and clients for the benchmarks: the production set-up (per process pair,
+gunicorn's threads for HTTP and daphne for the live sockets, as deploy/ runs them) or N
+daphne processes serving both (``make run``'s way), on PostgreSQL + Redis with production
+settings (DEBUG off); a throw-away database, and logged-in HTTP clients."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import math
@@ -16,7 +19,7 @@ import psycopg
 import redis
 
 from bookings.integrity import OVERLAPPING_PAIRS_SQL
-from tests.servers import DaphneServers, production_env
+from tests.servers import DaphneServers, gunicorn_command, production_env
 from tests.servers import logged_in_client as _logged_in_client
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +41,9 @@ def server_env(**extra: str) -> dict[str, str]:
         redis_url=REDIS_URL,
         CHANNEL_LAYER_PREFIX="roomclaim-bench",
         SERVER_TIMING="true",  # the search scenario reads the app's own time
+        # The fan-out's sockets belong to the 40 teachers the bench logs in: 5,000 of them are
+        # 63 per session on each daphne process, where a school's teacher has a few tabs.
+        SOCKETS_PER_SESSION="100",
         **extra,
     )
 
@@ -75,10 +81,51 @@ def overlapping_pairs() -> int:
 
 
 class Servers(DaphneServers):
-    """Two (or ``count``) production-settings servers on the bench database."""
+    """Two (or ``count``) production-settings servers on the bench database, each serving
+    HTTP and the live sockets (daphne, unless ``command`` says otherwise)."""
 
     def __init__(self, count: int = 2, base_port: int = 8101, command: list[str] | None = None, **env: str):
         super().__init__(server_env(**env), ports=[base_port + n for n in range(count)], command=command)
+
+    @property
+    def live_urls(self) -> list[str]:
+        return self.urls
+
+
+class ProductionServers(contextlib.AbstractContextManager):
+    """The production set-up, as deploy/ runs it: ``count`` gunicorn processes (WSGI,
+    ``threads`` threads each) answer HTTP, and ``count`` daphne processes hold the live
+    sockets; events cross between them through Redis. ``pids``: all of them, so a
+    measure of server CPU counts the sockets' side too."""
+
+    def __init__(self, count: int = 2, base_port: int = 8101, threads: int = 8, **env: str):
+        self.http = Servers(count, base_port, command=gunicorn_command(threads=threads), **env)
+        self.live = Servers(count, base_port + 50, **env)
+
+    @property
+    def urls(self) -> list[str]:
+        return self.http.urls
+
+    @property
+    def live_urls(self) -> list[str]:
+        return self.live.urls
+
+    @property
+    def pids(self) -> list[int]:
+        return self.http.pids + self.live.pids
+
+    def __enter__(self) -> ProductionServers:
+        self.http.__enter__()
+        try:
+            self.live.__enter__()
+        except Exception:
+            self.http.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.live.__exit__(*exc)
+        self.http.__exit__(*exc)
 
 
 async def logged_in_client(base_url: str, username: str, password: str = PASSWORD):

@@ -29,7 +29,7 @@ class Plan:
     report: Path
 
 
-FULL = Plan(3, 8, 50, 2000, 250, 300, (100, 1000), 20, True, ROOT / "docs" / "benchmarks.md")
+FULL = Plan(3, 8, 50, 2000, 250, 300, (100, 1000, 5000), 20, True, ROOT / "docs" / "benchmarks.md")
 QUICK = Plan(1, 2, 5, 200, 50, 40, (100,), 5, False, ROOT / "bench" / "results" / "quick.md")
 
 

@@ -85,8 +85,10 @@ def header_section(plan: Plan) -> Section:
             "# Benchmarks",
             "",
             f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by "
-            f"`python -m bench{' --quick' if plan is QUICK else ''}`: two daphne processes (DEBUG off, "
-            "production settings) on PostgreSQL + Redis, loaded by one asyncio/httpx client on the same "
+            f"`python -m bench{' --quick' if plan is QUICK else ''}` on the production set-up, as "
+            "deploy/ runs it: two gunicorn processes (WSGI, 8 threads each) answer HTTP and two daphne "
+            "processes hold the live sockets (DEBUG off, production settings), on PostgreSQL + Redis, "
+            "loaded by one asyncio/httpx client on the same "
             f"machine. Each figure is the median of {plan.runs} runs, with the range in brackets; ratios "
             "are to a baseline measured in the same run. What the figures mean against the targets, the "
             "profile and what would close the gaps: [performance.md](performance.md).",
@@ -323,6 +325,18 @@ def timetable_section(results: Results) -> Section:
     )
 
 
+def _rss(rss: list[float]) -> str:
+    """gunicorn's processes (HTTP), then daphne's (the live sockets)."""
+    half = len(rss) // 2
+    http, live = rss[:half], rss[half:]
+    return (
+        "gunicorn (HTTP) "
+        + ", ".join(f"{value:.0f} MiB" for value in http)
+        + "; daphne (sockets) "
+        + ", ".join(f"{value:.0f} MiB" for value in live)
+    )
+
+
 def memory_section(plan: Plan, results: Results) -> Section:
     return Section(
         [
@@ -330,8 +344,8 @@ def memory_section(plan: Plan, results: Results) -> Section:
             "## 5. Memory",
             "",
             "Peak RSS (VmHWM) of each server process over the whole run: "
-            + ", ".join(f"{rss:.0f} MiB" for rss in results.rss)
-            + ".",
+            + _rss(results.rss)
+            + f" (the daphne processes with up to {max(plan.sockets) // 2:,} sockets each).",
             "",
             "![Claim latency against concurrent clients](claim-latency.png)" if plan is FULL else "",
             "",
@@ -345,7 +359,10 @@ def servers_section(results: Results) -> Section:
     section = Section(
         [
             "",
-            "## 6. daphne, uvicorn and gunicorn (WSGI), same load (two processes each, claims)",
+            "## 6. For comparison: one server for everything (two processes each, claims)",
+            "",
+            "daphne serving HTTP and sockets is how `make run` and the tests run; sections 1 to 5 run the "
+            "production set-up, whose HTTP is the gunicorn row.",
             "",
             "| server | 1 client: claims/s | p99 ms | 32 clients: claims/s | p99 ms | errors |",
             "| --- | --- | --- | --- | --- | --- |",
@@ -379,7 +396,7 @@ def plot(results: Results, path: Path) -> None:
     axis.set_xticks(LEVELS, [str(level) for level in LEVELS])
     axis.set_xlabel("concurrent teachers")
     axis.set_ylabel("claim latency (ms)")
-    axis.set_title("Claim latency, two daphne processes on PostgreSQL + Redis")
+    axis.set_title("Claim latency, the production set-up (gunicorn + daphne) on PostgreSQL + Redis")
     axis.grid(True, alpha=0.3)
     axis.legend()
     figure.tight_layout()

@@ -1,5 +1,7 @@
-"""The benchmark suite: two daphne processes on PostgreSQL + Redis with production
-settings, loaded by this asyncio client; writes docs/benchmarks.md and a plot.
+"""The benchmark suite: the production set-up (two gunicorn processes for HTTP, two
+daphne processes for the live sockets, as deploy/ runs them) on PostgreSQL + Redis with
+production settings, loaded by this asyncio client; daphne serving both (``make run``'s
+way) and uvicorn as comparison rows; writes docs/benchmarks.md and a plot.
 
     python -m bench           # full run, several repetitions (make bench)
     python -m bench --quick   # a smoke run under two minutes (make bench-quick)
@@ -22,6 +24,7 @@ from tests.servers import gunicorn_command
 from . import fanout, grid, hotroom, search, throughput, timetable
 from .harness import (
     PASSWORD,
+    ProductionServers,
     Servers,
     fresh_database,
     logged_in_client,
@@ -47,7 +50,7 @@ async def run_suite(plan: Plan) -> Results:
     room_ids = [row[0] for row in sql("SELECT id FROM rooms_room ORDER BY id")]
     teacher_id = sql("SELECT id FROM teachers_teacher WHERE username = 'teacher42'")[0][0]
 
-    with Servers(count=2) as servers:
+    with ProductionServers(count=2) as servers:
         clients = [await logged_in_client(servers.urls[n % 2], f"teacher{n + 1}") for n in range(41)]
 
         print("1. claim throughput", flush=True)
@@ -106,7 +109,7 @@ async def run_suite(plan: Plan) -> Results:
         for count in plan.sockets:
             results.fanout[count] = [
                 await fanout.measure(
-                    servers.urls, clients[:40], clients[40], room_ids, count, plan.fanout_rounds
+                    servers.live_urls, clients[:40], clients[40], room_ids, count, plan.fanout_rounds
                 )
                 for _ in range(plan.runs)
             ]
@@ -129,7 +132,7 @@ async def run_suite(plan: Plan) -> Results:
         results.timetable = timetable.import_year(first, last)
         results.claims_after, results.search_after, results.grids_after = await school_day()
 
-        results.rss = [peak_rss_mib(pid) for pid in servers.pids]
+        results.rss = [peak_rss_mib(pid) for pid in servers.pids]  # gunicorn's, then daphne's
         for client in clients:
             await client.aclose()
 

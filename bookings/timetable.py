@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.utils import formats, timezone
-from django.utils.translation import gettext as _
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from rooms.models import Room
 from rooms.schoolcalendar import PeriodTime, calendar
@@ -26,20 +26,62 @@ from . import locks
 from .models import Booking, overlapping_q, overlaps
 from .rules import from_now, requested_by, rooms_closed_to
 
-# What a cell shows of a booking, and no more (a thousand cells: every field counts).
-SHOWN = (
-    "room_id",
-    "start",
-    "end",
-    "purpose",
-    "teacher__username",
-    "teacher__display_name",
-    "teacher__first_name",
-    "teacher__last_name",
-    "lesson_id",  # a lesson's date (its cell shows ``purpose``, the lesson's title)
-    "freed_reason",
-)
 FREED = Booking.Status.FREED
+REQUESTED = Booking.Status.REQUESTED
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """What a cell shows of a booking, as plain values: a grid reads hundreds of them, and
+    building model instances was a third of its time."""
+
+    pk: int
+    room_id: int
+    start: datetime
+    end: datetime
+    status: str
+    purpose: str
+    lesson_id: int | None  # a lesson's date (its cell shows ``purpose``, the lesson's title)
+    freed_reason: str
+    teacher_id: int
+    teacher_name: str
+
+    @property
+    def is_requested(self) -> bool:
+        return self.status == REQUESTED
+
+
+def _taken(rooms: list[Room], first: datetime, last: datetime) -> dict[int, list[Taken]]:
+    """The rooms' bookings, requests and lesson dates overlapping ``[first, last)``, and
+    the lesson dates given back (a free cell says why: "7b on a trip"; only lesson dates
+    are ever FREED), by room, in one query."""
+    rows = (
+        Booking.objects.filter(status__in=(*Booking.HOLDING, FREED))
+        .filter(overlapping_q(first, last), room__in=[room.pk for room in rooms])
+        .order_by("start")
+        .values_list(
+            "pk",
+            "room_id",
+            "start",
+            "end",
+            "status",
+            "purpose",
+            "lesson_id",
+            "freed_reason",
+            "teacher_id",
+            "teacher__display_name",
+            "teacher__first_name",
+            "teacher__last_name",
+            "teacher__username",
+        )
+    )
+    taken: dict[int, list[Taken]] = defaultdict(list)
+    for *fields, display_name, first_name, last_name, username in rows:
+        booking = Taken(*fields, Teacher.name_of(display_name, first_name, last_name, username))
+        taken[booking.room_id].append(booking)
+    return taken
+
+
 # Without periods: an hour a column, over the school's usual day.
 DAY_STARTS, DAY_ENDS = time(8), time(18)
 
@@ -70,41 +112,69 @@ class Cell:
     # free, mine (booked or requested by this teacher), booked, requested (by a colleague,
     # awaiting approval), lesson, held, closed, restricted (not for this teacher), past
     state: str
-    booking: Booking | None = None
+    booking: Taken | None = None
     reason: str = ""
 
     @property
     def label(self) -> str:
         """What a screen reader says of the cell: “Room 101, Period 3, free”."""
+        return self.describe(labels())
+
+    def describe(self, words: dict[str, str]) -> str:
+        """``label``, with ``LABELS`` translated already (a grid looks them up once)."""
         purpose = self.booking.purpose if self.booking else ""
+        key = self.state
         if self.state == "mine" and self.booking.is_requested:
-            what = _("requested by you for %(purpose)s") if purpose else _("requested by you")
-        elif self.state == "mine":
-            what = _("booked by you for %(purpose)s") if purpose else _("booked by you")
-        elif self.state == "requested":
-            what = _("requested by %(who)s for %(purpose)s") if purpose else _("requested by %(who)s")
-        elif self.state == "booked":
-            what = _("booked by %(who)s for %(purpose)s") if purpose else _("booked by %(who)s")
-        elif self.state == "lesson":
-            what = _("lesson %(purpose)s")
+            key = "mine requested"
         elif self.state == "free" and self.reason:
-            what = _("free: %(reason)s")
-        elif self.state == "closed":
-            what = _("closed: %(reason)s")
-        elif self.state == "restricted":
-            what = _("not bookable: %(reason)s")
-        else:
-            what = {"free": _("free"), "held": _("being booked"), "past": _("past")}[self.state]
-        what = what % {"who": self.who, "purpose": purpose, "reason": self.reason}
+            key = "free reason"
+        if purpose and f"{key} purpose" in LABELS:
+            key = f"{key} purpose"
+        who = self.who_with(words)
+        what = words[key] % {"who": who, "purpose": purpose, "reason": self.reason}
         return f"{self.room.name}, {self.column.when}, {what}"
 
     @property
-    def _who(self) -> str:
-        return self.booking.teacher.name if settings.TIMETABLE_SHOWS_NAMES else _("a colleague")
-
-    @property
     def who(self) -> str:
-        return self._who if self.booking else ""
+        return self.who_with(labels())
+
+    def who_with(self, words: dict[str, str]) -> str:
+        if self.booking is None:
+            return ""
+        return self.booking.teacher_name if words["names shown"] else words["colleague"]
+
+
+# A cell's description by its state (and whether there is a purpose or reason to say).
+LABELS = {
+    "mine requested": _("requested by you"),
+    "mine requested purpose": _("requested by you for %(purpose)s"),
+    "mine": _("booked by you"),
+    "mine purpose": _("booked by you for %(purpose)s"),
+    "requested": _("requested by %(who)s"),
+    "requested purpose": _("requested by %(who)s for %(purpose)s"),
+    "booked": _("booked by %(who)s"),
+    "booked purpose": _("booked by %(who)s for %(purpose)s"),
+    "lesson": _("lesson %(purpose)s"),
+    "free reason": _("free: %(reason)s"),
+    "closed": _("closed: %(reason)s"),
+    "restricted": _("not bookable: %(reason)s"),
+    "free": _("free"),
+    "held": _("being booked"),
+    "past": _("past"),
+    "colleague": _("a colleague"),
+}
+_translated: dict[str, dict[str, str]] = {}
+
+
+def labels() -> dict[str, str]:
+    """``LABELS`` in the active language, translated once per language and process: a
+    day's grid has a thousand cells, and each ``gettext`` walks the chain of catalogues
+    (it was a third of the grid's time)."""
+    language = translation.get_language() or ""
+    if language not in _translated:
+        _translated[language] = {key: str(text) for key, text in LABELS.items()}
+    # Settings are read once per grid too (a lazy object's attribute costs a call per cell).
+    return {**_translated[language], "names shown": settings.TIMETABLE_SHOWS_NAMES}
 
 
 @dataclass
@@ -143,7 +213,12 @@ def columns_on(day: date) -> list[Column]:
 
 
 def day_grid(day: date, *, teacher: Teacher, building_id: int | None = None) -> Grid:
-    rooms = Room.objects.filter(is_active=True).select_related("building").order_by("building__name", "name")
+    rooms = (
+        Room.objects.filter(is_active=True)
+        .select_related("building")
+        .only("name", "capacity", "building__name")  # what a row shows
+        .order_by("building__name", "name")
+    )
     if building_id is not None:
         rooms = rooms.filter(building_id=building_id)
     rooms = list(rooms)
@@ -175,18 +250,7 @@ def _cells(
         return {}, None
     every = [column for columns in by_day.values() for column in columns]
     first, last = min(column.start for column in every), max(column.end for column in every)
-    bookings: dict[int, list[Booking]] = defaultdict(list)
-    # The bookings, requests and lesson dates, and the lesson dates given back (a free
-    # cell says why: "7b on a trip"; only lesson dates are ever FREED).
-    found = (
-        Booking.objects.filter(status__in=(*Booking.HOLDING, FREED))
-        .filter(overlapping_q(first, last), room__in=[room.pk for room in rooms])
-        .select_related("teacher")
-        .only("status", *SHOWN)
-        .order_by("start")
-    )
-    for booking in found:
-        bookings[booking.room_id].append(booking)
+    bookings = _taken(rooms, first, last)
     held: dict[int, list[locks.Lock]] = defaultdict(list)
     shown = {room.pk for room in rooms}
     for lock in locks.active_locks():
@@ -195,42 +259,39 @@ def _cells(
     school = calendar()
     now = timezone.now()
     restricted = rooms_closed_to(teacher)
+    me = teacher.pk  # once: ``teacher`` is the request's lazy user
     result = {}
     for day, columns in by_day.items():
-        closed = [school.closed_between(column.start, column.end) for column in columns]
+        # What is the same for every room, worked out once per column (a thousand cells):
+        # from when a period under way is free, and what the calendar closes then (None:
+        # nothing).
+        spans = []
+        for column in columns:
+            shut = school.closed_between(column.start, column.end)
+            spans.append((column, from_now(column.start, column.end, now=now), shut if shut else None))
         for room in rooms:
-            row = []
-            for column, shut in zip(columns, closed, strict=True):
-                row.append(
-                    _cell(
-                        room,
-                        column,
-                        bookings[room.pk],
-                        held[room.pk],
-                        shut,
-                        teacher=teacher,
-                        now=now,
-                        restricted=restricted.get(room.pk, ""),
-                    )
-                )
-            result[room.pk, day] = row
+            room_id = room.pk
+            mine, holds, why = bookings[room_id], held[room_id], restricted.get(room_id, "")
+            result[room_id, day] = [
+                _cell(room, column, begins, mine, holds, shut, me=me, now=now, restricted=why)
+                for column, begins, shut in spans
+            ]
     return result, min((lock.expires_at for holds in held.values() for lock in holds), default=None)
 
 
-def _cell(room, column, bookings, holds, closed, *, teacher, now, restricted: str) -> Cell:
-    # A period under way is free when the rest of it is: a booking that ended before now
-    # no longer takes the cell.
-    begins = from_now(column.start, column.end, now=now)
-    here = [b for b in bookings if b.overlaps(begins, column.end)]
+def _cell(room, column, begins, bookings, holds, closed, *, me: int, now, restricted: str) -> Cell:
+    # A period under way is free when the rest of it is (``begins``: from now): a booking
+    # that ended before now no longer takes the cell.
+    here = [b for b in bookings if b.start < column.end and b.end > begins] if bookings else bookings
     booking = next((b for b in here if b.status != FREED), None)
     if booking is not None and booking.lesson_id:
         return Cell(room, column, "lesson", booking)
-    if booking is not None and booking.teacher_id == teacher.pk:
+    if booking is not None and booking.teacher_id == me:
         return Cell(room, column, "mine", booking)
     if booking is not None:
         return Cell(room, column, "requested" if booking.is_requested else "booked", booking)
     freed = next((b.freed_reason for b in here), "")
-    reason = closed.reason_for(room)
+    reason = closed.reason_for(room) if closed is not None else None
     if reason:
         return Cell(room, column, "closed", reason=reason)
     if column.end <= now:
@@ -238,8 +299,7 @@ def _cell(room, column, bookings, holds, closed, *, teacher, now, restricted: st
     if restricted:  # a room only some groups may book, and the teacher is in none of them
         return Cell(room, column, "restricted", reason=restricted)
     if any(
-        overlaps(lock.start, lock.end, column.start, column.end) and lock.holder_id != teacher.pk
-        for lock in holds
+        overlaps(lock.start, lock.end, column.start, column.end) and lock.holder_id != me for lock in holds
     ):
         return Cell(room, column, "held")
     return Cell(room, column, "free", reason=freed)

@@ -36,10 +36,16 @@ def next_period() -> PeriodTime | None:
     return None
 
 
-def period_times(days: int = 15) -> dict[str, dict[str, list[str]]]:
+def period_times(days: int = 15) -> str:
     """Each day's periods' times for the next fortnight, {"2026-12-03": {"Period 3":
-    ["10:50", "11:40"]}}: the page's script fills the time fields when a period is chosen."""
+    ["10:50", "11:40"]}}: the page's script fills the time fields when a period is chosen.
+    Worked out once per day and copy of the calendar, as JSON (every search page has it)."""
     school, today = calendar(), timezone.localdate()
+    return school.remembered(("period times", today, days), lambda: json.dumps(_period_times(today, days)))
+
+
+def _period_times(today, days: int) -> dict[str, dict[str, list[str]]]:
+    school = calendar()
     times = {}
     for ahead in range(days):
         day = today + timedelta(days=ahead)
@@ -104,7 +110,7 @@ class SearchForm(forms.Form):
         if names:
             self.fields["period"].choices = [("", _("By time")), *((name, name) for name in names)]
             self.fields["to_period"].choices = [("", _("Same period")), *((name, name) for name in names)]
-            self.fields["period"].widget.attrs["data-times"] = json.dumps(period_times())
+            self.fields["period"].widget.attrs["data-times"] = period_times()
         else:  # a school without periods searches by time only
             del self.fields["period"], self.fields["to_period"]
 

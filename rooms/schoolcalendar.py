@@ -66,6 +66,10 @@ class Closed:
     rooms: dict[int, str] = field(default_factory=dict)  # closures
     own_hours: dict[int, str | None] = field(default_factory=dict)
 
+    def __bool__(self) -> bool:
+        """Whether it closes anything at all."""
+        return bool(self.school or self.buildings or self.building_hours or self.rooms or self.own_hours)
+
     def reason_for(self, room: Room) -> str | None:
         if self.school:
             return self.school
@@ -83,6 +87,15 @@ class Calendar:
     periods: list[Period] = field(default_factory=list)
     # (kind, id) -> weekday -> [(opens, closes)]; kind is "building" or "room".
     hours: dict[tuple[str, int], dict[int, list[tuple[time, time]]]] = field(default_factory=dict)
+    # What pages work out from the calendar alone, kept as long as this copy is in use.
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def remembered(self, key, make):
+        """``make()`` once per ``key`` for this copy of the calendar (a new copy, after an
+        admin's change or ``SCHOOL_SETTINGS_SECONDS``, works it out again)."""
+        if key not in self._memo:
+            self._memo[key] = make()
+        return self._memo[key]
 
     # --- terms and the week rotation ---------------------------------------------------
 

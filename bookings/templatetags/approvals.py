@@ -8,7 +8,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from ..models import Booking
-from ..rules import approval_of, requested_by, rooms_approved_by
+from ..rules import approval_of, rooms_approved_by
 
 register = template.Library()
 
@@ -24,13 +24,6 @@ def requests_to_decide(user) -> int | None:
         return Booking.objects.requested().filter(room_id__in=rooms, end__gt=timezone.now()).count()
     except DatabaseError:  # a page about a database outage still renders, without the link
         return None
-
-
-@register.simple_tag
-def request_for(room_id: int, user) -> str:
-    """Who decides ``user``'s claim on room ``room_id`` ("Leadership"), or "" when it books
-    the room directly (no approval needed, or the user approves)."""
-    return requested_by(user).get(room_id, "") if user.is_authenticated else ""
 
 
 @register.filter

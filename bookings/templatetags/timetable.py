@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from ..timetable import labels
+
 register = template.Library()
 
 
@@ -19,6 +21,7 @@ def grid_rows(grid) -> str:
     move_base = reverse("bookings:booking-move", args=[0]).removesuffix("0/move/")
     periods: dict[str, str] = {}
     words = _words()
+    described = labels()  # each cell's description, in the page's language
     parts = []
     for row in grid.rows:
         room = row.room
@@ -37,7 +40,7 @@ def grid_rows(grid) -> str:
             parts.append(f'<th scope="row">{escape(row.header)}</th>')
         said = ""  # a closure's reason is written once a row; the cells after it only name it
         for cell in row.cells:
-            parts.append(_cell(cell, periods, move_base, words, said=said, staff=grid.staff))
+            parts.append(_cell(cell, periods, move_base, words, described, said=said, staff=grid.staff))
             said = cell.reason if cell.state in ("closed", "restricted") else ""
         parts.append("</tr>")
     return mark_safe("".join(parts))
@@ -69,63 +72,71 @@ def _cell(
     periods: dict[str, str],
     move_base: str,
     words: dict[str, str],
+    described: dict[str, str],
     *,
     said: str = "",
     staff: bool = False,
 ) -> str:
     column = cell.column
+    if cell.state in ("closed", "restricted", "past", "held"):
+        return _plain(cell, words, said)
+    label = escape(cell.describe(described))
     start, end = column.start_value, column.end_value
     if cell.state == "free":
         period = periods.get(column.period) or periods.setdefault(column.period, escape(column.period))
         return (
             f'<td class="cell cell-free"><button type="submit" class="cell-button" name="claim" '
             f'value="{cell.room.pk}|{start}|{end}" data-claim data-start="{start}" data-end="{end}" '
-            f'data-period="{period}" aria-label="{words["claim"] % {"cell": escape(cell.label)}}">'
+            f'data-period="{period}" aria-label="{words["claim"] % {"cell": label}}">'
             f"{words['free']}</button>{_note(cell.reason)}</td>"
         )
     if cell.state == "lesson":
         booking = cell.booking
         shown = settings.TIMETABLE_SHOWS_NAMES
-        who = f'<span class="who">{escape(booking.teacher.name)}</span>' if shown else ""
+        who = f'<span class="who">{escape(booking.teacher_name)}</span>' if shown else ""
         if staff:  # staff move a lesson's date to another room
-            label = words["move_lesson_label"] % {"cell": escape(cell.label)}
+            move = words["move_lesson_label"] % {"cell": label}
             return (
                 f'<td class="cell cell-lesson"><strong>{escape(booking.purpose)}</strong>{who}'
-                f'<a href="{move_base}{booking.pk}/move/" class="cell-link" aria-label="{label}">'
+                f'<a href="{move_base}{booking.pk}/move/" class="cell-link" aria-label="{move}">'
                 f"{words['move']}</a></td>"
             )
         return (
-            f'<td class="cell cell-lesson" title="{escape(cell.label)}"><span class="visually-hidden">'
+            f'<td class="cell cell-lesson" title="{label}"><span class="visually-hidden">'
             f"{words['lesson']}</span><strong>{escape(booking.purpose)}</strong>{who}"
             f'<button type="submit" class="cell-link" name="wait" value="{cell.room.pk}|{start}|{end}" '
             f'data-wait data-start="{start}" data-end="{end}" '
-            f'aria-label="{words["join_label"] % {"cell": escape(cell.label)}}">{words["join"]}</button></td>'
+            f'aria-label="{words["join_label"] % {"cell": label}}">{words["join"]}</button></td>'
         )
     if cell.state in ("mine", "booked", "requested"):
         booking = cell.booking
         purpose = f'<span class="purpose">{escape(booking.purpose)}</span>' if booking.purpose else ""
-        label = escape(cell.label)
         if cell.state == "mine" and booking.is_requested:  # awaiting approval: withdrawn in My bookings
             return (
                 f'<td class="cell cell-mine cell-requested" title="{label}">'
                 f'<strong class="screen-only">{words["you_requested"]}</strong>'
-                f'<strong class="print-only">{escape(booking.teacher.name)}</strong>{purpose}</td>'
+                f'<strong class="print-only">{escape(booking.teacher_name)}</strong>{purpose}</td>'
             )
         if cell.state == "mine":
             return (
                 f'<td class="cell cell-mine"><strong class="screen-only">{words["you"]}</strong>'
-                f'<strong class="print-only">{escape(booking.teacher.name)}</strong>{purpose}'
+                f'<strong class="print-only">{escape(booking.teacher_name)}</strong>{purpose}'
                 f'<a href="{move_base}{booking.pk}/move/" class="cell-link" '
                 f'aria-label="{words["move_label"] % {"cell": label}}">{words["move"]}</a></td>'
             )
         requested = f'<span class="tag">{words["requested"]}</span>' if cell.state == "requested" else ""
         return (
             f'<td class="cell cell-{cell.state}">{requested}'
-            f'<span class="who">{escape(cell.who)}</span>{purpose}'
+            f'<span class="who">{escape(cell.who_with(described))}</span>{purpose}'
             f'<button type="submit" class="cell-link" name="wait" value="{cell.room.pk}|{start}|{end}" '
             f'data-wait data-start="{start}" data-end="{end}" '
             f'aria-label="{words["join_label"] % {"cell": label}}">{words["join"]}</button></td>'
         )
+    raise ValueError(f"a cell in an unknown state: {cell.state}")
+
+
+def _plain(cell, words: dict[str, str], said: str) -> str:
+    """A cell with nothing to do in it: being booked, closed, not bookable, past."""
     if cell.state == "held":
         return f'<td class="cell cell-held">{words["held"]}</td>'
     if cell.state in ("closed", "restricted"):

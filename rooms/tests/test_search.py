@@ -168,3 +168,13 @@ def test_a_teacher_who_has_a_room_then_is_told_so_and_may_still_book_another(as_
     response = search(as_alice)
     assert "You already have Room 118 then (10:00\u201311:00)" in response.content.decode()
     assert shown_rooms(response) == ["Room 119"]
+
+
+def test_the_cards_addresses_are_the_urlconfs():
+    from django.urls import reverse
+
+    from rooms.templatetags.room_paths import ROOM_ACTIONS, room_path
+
+    assert room_path(42) == reverse("rooms:room", args=[42])
+    for action, name in ROOM_ACTIONS.items():
+        assert room_path(42, action) == reverse(name, args=[42])
