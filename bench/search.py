@@ -37,6 +37,12 @@ def load(rooms: int, bookings_per_room: int, teacher_id: int) -> None:
                SELECT r.id, f.id FROM rooms_room r JOIN rooms_feature f ON (r.id + f.id) % 3 = 0
                WHERE r.name LIKE 'Bench %'"""
         )
+        # What rooms.signals keeps for rooms given features through the ORM.
+        conn.execute(
+            """UPDATE rooms_room r SET feature_count =
+                   (SELECT count(*) FROM rooms_room_features rf WHERE rf.room_id = r.id)
+               WHERE r.name LIKE 'Bench %'"""
+        )
         conn.execute(
             """INSERT INTO bookings_booking
                    (room_id, teacher_id, start, "end", status, purpose, freed_reason, created_at)

@@ -17,8 +17,6 @@ from django.db.models import (
     Case,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
@@ -27,7 +25,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from rooms.models import Feature, Room
@@ -63,22 +60,16 @@ def rooms_free_between(
         rooms = rooms.filter(
             Exists(Room.features.through.objects.filter(room=OuterRef("pk"), feature=feature))
         )
-    # A scalar subquery per room rather than a GROUP BY over every room-feature row:
-    # PostgreSQL then joins, filters and keeps the top fits in one pass (top-N sort).
-    extras = (
-        Room.features.through.objects.filter(room=OuterRef("pk"))
-        .exclude(feature__in=[feature.pk for feature in features])
-        .values("room")
-        .annotate(count=Func(F("pk"), function="COUNT"))
-        .values("count")
-    )
+    # Every room left has each feature asked for, so its features nobody asked for are its
+    # count less theirs: the ranking reads a column (``Room.feature_count``), and
+    # PostgreSQL keeps the top fits in one pass (top-N sort) without counting per room.
     return (
         rooms.select_related("building")
         .annotate(
             spare_seats=F("capacity") - Value(seats),
-            extra_features=Coalesce(Subquery(extras, output_field=IntegerField()), 0),
+            extra_features=F("feature_count") - Value(len(features)),
         )
-        .order_by("capacity", "extra_features", "name")
+        .order_by("capacity", "feature_count", "name")
         .prefetch_related(Prefetch("features", queryset=Feature.objects.order_by("name")))
     )
 

@@ -128,6 +128,10 @@ else:
             "application_name": env.str("DB_APPLICATION_NAME", default="roomclaim"),
         }
     )
+    # Django reads a form's choices (a building's select, the features) through a server-side
+    # cursor: three round trips (DECLARE, FETCH, CLOSE) for a few rows. Nothing here reads
+    # more rows than fit in memory at once.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     if env.bool("DB_POOL", default=True):
         # Under ASGI every request runs its sync code on a thread of its own, so connections
         # per thread would grow with the load until PostgreSQL refuses clients. A pool per
