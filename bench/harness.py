@@ -99,8 +99,10 @@ class ProductionServers(contextlib.AbstractContextManager):
     measure of server CPU counts the sockets' side too."""
 
     def __init__(self, count: int = 2, base_port: int = 8101, threads: int = 8, **env: str):
-        self.http = Servers(count, base_port, command=gunicorn_command(threads=threads), **env)
-        self.live = Servers(count, base_port + 50, **env)
+        shared = server_env(**env)  # one environment: one SECRET_KEY signs every session
+        http_ports = [base_port + n for n in range(count)]
+        self.http = DaphneServers(shared, ports=http_ports, command=gunicorn_command(threads=threads))
+        self.live = DaphneServers(shared, ports=[port + 50 for port in http_ports])
 
     @property
     def urls(self) -> list[str]:
