@@ -26,7 +26,8 @@ async def open_sockets(urls, clients, count):
     sockets = []
     for n in range(count):
         client = clients[n % len(clients)]
-        url = urls[n % len(urls)]
+        # Each teacher's sockets spread over the processes, as tabs behind a balancer would.
+        url = urls[(n // len(clients)) % len(urls)]
         sockets.append(
             await websockets.connect(
                 url.replace("http://", "ws://") + "/ws/bookings/",
