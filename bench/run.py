@@ -36,10 +36,14 @@ from .report import plot, report
 
 
 def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The largest peak RSS (VmHWM) of the process and its children: a gunicorn master's
+    worker, which serves the requests, not the master."""
+    peaks = []
+    for process in throughput.with_children([pid]):
+        for line in Path(f"/proc/{process}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks, default=float("nan"))
 
 
 async def run_suite(plan: Plan) -> Results:

@@ -96,7 +96,7 @@ def server_cpu(pids: list[int]) -> float:
     """CPU seconds (user + system) the server processes and their children (a gunicorn
     master's workers) have used so far, from /proc."""
     total = 0
-    for pid in _with_children(pids):
+    for pid in with_children(pids):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except FileNotFoundError:
@@ -105,7 +105,7 @@ def server_cpu(pids: list[int]) -> float:
     return total / TICKS
 
 
-def _with_children(pids: list[int]) -> list[int]:
+def with_children(pids: list[int]) -> list[int]:
     found, todo = [], list(pids)
     while todo:
         pid = todo.pop()

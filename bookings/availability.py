@@ -31,7 +31,7 @@ from rooms.models import Feature, Room
 from rooms.schoolcalendar import calendar
 from teachers.models import Teacher
 
-from .models import Booking, overlaps
+from .models import Booking, overlapping_q, overlaps
 from .rules import from_now, rooms_closed_to, this_minute
 from .waitlist import open_offers, without_offers_to_others
 
@@ -188,8 +188,11 @@ def free_now(room: Room, *, teacher: Teacher) -> FreeNow | None:
 
 def own_bookings_between(teacher: Teacher, start: datetime, end: datetime) -> list[Booking]:
     """The teacher's own bookings sharing any instant with ``[start, end)``: a second
-    room then is allowed, but worth a word."""
-    return list(Booking.objects.overlapping(start, end).filter(teacher=teacher).select_related("room"))
+    room then is allowed, but worth a word. Read by the teacher's own rows (a few hundred
+    at most), not the range index: on every room's range that index scans every booking
+    of the period (25 ms with a school year of lessons, against 0.1 ms this way)."""
+    mine = Booking.objects.holding().filter(teacher=teacher).filter(overlapping_q(start, end))
+    return list(mine.select_related("room"))
 
 
 TAKEN_SHOWN = 10
