@@ -79,6 +79,10 @@ def gunicorn_command(threads: int = 8) -> list[str]:
         "1",
         "--threads",
         str(threads),
+        # Longer than a proxy keeps an idle upstream connection (nginx: 60 s): gunicorn's 2 s
+        # closed connections a proxy or client was about to reuse for a POST.
+        "--keep-alive",
+        "75",
         "--log-level",
         "warning",
     ]
