@@ -46,6 +46,14 @@ class BookingQuerySet(models.QuerySet):
     def requested(self):
         return self.filter(status=Booking.Status.REQUESTED)
 
+    def open_requests(self, room_ids):
+        """The requests for ``room_ids`` still open (not decided, not over), oldest first."""
+        return (
+            self.requested()
+            .filter(room_id__in=room_ids, end__gt=timezone.now())
+            .order_by("created_at", "start", "pk")
+        )
+
     def ad_hoc(self):
         """The bookings teachers made, not the dates of the timetable's lessons."""
         return self.filter(lesson__isnull=True)
@@ -186,6 +194,11 @@ class Booking(models.Model):
     @property
     def holds_slot(self) -> bool:
         return self.status in self.HOLDING
+
+    @property
+    def request_key(self) -> tuple[str, int]:
+        """What makes dates one request: a series' dates are one, any other booking its own."""
+        return ("series", self.series_id) if self.series_id else ("booking", self.pk)
 
     def overlaps(self, start, end) -> bool:
         return overlaps(self.start, self.end, start, end)

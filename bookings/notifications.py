@@ -89,16 +89,11 @@ def enqueue_reminders() -> int:
 
 
 def _open_requests(room_ids: list[int]) -> list[Booking]:
-    """The requests for ``room_ids`` still open, oldest first (a series: its first date)."""
-    requests = (
-        Booking.objects.requested()
-        .filter(room_id__in=room_ids, end__gt=timezone.now())
-        .select_related("room__building", "teacher")
-        .order_by("created_at", "start")
-    )
-    firsts: dict[object, Booking] = {}
-    for booking in requests:
-        firsts.setdefault(booking.series_id or f"booking {booking.pk}", booking)
+    """The requests for ``room_ids`` still open, oldest first, a series once (at its first
+    date still open), as the approvers' page lists them."""
+    firsts: dict[tuple[str, int], Booking] = {}
+    for booking in Booking.objects.open_requests(room_ids).select_related("room__building", "teacher"):
+        firsts.setdefault(booking.request_key, booking)
     return list(firsts.values())
 
 

@@ -211,29 +211,26 @@ def limits_for(teacher, room_id: int) -> Limits:
         only_groups=tuple(sorted(only.values())),
         allowed=not only or bool(group_ids & only.keys()),
         approval=approval,
-        approves=approval is not None and (teacher.is_superuser or approval.group_id in group_ids),
+        approves=approval is not None and _decides(teacher, approval),
     )
 
 
-def approves(teacher, room_id: int) -> bool:
-    """Whether ``teacher`` decides the requests for room ``room_id``: a member of its
-    approving group, or a superuser."""
-    approval = _cached().get().approvals.get(room_id)
-    if approval is None:
-        return False
+def _decides(teacher, approval: Approval) -> bool:
+    """Whether ``teacher`` decides the requests ``approval`` covers: a member of its
+    group, or a superuser. Everything about who approves asks this."""
     return teacher.is_superuser or approval.group_id in _group_ids(teacher)
 
 
+def approves(teacher, room_id: int) -> bool:
+    """Whether ``teacher`` decides the requests for room ``room_id``."""
+    approval = _cached().get().approvals.get(room_id)
+    return approval is not None and _decides(teacher, approval)
+
+
 def rooms_approved_by(teacher) -> list[int]:
-    """The rooms whose requests ``teacher`` decides (a superuser: every room that needs
-    approval). No query when no room needs approval."""
+    """The rooms whose requests ``teacher`` decides. No query when no room needs approval."""
     approvals = _cached().get().approvals
-    if not approvals:
-        return []
-    if teacher.is_superuser:
-        return sorted(approvals)
-    mine = _group_ids(teacher)
-    return sorted(room_id for room_id, approval in approvals.items() if approval.group_id in mine)
+    return sorted(room_id for room_id, approval in approvals.items() if _decides(teacher, approval))
 
 
 def approval_of(room_id: int) -> Approval | None:
@@ -394,11 +391,8 @@ def requested_by(teacher) -> dict[int, str]:
     teacher is not among the approvers), with who decides. No query unless such rooms
     exist."""
     approvals = _cached().get().approvals
-    if not approvals or teacher.is_superuser:
-        return {}
-    mine = _group_ids(teacher)
     return {
-        room_id: approval.group for room_id, approval in approvals.items() if approval.group_id not in mine
+        room_id: approval.group for room_id, approval in approvals.items() if not _decides(teacher, approval)
     }
 
 

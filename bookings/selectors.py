@@ -23,7 +23,7 @@ def bookings_for_teacher(teacher: Teacher) -> tuple[QuerySet[Booking], QuerySet[
     mine = (
         Booking.objects.ad_hoc()
         .filter(teacher=teacher)
-        .select_related("room__building", "series", "booked_by")
+        .select_related("room__building", "series", "booked_by", "decided_by")
     )
     upcoming = mine.filter(end__gt=now).order_by("start", "pk")
     past = mine.filter(end__lte=now).order_by("-start", "-pk")[:PAST_SHOWN]
@@ -148,23 +148,18 @@ DECIDED_SHOWN = 20
 def open_requests(room_ids: list[int]) -> list[RequestRow]:
     """The open requests for ``room_ids``, oldest first (a series once, at its first date
     still open), with each teacher's other open requests (any room). Two queries."""
-    now = timezone.now()
-    found = list(
-        Booking.objects.requested()
-        .filter(room_id__in=room_ids, end__gt=now)
-        .select_related("room__building", "teacher", "booked_by", "series")
-        .order_by("created_at", "start", "pk")
+    found = Booking.objects.open_requests(room_ids).select_related(
+        "room__building", "teacher", "booked_by", "series"
     )
-    firsts: dict[object, Booking] = {}
-    counts: dict[object, int] = {}
+    firsts: dict[tuple[str, int], Booking] = {}
+    counts: dict[tuple[str, int], int] = {}
     for booking in found:
-        key = booking.series_id or f"booking {booking.pk}"
-        firsts.setdefault(key, booking)
-        counts[key] = counts.get(key, 0) + 1
+        firsts.setdefault(booking.request_key, booking)
+        counts[booking.request_key] = counts.get(booking.request_key, 0) + 1
     teachers = {booking.teacher_id for booking in firsts.values()}
     theirs = (
         Booking.objects.requested()
-        .filter(teacher_id__in=teachers, end__gt=now)
+        .filter(teacher_id__in=teachers, end__gt=timezone.now())
         .select_related("room")
         .order_by("start")
     )
@@ -173,11 +168,7 @@ def open_requests(room_ids: list[int]) -> list[RequestRow]:
         by_teacher.setdefault(booking.teacher_id, []).append(booking)
     rows = []
     for key, first in firsts.items():
-        others = [
-            other
-            for other in by_teacher.get(first.teacher_id, [])
-            if (other.series_id or f"booking {other.pk}") != key
-        ]
+        others = [other for other in by_teacher.get(first.teacher_id, []) if other.request_key != key]
         rows.append(RequestRow(first, counts[key], others))
     return rows
 

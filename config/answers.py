@@ -115,6 +115,21 @@ def error_page(page: ErrorPage):
     return mark
 
 
+def back_to(name: str) -> ErrorPage:
+    """An error page that goes back to the page named ``name`` (a URL name) with the
+    problem's messages; a 404 gets the not-found page (what is not one's own is not
+    shown as existing)."""
+
+    def page(request: HttpRequest, error: Problem, **kwargs) -> HttpResponse | None:
+        if error.status == 404:
+            return None
+        problems = [problem for field_problems in error.errors.values() for problem in field_problems]
+        messages.error(request, " ".join(problems) or error.message)
+        return see_other(name)
+
+    return page
+
+
 def error_response(
     request: HttpRequest, problem: Problem, *, page: ErrorPage | None = None, **kwargs
 ) -> HttpResponse:

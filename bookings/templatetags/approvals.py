@@ -5,7 +5,6 @@ decides a room's requests."""
 
 from django import template
 from django.db import DatabaseError
-from django.utils import timezone
 
 from ..models import Booking
 from ..rules import approval_of, rooms_approved_by
@@ -21,7 +20,7 @@ def requests_to_decide(user) -> int | None:
         rooms = rooms_approved_by(user)
         if not rooms:
             return None
-        return Booking.objects.requested().filter(room_id__in=rooms, end__gt=timezone.now()).count()
+        return Booking.objects.open_requests(rooms).count()
     except DatabaseError:  # a page about a database outage still renders, without the link
         return None
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
@@ -12,7 +11,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.answers import Problem, done, error_page, not_found, see_other, teacher_required, wants_json
+from config.answers import (
+    Problem,
+    back_to,
+    done,
+    error_page,
+    not_found,
+    teacher_required,
+    wants_json,
+)
 from rooms.schoolcalendar import calendar as school_calendar
 
 from .. import availability, services
@@ -180,14 +187,8 @@ def alternatives(request: HttpRequest, room_id: int) -> HttpResponse:
     return JsonResponse({"alternatives": alternatives_payload(found)})
 
 
-def back_to_my_bookings(request: HttpRequest, error: Problem, **kwargs) -> HttpResponse | None:
-    """Where a cancellation's error is shown to a form post: My bookings, with the message
-    (a booking that is not the teacher's is not found)."""
-    if error.status == 404:
-        return None
-    problems = [problem for field_problems in error.errors.values() for problem in field_problems]
-    messages.error(request, " ".join(problems) or error.message)
-    return see_other("bookings:my-bookings")
+# Where a cancellation's error is shown to a form post: My bookings, with the message.
+back_to_my_bookings = back_to("bookings:my-bookings")
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,7 +7,6 @@ from datetime import timedelta
 from itertools import groupby
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from config.answers import Problem, done, error_page, see_other, teacher_required, wants_json
+from config.answers import back_to, done, error_page, teacher_required, wants_json
 from config.widgets import SchoolDateField
 
 from .. import services
@@ -56,13 +55,8 @@ def my_timetable(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/my_timetable.html", {"days": days, "later": later, "first": first})
 
 
-def back_to_my_timetable(request: HttpRequest, error: Problem, **kwargs) -> HttpResponse | None:
-    """Where a release's error is shown to a form post: My timetable, with the message."""
-    if error.status == 404:
-        return None
-    problems = [problem for field_problems in error.errors.values() for problem in field_problems]
-    messages.error(request, " ".join(problems) or error.message)
-    return see_other("bookings:my-timetable")
+# Where a release's error is shown to a form post: My timetable, with the message.
+back_to_my_timetable = back_to("bookings:my-timetable")
 
 
 @require_POST

@@ -3,14 +3,20 @@ approve, and decline with a reason."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from config.answers import Problem, done, error_page, not_found, see_other, teacher_required, wants_json
+from config.answers import (
+    back_to,
+    done,
+    error_page,
+    not_found,
+    teacher_required,
+    wants_json,
+)
 from rooms.schoolcalendar import calendar as school_calendar
 
 from .. import services
@@ -50,14 +56,8 @@ def requests_page(request: HttpRequest) -> HttpResponse:
     return render(request, f"bookings/{template}.html", context)
 
 
-def back_to_requests(request: HttpRequest, error: Problem, **kwargs) -> HttpResponse | None:
-    """Where a decision's error is shown to a form post: the requests page, with what
-    happened (a request one may not decide is not found)."""
-    if error.status == 404:
-        return None
-    problems = [problem for field_problems in error.errors.values() for problem in field_problems]
-    messages.error(request, " ".join(problems) or error.message)
-    return see_other("bookings:requests")
+# Where a decision's error is shown to a form post: the requests page, with what happened.
+back_to_requests = back_to("bookings:requests")
 
 
 @require_POST
