@@ -54,6 +54,17 @@ def _plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_signed_in_copies_from_earlier_runs():
+    """A new test database numbers its teachers from 1 again: copies of an earlier run's
+    teachers (teachers/backends.py) would be read for this run's, and end their sessions."""
+    if settings.SIGNED_IN_CACHE:
+        prefix = settings.CACHES[settings.SIGNED_IN_CACHE]["KEY_PREFIX"]
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.scan_iter(f"{prefix}:*:teacher:*"):
+            client.delete(key)
+
+
 @pytest.fixture(autouse=True)
 def _clean_locks():
     locks.store().clear()

@@ -249,7 +249,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out accounts
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the signed-in teacher from the session cache (below)
+    "teachers.backends.TeacherBackend",
 ]
 
 # School sign-in (LDAP / Active Directory, teachers.directory over ldap3): on when
@@ -296,9 +297,25 @@ PASSWORD_RESETS_PER_ACCOUNT = env.int("PASSWORD_RESETS_PER_ACCOUNT", default=3)
 PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=20)
 # A session lasts a school day, not two weeks; a password change ends the others.
 SESSION_COOKIE_AGE = int(env.float("SESSION_HOURS", default=10) * 3600)
-# Sessions stay in the database: cached_db sessions on Redis measured slower (Django's
-# cache connections are per thread, and under ASGI each request has a thread of its own,
-# so each request opened a Redis connection: docs/performance.md).
+# With Redis, a request reads its session and its teacher from Redis, not from two rows:
+# the rows stay the truth (a session is written to both; a changed teacher's copy is
+# removed, teachers/backends.py), an unreachable Redis is a miss (config/cache.py), and
+# no copy lives longer than SIGNED_IN_CACHE_SECONDS, which bounds how long a logout or a
+# deactivation made while Redis was unreachable could be missed.
+SIGNED_IN_CACHE_SECONDS = env.int("SIGNED_IN_CACHE_SECONDS", default=120)
+if REDIS_URL:
+    CACHES["signed-in"] = {
+        "BACKEND": "config.cache.GuardedRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("CHANNEL_LAYER_PREFIX", default="roomclaim"),
+        "TIMEOUT": SIGNED_IN_CACHE_SECONDS,
+        "LONGEST": SIGNED_IN_CACHE_SECONDS,
+        "OPTIONS": {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT},
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = SIGNED_IN_CACHE = "signed-in"
+else:
+    SIGNED_IN_CACHE = ""
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "rooms:dashboard"
 LOGOUT_REDIRECT_URL = "login"

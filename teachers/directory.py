@@ -22,6 +22,7 @@ from ldap3.core.exceptions import LDAPException, LDAPInvalidCredentialsResult
 from ldap3.utils.conv import escape_filter_chars
 
 from config.ldap import DirectorySettings
+from teachers.backends import SignedInCopies
 from teachers.models import Teacher
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ class DirectoryEntry:
     groups: frozenset[str]
 
 
-class DirectoryBackend(ModelBackend):
+class DirectoryBackend(SignedInCopies, ModelBackend):
     """On when ``settings.SCHOOL_DIRECTORY`` is set (``LDAP_SERVER_URI``). Listed before
     ``ModelBackend``: a name the directory does not know falls through to the local
     accounts."""

@@ -43,17 +43,18 @@ from __future__ import annotations
 
 import functools
 import logging
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
 
+from config.outage import UNREACHABLE, Outage
+
 from .. import metrics
 from .base import KEY_PREFIX, NO_RULES, HoldRules, LockStore, lock_key
 from .local import LocalLockStore
-from .redis import UNREACHABLE, RedisLockStore
+from .redis import RedisLockStore
 
 __all__ = [
     "HELD_TOO_LONG",
@@ -120,40 +121,11 @@ class Release:
     waiting: tuple[int, ...] = ()
 
 
-class Outage:
-    """Whether the lock store is thought to be down, with one log line per outage."""
-
-    def __init__(self) -> None:
-        self._mutex = threading.Lock()
-        self._down_since: float | None = None
-        self._retry_at = 0.0
-
-    def skip(self) -> bool:
-        """True while the store failed recently: do not ask it again yet."""
-        return self._down_since is not None and time.monotonic() < self._retry_at
-
-    def failed(self, error: Exception) -> None:
-        with self._mutex:
-            now = time.monotonic()
-            self._retry_at = now + settings.LOCK_STORE_RETRY_SECONDS
-            if self._down_since is None:
-                self._down_since = now
-                logger.warning(
-                    "Lock store unreachable (%s); holds are off and claims go on under the "
-                    "database's guarantee until it is back",
-                    error,
-                )
-
-    def succeeded(self) -> None:
-        if self._down_since is None:
-            return
-        with self._mutex:
-            if self._down_since is not None:
-                logger.warning("Lock store reachable again after %.1f s", time.monotonic() - self._down_since)
-                self._down_since = None
-
-
-outage = Outage()
+outage = Outage(
+    logger,
+    "Lock store",
+    "holds are off and claims go on under the database's guarantee",
+)
 
 
 def _call(operation, *args):

@@ -165,10 +165,6 @@ return {head, take(head, tonumber(ARGV[1]), tonumber(ARGV[2]))}
 )
 
 
-# What a store that cannot be reached raises (the caller then goes on without it).
-UNREACHABLE = (redis.ConnectionError, redis.TimeoutError, OSError)
-
-
 class RedisLockStore:
     """Locks in Redis, shared by every server process; expiry is Redis's own TTL."""
 
