@@ -1,4 +1,5 @@
-"""Fan-out: N sockets spread over two daphne processes; one claim; how long until the
+"""Fan-out: N sockets spread over two daphne processes (the production set-up: the claim
+goes to gunicorn); one claim; how long until the
 last socket has its ``bookingCreated``.
 
 Times are measured from the claim's 201 (and, for reference, from sending the claim)
@@ -17,7 +18,16 @@ from dataclasses import dataclass
 
 import websockets
 
-from .harness import PASSWORD, Servers, fresh_database, fresh_slot, logged_in_client, manage, percentile, sql
+from .harness import (
+    PASSWORD,
+    ProductionServers,
+    fresh_database,
+    fresh_slot,
+    logged_in_client,
+    manage,
+    percentile,
+    sql,
+)
 
 TEACHERS = 50
 
@@ -90,18 +100,18 @@ def summary(values):
     }
 
 
-async def run(socket_counts=(100, 1000), rounds=20, servers=None) -> dict:
+async def run(socket_counts=(100, 1000), rounds=20) -> dict:
     results = {}
     fresh_database()
     manage(
         "seed_demo", "--bare", "--teachers", str(TEACHERS + 1), "--rooms", "24", "--password", PASSWORD, "-v0"
     )
     room_ids = [row[0] for row in sql("SELECT id FROM rooms_room ORDER BY name")]
-    with Servers(count=2) as servers:
+    with ProductionServers(count=2) as servers:
         clients = [await logged_in_client(servers.urls[n % 2], f"teacher{n + 1}") for n in range(TEACHERS)]
         claimer = await logged_in_client(servers.urls[0], f"teacher{TEACHERS + 1}")
         for count in socket_counts:
-            measured = await measure(servers.urls, clients, claimer, room_ids, count, rounds)
+            measured = await measure(servers.live_urls, clients, claimer, room_ids, count, rounds)
             results[count] = {
                 "from_201": summary(measured.after_201),
                 "from_send": summary(measured.after_send),

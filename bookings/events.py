@@ -11,6 +11,7 @@ events for a networked layer go out from a publisher thread, not from the reques
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import queue
 import threading
@@ -39,6 +40,28 @@ from .serializers import (
 logger = logging.getLogger(__name__)
 
 ALL_TEACHERS = "teachers"
+
+
+# Each message type (the consumer's handler) and the event name pages see.
+EVENT_NAMES = {
+    "booking.created": "bookingCreated",
+    "booking.cancelled": "bookingCancelled",
+    "booking.requested": "bookingRequested",
+    "booking.approved": "bookingApproved",
+    "booking.declined": "bookingDeclined",
+    "booking.conflict": "bookingConflict",
+    "room.available": "roomAvailable",
+    "room.held": "roomHeld",
+    "room.released": "roomReleased",
+    "offer.ended": "offerEnded",
+}
+
+
+def frame(kind: str, payload: dict[str, Any]) -> dict[str, str]:
+    """The layer's message for an event: its frame encoded here, once, so that each
+    process writes the same text to each of its sockets instead of every socket's
+    consumer encoding it again (fan-out to thousands of pages: docs/performance.md)."""
+    return {"type": kind, "text": json.dumps({"event": EVENT_NAMES[kind], "data": payload})}
 
 
 def teacher_group(teacher_id: int) -> str:
@@ -113,7 +136,7 @@ def _send(group: str, kind: str, payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message = {"type": kind, "data": payload}
+    message = frame(kind, payload)
     if isinstance(layer, InMemoryChannelLayer):
         # In-process and instant (the single-process set-up): send right here.
         _send_now(layer, group, message)
@@ -139,7 +162,7 @@ async def _deliver(layer, group: str, message: dict[str, Any]) -> bool:
     return True
 
 
-RESYNC = {"type": "live.resync"}
+RESYNC = {"type": "live.resync", "text": json.dumps({"event": "resync"})}
 
 
 class Publisher:
