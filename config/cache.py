@@ -7,6 +7,11 @@ breaker (``config.outage``) and answers a miss instead of raising: the database 
 truth and each request reads it while Redis is away. ``LONGEST`` (seconds) caps every
 entry's life, which bounds how long a copy can outlive a change whose removal could not
 reach Redis (an outage at the moment of a logout or a deactivation).
+
+Copies of rows (``read``, ``fill``, ``drop``): a write to the row drops its copy, leaving
+a marker for ``SETTLE_SECONDS``; only a read of the row fills the copy, and only where
+there is neither a copy nor a marker. So a read that saw the row before a change was
+committed can never put its old copy back after the change dropped it.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from django.utils.functional import cached_property
 from .outage import UNREACHABLE, Outage
 
 logger = logging.getLogger(__name__)
+
+# Longer than a request takes from reading a row to filling its copy.
+SETTLE_SECONDS = 5
+_DROPPED = "dropped"
 
 # What an operation answers while Redis cannot be reached: a miss, nothing stored.
 _MISSED = {"get": None, "get_many": {}, "has_key": False, "add": False, "touch": False, "delete": False}
@@ -93,3 +102,16 @@ class GuardedRedisCache(RedisCache):
         if self._longest is None:
             return seconds
         return self._longest if seconds is None else min(seconds, self._longest)
+
+    def read(self, key: str):
+        """The copy kept under ``key``, or ``None``: read the row (and ``fill``)."""
+        value = self.get(key)
+        return None if value == _DROPPED else value
+
+    def fill(self, key: str, value, timeout=DEFAULT_TIMEOUT) -> None:
+        """Keep a copy of a row just read, unless the row changed since (``drop``)."""
+        self.add(key, value, timeout)
+
+    def drop(self, key: str) -> None:
+        """The row changed: no copy of it, and none filled for ``SETTLE_SECONDS``."""
+        self.set(key, _DROPPED, SETTLE_SECONDS)

@@ -298,8 +298,8 @@ PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=20)
 # A session lasts a school day, not two weeks; a password change ends the others.
 SESSION_COOKIE_AGE = int(env.float("SESSION_HOURS", default=10) * 3600)
 # With Redis, a request reads its session and its teacher from Redis, not from two rows:
-# the rows stay the truth (a session is written to both; a changed teacher's copy is
-# removed, teachers/backends.py), an unreachable Redis is a miss (config/cache.py), and
+# the rows stay the truth (a change drops the copy: teachers/sessions.py,
+# teachers/backends.py), an unreachable Redis is a miss (config/cache.py), and
 # no copy lives longer than SIGNED_IN_CACHE_SECONDS, which bounds how long a logout or a
 # deactivation made while Redis was unreachable could be missed.
 SIGNED_IN_CACHE_SECONDS = env.int("SIGNED_IN_CACHE_SECONDS", default=120)
@@ -312,7 +312,7 @@ if REDIS_URL:
         "LONGEST": SIGNED_IN_CACHE_SECONDS,
         "OPTIONS": {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT},
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "teachers.sessions"
     SESSION_CACHE_ALIAS = SIGNED_IN_CACHE = "signed-in"
 else:
     SIGNED_IN_CACHE = ""

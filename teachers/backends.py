@@ -3,9 +3,10 @@
 Every request names its teacher by the session; Django's ``ModelBackend`` reads the
 teacher's row each time, half of an otherwise empty request's work. Here the row is kept
 in the session cache (``settings.SIGNED_IN_CACHE``, Redis shared by every server process)
-as its fields' values, and removed from it whenever the row changes anywhere: a save (a
-password change, a deactivation, a new language, the sign-in's ``last_login``) or a
-deletion. Groups and permissions are not copied: they are read where they are asked. Django's
+as its fields' values, and dropped whenever the row changes anywhere: a save (a password
+change, a deactivation, a new language, the sign-in's ``last_login``) or a deletion; a
+request that read the row before the change cannot put its copy back (``config.cache``).
+Groups and permissions are not copied: they are read where they are asked. Django's
 checks run on the copy as on the row: an inactive teacher is refused, and a session whose
 password hash no longer matches is ended.
 
@@ -53,17 +54,17 @@ def _cache():
 
 
 def forget(teacher_id) -> None:
-    """The teacher changed: the next request reads their row."""
+    """The teacher changed: the next requests read their row."""
     cache = _cache()
     if cache is not None:
-        cache.delete(_key(teacher_id))
+        cache.drop(_key(teacher_id))
 
 
 @receiver(post_save, sender=Teacher)
 @receiver(post_delete, sender=Teacher)
 def _changed(sender, instance, **kwargs) -> None:
-    # Now, and again once the change is committed: a request that read the row between
-    # the two saw the old one and may have copied it.
+    # Now, and again once the change is committed (the copy's marker must outlast the
+    # change: config.cache).
     forget(instance.pk)
     transaction.on_commit(functools.partial(forget, instance.pk))
 
@@ -75,11 +76,11 @@ class SignedInCopies:
         cache = _cache()
         if cache is None:
             return super().get_user(user_id)
-        values = cache.get(_key(user_id))
+        values = cache.read(_key(user_id))
         if values is None:
             teacher = super().get_user(user_id)
             if teacher is not None:
-                cache.set(_key(user_id), tuple(getattr(teacher, name) for name in _fields()))
+                cache.fill(_key(user_id), tuple(getattr(teacher, name) for name in _fields()))
             return teacher
         teacher = Teacher.from_db(Teacher.objects.db, _fields(), values)
         return teacher if self.user_can_authenticate(teacher) else None

@@ -10,8 +10,12 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 
+from teachers import backends
+from teachers.backends import TeacherBackend
+from teachers.sessions import SessionStore
 from tests.factories import PASSWORD, make_teacher
 from tests.servers import logged_in_client
 
@@ -119,6 +123,35 @@ async def test_a_teacher_deactivated_elsewhere_is_refused_at_once(live_servers, 
             assert await answer_to(client, url, session) == 401
     finally:
         await client.aclose()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_session_read_just_before_its_logout_is_not_copied_back():
+    """Two requests of one session: one reads the session's row, the other logs out, then
+    the first would keep its copy of what it read. The logout holds."""
+    session = SessionStore()
+    session["_auth_user_id"] = "1"
+    session.create()
+    reading = SessionStore(session.session_key)
+    row = reading._get_session_from_db()
+
+    SessionStore(session.session_key).flush()  # the logout
+    reading._cache.fill(reading.cache_key, reading.decode(row.session_data))
+
+    assert SessionStore(session.session_key).load() == {}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_teacher_read_just_before_a_deactivation_is_not_copied_back(alice):
+    backend = TeacherBackend()
+    assert backend.get_user(alice.pk) == alice  # copied
+    values = tuple(getattr(alice, name) for name in backends._fields())  # a request reads the row
+
+    alice.is_active = False
+    alice.save()  # the deactivation
+    caches[settings.SIGNED_IN_CACHE].fill(backends._key(alice.pk), values)  # ...then fills
+
+    assert backend.get_user(alice.pk) is None
 
 
 @pytest.mark.django_db
