@@ -91,6 +91,8 @@ TEMPLATES = [
         },
     },
 ]
+# Inputs, selects and checkbox lists written in Python, to the HTML of Django's templates.
+FORM_RENDERER = "config.widgets.WidgetRenderer"
 
 # --- Database -------------------------------------------------------------------------
 

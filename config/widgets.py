@@ -3,6 +3,8 @@
 from datetime import date
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,3 +30,125 @@ class SchoolDateField(forms.DateField):
         if value and not self.EARLIEST <= value <= self.LATEST:
             message = _("Choose a date from %(first)s to %(last)s.")
             raise forms.ValidationError(message % {"first": self.EARLIEST.year, "last": self.LATEST.year})
+
+
+# --- Writing the widgets -----------------------------------------------------------------
+#
+# Django writes every widget through its templates: a search form's dozen widgets and
+# their options cost a search 8 ms (docs/performance.md). ``WidgetRenderer`` writes the
+# common ones (inputs, selects, checkbox and radio lists) in Python, to the very same
+# HTML as Django's templates (config/tests/test_widgets.py compares them), and leaves any
+# other template to Django. Django's templates end in a newline that an include keeps;
+# the writers below keep them too, and the renderer strips the outer one, as Django's does.
+
+_TEMPLATES = "django/forms/widgets/"
+
+
+def _text(value) -> str:
+    return conditional_escape(value)
+
+
+def _attrs(attrs: dict) -> str:
+    return "".join(
+        f" {_text(name)}" if value is True else f' {_text(name)}="{_text(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+def _input(widget: dict) -> str:
+    value = "" if widget["value"] is None else f' value="{_text(widget["value"])}"'
+    kind, name = _text(widget["type"]), _text(widget["name"])
+    return f'<input type="{kind}" name="{name}"{value}{_attrs(widget["attrs"])}>\n'
+
+
+def _input_option(option: dict) -> str:
+    if not option["wrap_label"]:
+        return _input(option) + "\n"
+    target = option["attrs"].get("id")
+    label = f' for="{_text(target)}"' if target else ""
+    return f"<label{label}>{_input(option)} {_text(option['label'])}</label>\n"
+
+
+def _select_option(option: dict) -> str:
+    value, label = _text(option["value"]), _text(option["label"])
+    return f'<option value="{value}"{_attrs(option["attrs"])}>{label}</option>\n'
+
+
+def _option(option: dict) -> str:
+    return _OPTIONS[option["template_name"]](option)
+
+
+def _select(widget: dict) -> str:
+    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            parts.append(f'\n  <optgroup label="{_text(group)}">')
+        parts.extend(f"\n  {_option(option)}" for option in options)
+        if group:
+            parts.append("\n  </optgroup>")
+    parts.append("\n</select>\n")
+    return "".join(parts)
+
+
+def _multiple_input(widget: dict) -> str:
+    attrs = widget["attrs"]
+    target = f' id="{_text(attrs["id"])}"' if attrs.get("id") else ""
+    kind = f' class="{_text(attrs["class"])}"' if attrs.get("class") else ""
+    parts = [f"<div{target}{kind}>"]
+    for group, options, _index in widget["optgroups"]:
+        if group:
+            parts.append(f"\n  <div><label>{_text(group)}</label>")
+        parts.extend(f"<div>\n    {_option(option)}</div>" for option in options)
+        if group:
+            parts.append("\n  </div>")
+    parts.append("\n</div>\n")
+    return "".join(parts)
+
+
+_OPTIONS = {
+    f"{_TEMPLATES}select_option.html": _select_option,
+    f"{_TEMPLATES}checkbox_option.html": lambda option: _input_option(option) + "\n",
+    f"{_TEMPLATES}radio_option.html": lambda option: _input_option(option) + "\n",
+}
+_WRITERS = {
+    **{
+        f"{_TEMPLATES}{name}.html": _input
+        for name in (
+            "input",
+            "text",
+            "number",
+            "time",
+            "date",
+            "hidden",
+            "email",
+            "password",
+            "search",
+            "tel",
+            "url",
+        )
+    },
+    f"{_TEMPLATES}select.html": _select,
+    f"{_TEMPLATES}checkbox_select.html": _multiple_input,
+    f"{_TEMPLATES}radio.html": _multiple_input,
+    **_OPTIONS,
+}
+
+
+class WidgetRenderer(DjangoTemplates):
+    """``FORM_RENDERER``: the common widgets written in Python, the rest by Django."""
+
+    def render(self, template_name, context, request=None):
+        write = _WRITERS.get(template_name)
+        if write is None or not _writable(context["widget"]):
+            return super().render(template_name, context, request)
+        return write(context["widget"]).strip()
+
+
+def _writable(widget: dict) -> bool:
+    """Options whose templates are the ones written here (a widget may name its own)."""
+    return all(
+        option["template_name"] in _OPTIONS
+        for _group, options, _index in widget.get("optgroups", ())
+        for option in options
+    )
