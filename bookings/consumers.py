@@ -13,7 +13,8 @@ from channels.layers import InMemoryChannelLayer
 from django.conf import settings
 
 from . import metrics
-from .events import ALL_TEACHERS, teacher_group
+from .broadcast import broadcast
+from .events import teacher_group
 from .livewatch import LIVE_UNAVAILABLE, watch
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,9 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
         if watched and not watch.healthy:
             await self._unavailable()
             return
-        self.groups_joined = [ALL_TEACHERS, teacher_group(user.pk)]
+        self.groups_joined = [teacher_group(user.pk)]
         try:
+            await broadcast.ready(self.channel_layer)
             for group in self.groups_joined:
                 await asyncio.wait_for(
                     self.channel_layer.group_add(group, self.channel_name), settings.EVENT_PUBLISH_TIMEOUT
@@ -76,6 +78,7 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
             await self._unavailable()
             return
         await self.accept()
+        broadcast.add(self)
         self.counted = True
         metrics.OPEN_SOCKETS.inc()
         if watched:
@@ -88,6 +91,7 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         watch.forget(self)
+        broadcast.leave(self)
         if session := getattr(self, "session_counted", None):
             self.session_counted = None
             _open_by_session[session] -= 1
@@ -121,7 +125,8 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
         """An event, its frame encoded once by the sender (``events.frame``)."""
         await self.send(text_data=message["text"])
 
-    # Every event the sender names (``events.EVENT_NAMES``, and ``live.resync``).
+    # Every event the sender names (``events.EVENT_NAMES``, and ``live.resync``): to this
+    # teacher's group; what every page hears comes through ``broadcast``.
     booking_created = booking_cancelled = booking_requested = forward
     booking_approved = booking_declined = booking_conflict = forward
     room_available = room_held = room_released = offer_ended = live_resync = forward

@@ -67,6 +67,31 @@ async def test_booking_created_reaches_every_teacher(people):
         await socket.disconnect()
 
 
+async def test_every_tab_hears_each_event_once_in_the_order_it_happened(people):
+    """What every page hears is passed on once per process (bookings/broadcast.py): each
+    socket, however many a teacher has open, gets each event once, in order, and a
+    socket that closed hears nothing more while the others go on."""
+    alice, bob, room = people
+    sockets = [await connect(alice), await connect(alice), await connect(bob)]
+    closed = await connect(bob)
+    await closed.disconnect()
+    first = await sync_to_async(services.booking_create)(
+        teacher=alice, room_id=room.pk, start=at(10), end=at(11)
+    )
+    await sync_to_async(services.booking_cancel)(booking_id=first.pk, teacher=alice)
+    second = await sync_to_async(services.booking_create)(
+        teacher=bob, room_id=room.pk, start=at(12), end=at(13)
+    )
+    for socket in sockets:
+        heard = [await socket.receive_json_from(timeout=2) for _ in range(3)]
+        assert [(frame["event"], frame["data"]["id"]) for frame in heard] == [
+            ("bookingCreated", first.pk),
+            ("bookingCancelled", first.pk),
+            ("bookingCreated", second.pk),
+        ]
+        await socket.disconnect()
+
+
 async def test_conflict_reaches_only_the_teacher_who_lost_in_every_tab(people):
     alice, bob, room = people
     alice_socket, bob_tab_1, bob_tab_2 = await connect(alice), await connect(bob), await connect(bob)

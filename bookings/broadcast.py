@@ -1,0 +1,77 @@
+"""The events every page hears (``events.ALL_TEACHERS``), passed on once per process.
+
+Each socket's consumer used to be a member of the group itself: every event was queued
+for each socket, woke each socket's task and went through its dispatch, so a claim
+watched by 2,500 sockets on one process cost 2,500 of each (docs/performance.md). Here one
+channel per process (per event loop: a server has one for its life, tests one per test)
+is the group's member, and its task writes each event's frame, encoded once by the
+sender (``events.frame``), straight to every socket of the process. Events for one
+teacher (``events.teacher_group``) still reach their sockets through each consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from django.conf import settings
+
+from .events import ALL_TEACHERS
+
+logger = logging.getLogger(__name__)
+
+
+class Broadcast:
+    def __init__(self) -> None:
+        self.sockets: set = set()
+        self._layer = None
+        self._channel: asyncio.Future | None = None  # this process's member of the group
+        self._task: asyncio.Task | None = None
+
+    async def ready(self, layer) -> None:
+        """Before a socket is accepted: raises when the channel layer cannot be reached
+        (the socket then closes with ``4503``). The group membership is renewed each time
+        (the in-memory layer lets memberships lapse after a day)."""
+        loop = asyncio.get_running_loop()
+        running = self._task is not None and not self._task.done() and self._task.get_loop() is loop
+        if not running or self._layer is not layer:
+            if running:
+                self._task.cancel()
+            # Set up before any await: sockets connecting together share one task.
+            self.sockets, self._layer, self._channel = set(), layer, loop.create_future()
+            self._task = loop.create_task(self._pass_on(layer, self._channel, self.sockets))
+        timeout = settings.EVENT_PUBLISH_TIMEOUT
+        channel = await asyncio.wait_for(asyncio.shield(self._channel), timeout)
+        await asyncio.wait_for(layer.group_add(ALL_TEACHERS, channel), timeout)
+
+    def add(self, consumer) -> None:
+        """An accepted socket: it hears every broadcast from now on."""
+        self.sockets.add(consumer)
+
+    def leave(self, consumer) -> None:
+        self.sockets.discard(consumer)
+
+    @staticmethod
+    async def _pass_on(layer, channel: asyncio.Future, sockets: set) -> None:
+        try:
+            name = await layer.new_channel()
+        except Exception as error:  # the layer is down: this task ends, the next socket retries
+            channel.set_exception(error)
+            return
+        channel.set_result(name)
+        while True:
+            try:
+                message = await layer.receive(name)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the layer is down; the live watch closes the sockets
+                logger.warning("Live channel: could not receive (%s)", error)
+                await asyncio.sleep(1)
+                continue
+            for consumer in list(sockets):
+                with contextlib.suppress(Exception):  # a socket closing as we write
+                    await consumer.send(text_data=message["text"])
+
+
+broadcast = Broadcast()
