@@ -79,31 +79,31 @@ def _option(option: dict) -> str:
     return _OPTIONS[option["template_name"]](option)
 
 
-def _select(widget: dict) -> str:
-    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+def _grouped(widget: dict, *, opens: str, each: str, closes: str) -> str:
+    """The options of a select or of a list, in their groups (Django's ``optgroups``)."""
+    parts = []
     for group, options, _index in widget["optgroups"]:
         if group:
-            parts.append(f'\n  <optgroup label="{_text(group)}">')
-        parts.extend(f"\n  {_option(option)}" for option in options)
+            parts.append(opens.format(_text(group)))
+        parts.extend(each.format(_option(option)) for option in options)
         if group:
-            parts.append("\n  </optgroup>")
-    parts.append("\n</select>\n")
+            parts.append(closes)
     return "".join(parts)
+
+
+def _select(widget: dict) -> str:
+    options = _grouped(widget, opens='\n  <optgroup label="{}">', each="\n  {}", closes="\n  </optgroup>")
+    return f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>{options}\n</select>\n'
 
 
 def _multiple_input(widget: dict) -> str:
     attrs = widget["attrs"]
     target = f' id="{_text(attrs["id"])}"' if attrs.get("id") else ""
     kind = f' class="{_text(attrs["class"])}"' if attrs.get("class") else ""
-    parts = [f"<div{target}{kind}>"]
-    for group, options, _index in widget["optgroups"]:
-        if group:
-            parts.append(f"\n  <div><label>{_text(group)}</label>")
-        parts.extend(f"<div>\n    {_option(option)}</div>" for option in options)
-        if group:
-            parts.append("\n  </div>")
-    parts.append("\n</div>\n")
-    return "".join(parts)
+    options = _grouped(
+        widget, opens="\n  <div><label>{}</label>", each="<div>\n    {}</div>", closes="\n  </div>"
+    )
+    return f"<div{target}{kind}>{options}\n</div>\n"
 
 
 _OPTIONS = {
