@@ -46,6 +46,7 @@ class Problem(Exception):
     code: str
     message: str = ""
     errors: dict[str, list[str]] = field(default_factory=dict)
+    retry_after: int | None = None  # seconds, for a 429: when trying again will work
 
     # In the language of the request that met the error; the codes never change.
     MESSAGES: ClassVar[dict[str, Any]] = {
@@ -131,13 +132,13 @@ def back_to(name: str) -> ErrorPage:
 
 
 def error_response(
-    request: HttpRequest, problem: Problem, *, page: ErrorPage | None = None, **kwargs
+    request: HttpRequest, problem: Problem, *, page: ErrorPage | None = None, as_json: bool = False, **kwargs
 ) -> HttpResponse:
-    """The one mapping from a problem to an answer: JSON with the problem's status; for a
-    page, ``page(request, problem, **kwargs)`` or the error page (the not-found page for
-    a 404)."""
+    """The one mapping from a problem to an answer: JSON with the problem's status (to a
+    client that asks for JSON, and always with ``as_json``: the API); for a page,
+    ``page(request, problem, **kwargs)`` or the error page (the not-found page for a 404)."""
     response = None
-    if wants_json(request):
+    if as_json or wants_json(request):
         response = JsonResponse(problem.body(), status=problem.status)
     elif page is not None:
         response = page(request, problem, **kwargs)
@@ -146,6 +147,8 @@ def error_response(
         response = render(request, template, {"error": problem}, status=problem.status)
     if problem.status == 503:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    elif problem.retry_after:
+        response["Retry-After"] = str(problem.retry_after)
     return response
 
 

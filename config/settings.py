@@ -318,6 +318,8 @@ if REDIS_URL:
     SESSION_CACHE_ALIAS = SIGNED_IN_CACHE = "signed-in"
 else:
     SIGNED_IN_CACHE = ""
+# The API (/api/v1/, docs/api.md): requests one personal access token may make a minute.
+API_REQUESTS_PER_MINUTE = env.int("API_REQUESTS_PER_MINUTE", default=120)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "rooms:dashboard"
 LOGOUT_REDIRECT_URL = "login"

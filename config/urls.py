@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_control
 from django.views.i18n import JavaScriptCatalog
 
+from bookings.api import api
 from bookings.forms import OutboxPasswordResetForm
 from config import health, pages
 from teachers.views import LoginView, PasswordResetView
@@ -29,6 +30,8 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # The API for a school's other systems, with personal access tokens (docs/api.md).
+    path("api/v1/", api.urls),
     # The words the page scripts write, in the page's language (static/js/i18n.js). The
     # pages ask for it with their language in the query, so a cached copy never answers
     # for another language.

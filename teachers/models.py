@@ -98,3 +98,37 @@ class ThrottleEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AccessToken(models.Model):
+    """A personal access token for the API (``/api/v1/``): a teacher's own key for a
+    school's other systems, named, scoped and revocable (``teachers.tokens``).
+
+    Only the token's prefix (to find it) and the SHA-256 of the whole token are stored:
+    the token itself is shown once, when it is made. Its secret part is 256 random bits,
+    which no one can guess, so a fast hash is enough (a slow one, as for passwords, would
+    cost every API request a tenth of a second)."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read: rooms, free rooms, the timetable, my bookings")
+        BOOK = "book", _("Book: read, and hold, claim, release, cancel and move bookings")
+
+    teacher = models.ForeignKey(
+        Teacher, on_delete=models.CASCADE, related_name="access_tokens", verbose_name=_("teacher")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    digest = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("made"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.teacher})"

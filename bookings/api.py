@@ -1,0 +1,148 @@
+"""The API under ``/api/v1/`` (docs/api.md): for a school's other systems, with personal
+access tokens (``teachers.tokens``) instead of sessions: no cookies, no CSRF.
+
+Built on django-ninja: the handlers' type hints are the OpenAPI 3 schema
+(``/api/v1/openapi.json``) and the checks of what comes in, so what the schema says is
+what the code does. The handlers call the same reads and services as the pages; every
+refusal is the same JSON as the pages' (``config.answers``: ``code``, ``message``, and
+``errors`` by field for ``INVALID_INPUT``).
+"""
+
+import logging
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Query, Schema
+from ninja.errors import AuthenticationError, ValidationError
+from ninja.security import HttpBearer
+
+from config.answers import INVALID_INPUT, Problem, error_response
+from rooms.models import Feature, Room
+from teachers import tokens
+
+from .availability import rooms_free_between
+from .forms import PeriodForm, form_errors
+
+logger = logging.getLogger(__name__)
+
+
+class Token(HttpBearer):
+    """``Authorization: Bearer rc_…``; booking endpoints ask for the ``book`` scope."""
+
+    def __init__(self, *, books: bool = False) -> None:
+        super().__init__()
+        self.books = books
+
+    def authenticate(self, request: HttpRequest, token: str):
+        row = tokens.check(token, books=self.books)
+        request.user = row.teacher
+        who = row.teacher.username
+        logger.info("API %s %s by %s with token %s", request.method, request.path, who, row.prefix)
+        return row
+
+    def __call__(self, request: HttpRequest):
+        if not request.headers.get("Authorization"):
+            raise tokens.TokenProblem(tokens.TOKEN_INVALID)
+        return super().__call__(request)
+
+
+api = NinjaAPI(
+    title="Roomclaim",
+    version="1",
+    description="Rooms, free rooms and bookings for a school's other systems (docs/api.md).",
+    urls_namespace="api",
+    auth=Token(),
+    docs_url=None,  # docs/api.md; ninja's own page loads its scripts from a CDN
+)
+
+
+@api.exception_handler(Problem)
+def _problem(request: HttpRequest, problem: Problem) -> HttpResponse:
+    return error_response(request, problem, as_json=True)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    for item in error.errors:
+        name = str(item["loc"][-1]) if item.get("loc") else "request"
+        errors.setdefault(name, []).append(item.get("msg", "invalid"))
+    return error_response(request, Problem(INVALID_INPUT, errors=errors), as_json=True)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
+    return error_response(request, tokens.TokenProblem(tokens.TOKEN_INVALID), as_json=True)
+
+
+class Me(Schema):
+    id: int
+    username: str
+    name: str
+    isStaff: bool
+    tokenScope: str
+
+
+class RoomOut(Schema):
+    id: int
+    name: str
+    building: str
+    capacity: int
+    features: list[str]
+
+
+class FreeQuery(Schema):
+    """A period by its local times (``start``, ``end``: ``2026-12-01T10:00``), or by the
+    school's periods (``date`` with ``period``, and ``to_period`` for a run of them)."""
+
+    start: str = ""
+    end: str = ""
+    date: str = ""
+    period: str = ""
+    to_period: str = ""
+    seats: int = Field(1, ge=1, le=10_000)
+    feature: list[str] = Field([], description="feature slugs (``GET /rooms``); every one must be offered")
+
+
+@api.get("/me", response=Me, summary="Who the token belongs to")
+def me(request: HttpRequest):
+    teacher = request.user
+    return Me(
+        id=teacher.pk,
+        username=teacher.username,
+        name=teacher.name,
+        isStaff=teacher.is_staff,
+        tokenScope=request.auth.scope,
+    )
+
+
+def _rooms_out(rooms) -> list[RoomOut]:
+    return [
+        RoomOut(
+            id=room.pk,
+            name=room.name,
+            building=room.building.name,
+            capacity=room.capacity,
+            features=[feature.slug for feature in room.features.all()],
+        )
+        for room in rooms
+    ]
+
+
+@api.get("/rooms", response=list[RoomOut], summary="The school's rooms, with their features")
+def rooms(request: HttpRequest):
+    active = Room.objects.filter(is_active=True).select_related("building").prefetch_related("features")
+    return _rooms_out(active.order_by("name"))
+
+
+@api.get("/rooms/free", response=list[RoomOut], summary="Rooms free for a period, best fit first")
+def free_rooms(request: HttpRequest, query: Query[FreeQuery]):
+    period = PeriodForm(query.dict(include={"start", "end", "date", "period", "to_period"}))
+    if not period.is_valid():
+        raise Problem(INVALID_INPUT, errors=form_errors(period))
+    features = list(Feature.objects.filter(slug__in=query.feature))
+    if len(features) != len(set(query.feature)):
+        raise Problem.invalid("feature", _("Choose features from GET /api/v1/rooms."))
+    start, end = period.cleaned_data["start"], period.cleaned_data["end"]
+    found = rooms_free_between(start, end, seats=query.seats, features=features, teacher=request.user)
+    return _rooms_out(found.select_related("building").prefetch_related("features"))

@@ -1,0 +1,165 @@
+"""The API under /api/v1/ (docs/api.md): its OpenAPI schema, every path in it, personal
+access tokens from making to revoking, and its refusals, in the pages' JSON shapes."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+from openapi_spec_validator import validate
+
+from bookings import services
+from teachers import tokens
+from teachers.models import AccessToken
+from tests.factories import at, local, make_room, make_teacher
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api():
+    return Client()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+@pytest.fixture
+def token(alice):
+    return tokens.make(alice, name="Office MIS", scope="read", days=30)[1]
+
+
+def test_the_schema_is_valid_openapi_and_every_path_in_it_answers(api, token, room):
+    schema = api.get("/api/v1/openapi.json").json()
+    validate(schema)
+    assert schema["info"]["title"] == "Roomclaim"
+    asked = {"/api/v1/rooms/free": {"start": local(at(10)), "end": local(at(11))}}
+    for path, operations in schema["paths"].items():
+        for method in operations:
+            assert method == "get", path  # this version reads only
+            answer = api.get(path, asked.get(path, {}), **bearer(token))
+            assert answer.status_code == 200, (path, answer.content)
+            refused = api.get(path, asked.get(path, {}))
+            assert refused.status_code == 401, path
+            assert refused.json()["code"] == tokens.TOKEN_INVALID
+
+
+def test_a_token_from_its_making_to_its_revoking(api, alice):
+    row, token = tokens.make(alice, name="Signage", scope="read", days=30)
+    assert token.startswith(f"rc_{row.prefix}_")
+    assert token not in {row.digest, row.prefix}  # the token itself is not stored
+
+    me = api.get("/api/v1/me", **bearer(token))
+    assert me.status_code == 200
+    assert me.json() == {
+        "id": alice.pk,
+        "username": alice.username,
+        "name": "Alice Adams",
+        "isStaff": False,
+        "tokenScope": "read",
+    }
+    row.refresh_from_db()
+    assert row.last_used_at is not None
+
+    tokens.revoke(row)
+    revoked = api.get("/api/v1/me", **bearer(token))
+    assert revoked.status_code == 401
+    assert revoked.json()["code"] == tokens.TOKEN_REVOKED
+
+
+@pytest.mark.parametrize(
+    "sent",
+    ["", "Bearer", "Bearer rc_", "Bearer nonsense", "Bearer rc_000000000000_guess", "Basic dXNlcjpwYXNz"],
+)
+def test_a_wrong_token_is_refused_with_its_code(api, token, sent):
+    answer = api.get("/api/v1/rooms", HTTP_AUTHORIZATION=sent) if sent else api.get("/api/v1/rooms")
+    assert answer.status_code == 401
+    assert answer.json()["code"] == tokens.TOKEN_INVALID
+
+
+def test_a_token_with_a_changed_secret_is_refused(api, token):
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    answer = api.get("/api/v1/rooms", **bearer(tampered))
+    assert answer.status_code == 401
+    assert answer.json()["code"] == tokens.TOKEN_INVALID
+
+
+def test_an_expired_token_and_a_disabled_teacher_are_refused(api, alice, token):
+    AccessToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    expired = api.get("/api/v1/me", **bearer(token))
+    assert (expired.status_code, expired.json()["code"]) == (401, tokens.TOKEN_EXPIRED)
+
+    bob = make_teacher("Bob Brown")
+    bobs = tokens.make(bob, name="Script", scope="read", days=1)[1]
+    bob.is_active = False
+    bob.save()
+    disabled = api.get("/api/v1/me", **bearer(bobs))
+    assert (disabled.status_code, disabled.json()["code"]) == (401, tokens.TOKEN_INVALID)
+
+
+def test_a_token_past_its_requests_a_minute_gets_429_with_retry_after(api, token, settings, monkeypatch):
+    settings.API_REQUESTS_PER_MINUTE = 3
+    monkeypatch.setattr(tokens.time, "time", lambda: 1_800_000_030.0)  # one minute, 30 s in
+    for _ in range(3):
+        assert api.get("/api/v1/me", **bearer(token)).status_code == 200
+    refused = api.get("/api/v1/me", **bearer(token))
+    assert refused.status_code == 429
+    assert refused.json()["code"] == tokens.TOO_MANY_REQUESTS
+    assert refused["Retry-After"] == "30"
+    monkeypatch.setattr(tokens.time, "time", lambda: 1_800_000_090.0)  # the next minute
+    assert api.get("/api/v1/me", **bearer(token)).status_code == 200
+
+
+def test_free_rooms_for_a_period_by_times_or_by_the_schools_periods(api, token, alice):
+    small = make_room("Small", capacity=10, features=("projector",))
+    large = make_room("Large", capacity=60, features=("projector",))
+    taken = make_room("Taken", capacity=30, features=("projector",))
+    services.booking_create(teacher=alice, room_id=taken.pk, start=at(10), end=at(11))
+    period = {"start": local(at(10)), "end": local(at(11)), "seats": 20, "feature": ["projector"]}
+    answer = api.get("/api/v1/rooms/free", period, **bearer(token))
+    assert answer.status_code == 200
+    assert [room["name"] for room in answer.json()] == ["Large"]  # seats 20, and Taken is taken
+    assert answer.json()[0] == {
+        "id": large.pk,
+        "name": "Large",
+        "building": "Main Building",
+        "capacity": 60,
+        "features": ["projector"],
+    }
+    every = api.get("/api/v1/rooms/free", {"start": local(at(12)), "end": local(at(13))}, **bearer(token))
+    assert {room["id"] for room in every.json()} == {small.pk, large.pk, taken.pk}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"start": "tomorrow", "end": "later"}, "start"),
+        ({"start": "LATER", "end": "SOON"}, "end"),
+        ({"start": "9999-12-31T10:00", "end": "9999-12-31T11:00"}, "start"),
+        ({}, "start"),
+        ({"date": "2026-13-01", "period": "Period 3"}, "date"),
+        ({"start": "SOON", "end": "LATER", "seats": "0"}, "seats"),
+        ({"start": "SOON", "end": "LATER", "seats": "many"}, "seats"),
+        ({"start": "SOON", "end": "LATER", "feature": "no-such"}, "feature"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(api, token, query, field):
+    times = {"SOON": local(at(10)), "LATER": local(at(11))}
+    query = {name: times.get(value, value) for name, value in query.items()}
+    answer = api.get("/api/v1/rooms/free", query, **bearer(token))
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["code"] == "INVALID_INPUT"
+    assert field in answer.json()["errors"]
+
+
+def test_an_operator_makes_lists_and_revokes_a_token(api, alice, capsys):
+    call_command("access_token", "make", "--teacher", alice.username, "--name", "Exams", "--scope", "book")
+    token = capsys.readouterr().out.strip()
+    assert api.get("/api/v1/me", **bearer(token)).json()["tokenScope"] == "book"
+    prefix = token.split("_")[1]
+    call_command("access_token", "list")
+    assert prefix in capsys.readouterr().out
+    call_command("access_token", "revoke", prefix)
+    assert api.get("/api/v1/me", **bearer(token)).json()["code"] == tokens.TOKEN_REVOKED
