@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import Teacher
+from .models import AccessToken, Teacher
 
 
 class NotificationSettingsForm(forms.ModelForm):
@@ -59,3 +59,19 @@ class LanguageForm(forms.Form):
         super().__init__(*args, **kwargs)
         browser = [("", _("As my browser asks"))] if teacher else []
         self.fields["language"].choices = [*browser, *settings.LANGUAGES]
+
+
+class AccessTokenForm(forms.Form):
+    """A new personal access token for the API (docs/api.md)."""
+
+    LIFETIMES = [(30, _("30 days")), (90, _("90 days")), (180, _("180 days")), (365, _("a year"))]
+
+    name = forms.CharField(
+        label=_("What it is for"),
+        max_length=100,
+        help_text=_("e.g. “Signage in the hall” or “My lesson planner”"),
+    )
+    scope = forms.ChoiceField(
+        label=_("It may"), choices=AccessToken.Scope.choices, initial=AccessToken.Scope.READ
+    )
+    days = forms.TypedChoiceField(label=_("Valid for"), choices=LIFETIMES, coerce=int, initial=90)

@@ -8,4 +8,6 @@ urlpatterns = [
     path("account/notifications/", views.notification_settings, name="notification-settings"),
     path("account/me/", views.me, name="me"),
     path("account/language/", views.language, name="language"),
+    path("account/tokens/", views.access_tokens, name="access-tokens"),
+    path("account/tokens/<str:prefix>/revoke/", views.revoke_access_token, name="access-token-revoke"),
 ]

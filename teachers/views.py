@@ -1,5 +1,5 @@
-"""The teacher's account: logging in (with limits), password reset (with limits), and
-email notification settings."""
+"""The teacher's account: logging in (with limits), password reset (with limits), email
+notification settings, and personal access tokens for the API."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,16 +8,16 @@ from django.contrib.auth import views as auth_views
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.addresses import client_address
-from config.answers import INVALID_INPUT, Problem, teacher_required
+from config.answers import INVALID_INPUT, NOT_FOUND, Problem, see_other, teacher_required
 
-from . import throttle
-from .forms import LanguageForm, NotificationSettingsForm
+from . import throttle, tokens
+from .forms import AccessTokenForm, LanguageForm, NotificationSettingsForm
 
 
 def locked_out(request, original_response=None, credentials=None) -> HttpResponse:
@@ -133,3 +133,38 @@ def me(request: HttpRequest) -> HttpResponse:
     return JsonResponse(
         {"id": teacher.pk, "username": teacher.username, "name": teacher.name, "isStaff": teacher.is_staff}
     )
+
+
+@require_http_methods(["GET", "POST"])
+@teacher_required
+def access_tokens(request: HttpRequest) -> HttpResponse:
+    """The teacher's personal access tokens for the API: made here (the token is shown on
+    the answer to that post, once), listed with when each was last used, revoked."""
+    form = AccessTokenForm(request.POST or None)
+    made = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            _row, made = tokens.make(request.user, **form.cleaned_data)
+            form = AccessTokenForm()
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "made": made,
+        "tokens": request.user.access_tokens.all(),
+        "now": timezone.now(),
+        "api_requests_per_minute": settings.API_REQUESTS_PER_MINUTE,
+    }
+    return render(request, "teachers/tokens.html", context, status=status)
+
+
+@require_POST
+@teacher_required
+def revoke_access_token(request: HttpRequest, prefix: str) -> HttpResponse:
+    row = request.user.access_tokens.filter(prefix=prefix).first()
+    if row is None:  # someone else's token is not shown as existing
+        raise Problem(NOT_FOUND)
+    tokens.revoke(row)
+    messages.success(request, _("Token “%(name)s” revoked: it no longer works.") % {"name": row.name})
+    return see_other("teachers:access-tokens")
