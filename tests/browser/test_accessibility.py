@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from bookings import services
 from bookings.lessons.plan import import_timetable
 from bookings.models import BookingRule
+from teachers import tokens
 from tests.factories import at, make_booking, make_room, make_teacher
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,6 +57,7 @@ def school():
     leadership, facilities = Group.objects.create(name="Leadership"), Group.objects.create(name="Facilities")
     alice.groups.add(leadership)
     BookingRule.objects.create(room=hall, approvers=leadership)
+    tokens.make(alice, name="Hall signage", scope="read", days=30)  # the Access tokens page lists one
     stage = make_room("Stage", capacity=60)
     BookingRule.objects.create(room=stage, approvers=facilities)
     make_booking(hall, bob, at(13), at(14), status="requested", decide_by=at(12), purpose="Drama club")
