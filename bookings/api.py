@@ -12,16 +12,20 @@ import logging
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Query, Schema
-from ninja.errors import AuthenticationError, ValidationError
+from ninja import Field, NinjaAPI, Query, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from config.answers import INVALID_INPUT, Problem, error_response
 from rooms.models import Feature, Room
 from teachers import tokens
+from teachers.models import Teacher
 
+from . import services
 from .availability import rooms_free_between
-from .forms import PeriodForm, form_errors
+from .forms import ClaimForm, PeriodForm, form_errors
+from .selectors import bookings_for_teacher
+from .serializers import booking_payload
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +74,16 @@ def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     return error_response(request, Problem(INVALID_INPUT, errors=errors), as_json=True)
 
 
-@api.exception_handler(AuthenticationError)
-def _unauthenticated(request: HttpRequest, error: AuthenticationError) -> HttpResponse:
-    return error_response(request, tokens.TokenProblem(tokens.TOKEN_INVALID), as_json=True)
+@api.exception_handler(HttpError)
+def _refused(request: HttpRequest, error: HttpError) -> HttpResponse:
+    """ninja's own refusals: a bearer it could not read, a body that is not JSON."""
+    if isinstance(error, AuthenticationError):
+        problem = tokens.TokenProblem(tokens.TOKEN_INVALID)
+    elif error.status_code == 400:
+        problem = Problem.invalid("body", _("Send the fields as a JSON object."))
+    else:
+        return api.create_response(request, {"detail": str(error)}, status=error.status_code)
+    return error_response(request, problem, as_json=True)
 
 
 class Me(Schema):
@@ -146,3 +157,69 @@ def free_rooms(request: HttpRequest, query: Query[FreeQuery]):
     start, end = period.cleaned_data["start"], period.cleaned_data["end"]
     found = rooms_free_between(start, end, seats=query.seats, features=features, teacher=request.user)
     return _rooms_out(found.select_related("building").prefetch_related("features"))
+
+
+class ClaimIn(Schema):
+    """The period as for ``GET /rooms/free``; who the booking is for (``for_teacher``, a
+    username: staff tokens only), how many and what for."""
+
+    start: str = ""
+    end: str = ""
+    date: str = ""
+    period: str = ""
+    to_period: str = ""
+    attendees: int | None = None
+    purpose: str = ""
+    for_teacher: str = ""
+
+
+class Answer(Schema):
+    booking: dict
+    message: str
+
+
+@api.get("/bookings", response=list[dict], summary="My upcoming bookings (and cancelled ones), soonest first")
+def my_bookings(request: HttpRequest):
+    upcoming, _past = bookings_for_teacher(request.user)
+    return [booking_payload(booking) for booking in upcoming]
+
+
+@api.post(
+    "/rooms/{room_id}/claim",
+    auth=Token(books=True),
+    response={201: Answer, 202: Answer},
+    summary="Book a room for a period (202: a request, on a room that needs approval)",
+)
+def claim(request: HttpRequest, room_id: int, body: ClaimIn):
+    posted = body.dict(exclude={"for_teacher"})
+    if body.for_teacher:
+        colleague = Teacher.objects.filter(username=body.for_teacher, is_active=True).first()
+        if colleague is None:
+            raise Problem.invalid("for_teacher", _("Choose a teacher from the list."))
+        posted["for_teacher"] = colleague.pk
+    form = ClaimForm({name: value for name, value in posted.items() if value not in (None, "")})
+    if not form.is_valid():
+        raise Problem(INVALID_INPUT, errors=form_errors(form))
+    booking = services.booking_create(
+        teacher=form.cleaned_data["for_teacher"] or request.user,
+        room_id=room_id,
+        start=form.cleaned_data["start"],
+        end=form.cleaned_data["end"],
+        attendees=form.cleaned_data["attendees"],
+        purpose=form.cleaned_data["purpose"],
+        booked_by=request.user,
+    )
+    message = _("Requested: %(room)s") if booking.is_requested else _("Room booked successfully: %(room)s")
+    answer = Answer(booking=booking_payload(booking), message=message % {"room": booking.room.name})
+    return Status(202 if booking.is_requested else 201, answer)
+
+
+@api.post(
+    "/bookings/{booking_id}/cancel", auth=Token(books=True), response=Answer, summary="Cancel my booking"
+)
+def cancel(request: HttpRequest, booking_id: int):
+    booking = services.booking_cancel(booking_id=booking_id, teacher=request.user)
+    return Answer(
+        booking=booking_payload(booking),
+        message=_("Booking cancelled: %(room)s") % {"room": booking.room.name},
+    )

@@ -2,6 +2,7 @@
 access tokens from making to revoking, and its refusals, in the pages' JSON shapes."""
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +11,7 @@ from django.utils import timezone
 from openapi_spec_validator import validate
 
 from bookings import services
+from bookings.models import Booking
 from teachers import tokens
 from teachers.models import AccessToken
 from tests.factories import at, local, make_room, make_teacher
@@ -31,19 +33,32 @@ def token(alice):
     return tokens.make(alice, name="Office MIS", scope="read", days=30)[1]
 
 
-def test_the_schema_is_valid_openapi_and_every_path_in_it_answers(api, token, room):
+def test_the_schema_is_valid_openapi_and_every_path_in_it_answers(api, alice, room):
+    token = tokens.make(alice, name="Everything", scope="book", days=30)[1]
     schema = api.get("/api/v1/openapi.json").json()
     validate(schema)
     assert schema["info"]["title"] == "Roomclaim"
-    asked = {"/api/v1/rooms/free": {"start": local(at(10)), "end": local(at(11))}}
-    for path, operations in schema["paths"].items():
-        for method in operations:
-            assert method == "get", path  # this version reads only
-            answer = api.get(path, asked.get(path, {}), **bearer(token))
-            assert answer.status_code == 200, (path, answer.content)
-            refused = api.get(path, asked.get(path, {}))
-            assert refused.status_code == 401, path
-            assert refused.json()["code"] == tokens.TOKEN_INVALID
+    booking = services.booking_create(teacher=alice, room_id=room.pk, start=at(14), end=at(15))
+    calls = {
+        ("get", "/api/v1/me"): ("/api/v1/me", {}),
+        ("get", "/api/v1/rooms"): ("/api/v1/rooms", {}),
+        ("get", "/api/v1/rooms/free"): ("/api/v1/rooms/free", {"start": local(at(10)), "end": local(at(11))}),
+        ("get", "/api/v1/bookings"): ("/api/v1/bookings", {}),
+        ("post", "/api/v1/rooms/{room_id}/claim"): (
+            f"/api/v1/rooms/{room.pk}/claim",
+            {"start": local(at(10)), "end": local(at(11))},
+        ),
+        ("post", "/api/v1/bookings/{booking_id}/cancel"): (f"/api/v1/bookings/{booking.pk}/cancel", {}),
+    }
+    in_schema = {(method, path) for path, operations in schema["paths"].items() for method in operations}
+    assert in_schema == set(calls)  # every path in the schema is called here
+    for (method, _path), (url, data) in calls.items():
+        send = api.get if method == "get" else partial(post_json, api)
+        answer = send(url, data, **bearer(token))
+        assert answer.status_code in (200, 201), (url, answer.content)
+        refused = send(url, data)
+        assert refused.status_code == 401, url
+        assert refused.json()["code"] == tokens.TOKEN_INVALID
 
 
 def test_a_token_from_its_making_to_its_revoking(api, alice):
@@ -163,3 +178,95 @@ def test_an_operator_makes_lists_and_revokes_a_token(api, alice, capsys):
     assert prefix in capsys.readouterr().out
     call_command("access_token", "revoke", prefix)
     assert api.get("/api/v1/me", **bearer(token)).json()["code"] == tokens.TOKEN_REVOKED
+
+
+def post_json(api, url, data, **headers):
+    return api.post(url, data, "application/json", **headers)
+
+
+def claim(api, token, room, **wanted):
+    return post_json(api, f"/api/v1/rooms/{room.pk}/claim", wanted, **bearer(token))
+
+
+def test_a_book_token_claims_and_cancels_through_the_same_guard(api, alice, bob, room):
+    token = tokens.make(alice, name="Exams", scope="book", days=30)[1]
+    made = claim(api, token, room, start=local(at(10)), end=local(at(11)), attendees=20, purpose="Exam")
+    assert made.status_code == 201, made.content
+    booking = Booking.objects.get(pk=made.json()["booking"]["id"])
+    assert (booking.teacher, booking.room, booking.purpose, booking.attendees) == (alice, room, "Exam", 20)
+    assert made.json()["message"] == f"Room booked successfully: {room.name}"
+
+    theirs = tokens.make(bob, name="Bob's", scope="book", days=30)[1]
+    lost = claim(api, theirs, room, start=local(at(10, days=1)), end=local(at(11)))
+    assert lost.status_code == 409
+    assert lost.json()["code"] == "ROOM_NOT_AVAILABLE"
+    assert lost.json()["conflictingBooking"]["id"] == booking.pk
+    assert Booking.objects.filter(room=room).count() == 1
+
+    not_theirs = post_json(api, f"/api/v1/bookings/{booking.pk}/cancel", {}, **bearer(theirs))
+    assert not_theirs.status_code == 404
+    cancelled = post_json(api, f"/api/v1/bookings/{booking.pk}/cancel", {}, **bearer(token))
+    assert cancelled.status_code == 200
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    listed = api.get("/api/v1/bookings", **bearer(token)).json()
+    assert [(item["id"], item["status"]) for item in listed] == [(booking.pk, "cancelled")]  # as My bookings
+
+
+def test_a_read_token_cannot_book(api, token, room):
+    refused = claim(api, token, room, start=local(at(10)), end=local(at(11)))
+    assert refused.status_code == 403
+    assert refused.json()["code"] == tokens.TOKEN_READ_ONLY
+    assert not Booking.objects.exists()
+
+
+def test_staff_tokens_book_for_a_colleague_and_others_cannot(api, alice, bob, room):
+    staff = make_teacher("Sam Staff", is_staff=True)
+    for hour, who in ((10, staff), (12, alice)):
+        token = tokens.make(who, name="Office", scope="book", days=30)[1]
+        period = {"start": local(at(hour)), "end": local(at(hour + 1))}
+        answer = claim(api, token, room, **period, for_teacher=bob.username)
+        if who.is_staff:
+            assert answer.status_code == 201, answer.content
+        else:
+            assert answer.status_code == 400
+            assert "for_teacher" in answer.json()["errors"]
+    assert [booking.teacher for booking in Booking.objects.all()] == [bob]  # the staff's, for Bob
+
+
+@pytest.mark.parametrize(
+    ("wanted", "field"),
+    [
+        ({"start": "tomorrow", "end": "later"}, "start"),
+        ({"start": "LATER", "end": "SOON"}, "end"),
+        ({"start": "SOON", "end": "LATER", "attendees": 0}, "attendees"),
+        ({"start": "SOON", "end": "LATER", "purpose": "x" * 201}, "purpose"),
+        ({"start": "SOON", "end": "LATER", "for_teacher": "nobody"}, "for_teacher"),
+        ({"start": "SOON", "end": "LATER", "attendees": "many"}, "attendees"),
+    ],
+)
+def test_a_bad_claim_is_a_400_naming_the_field_and_books_nothing(api, alice, room, wanted, field):
+    token = tokens.make(alice, name="Exams", scope="book", days=30)[1]
+    times = {"SOON": local(at(10)), "LATER": local(at(11))}
+    wanted = {name: times.get(value, value) for name, value in wanted.items()}
+    answer = claim(api, token, room, **wanted)
+    assert answer.status_code == 400, answer.content
+    assert field in answer.json()["errors"]
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("sent", ["not json", "", "a=b"])
+def test_a_claim_that_is_not_a_json_object_is_a_400_naming_the_body(api, alice, room, sent):
+    token = tokens.make(alice, name="Exams", scope="book", days=30)[1]
+    answer = api.post(f"/api/v1/rooms/{room.pk}/claim", sent, "application/json", **bearer(token))
+    assert answer.status_code == 400, answer.content
+    assert answer.json()["code"] == "INVALID_INPUT"
+    assert "body" in answer.json()["errors"]
+    assert not Booking.objects.exists()
+
+
+def test_a_claim_on_a_room_that_does_not_exist_is_a_404(api, alice):
+    token = tokens.make(alice, name="Exams", scope="book", days=30)[1]
+    period = {"start": local(at(10)), "end": local(at(11))}
+    answer = post_json(api, "/api/v1/rooms/999999/claim", period, **bearer(token))
+    assert (answer.status_code, answer.json()["code"]) == (404, "ROOM_NOT_FOUND")
