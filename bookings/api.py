@@ -18,14 +18,16 @@ from ninja.security import HttpBearer
 
 from config.answers import INVALID_INPUT, Problem, error_response
 from rooms.models import Feature, Room
+from rooms.schoolcalendar import calendar
 from teachers import tokens
 from teachers.models import Teacher
 
 from . import services
 from .availability import rooms_free_between
-from .forms import ClaimForm, PeriodForm, form_errors
+from .forms import ClaimForm, PeriodForm, TimetableForm, form_errors
 from .selectors import bookings_for_teacher
-from .serializers import booking_payload
+from .serializers import booking_payload, iso
+from .timetable import day_grid, labels
 
 logger = logging.getLogger(__name__)
 
@@ -222,4 +224,69 @@ def cancel(request: HttpRequest, booking_id: int):
     return Answer(
         booking=booking_payload(booking),
         message=_("Booking cancelled: %(room)s") % {"room": booking.room.name},
+    )
+
+
+class CellOut(Schema):
+    """One room in one period: ``free``, ``mine``, ``booked``, ``requested``, ``lesson``,
+    ``held`` (someone is booking it), ``closed``, ``restricted`` (not for this teacher) or
+    ``past``; ``who`` has it ("a colleague" where the school shows no names)."""
+
+    state: str
+    who: str
+    purpose: str
+    reason: str
+    bookingId: int | None
+
+
+class ColumnOut(Schema):
+    name: str
+    start: str
+    end: str
+
+
+class RoomDayOut(Schema):
+    id: int
+    name: str
+    building: str
+    cells: list[CellOut]
+
+
+class DayOut(Schema):
+    date: str
+    closed: str  # why the whole school is closed that day, or ""
+    columns: list[ColumnOut]
+    rooms: list[RoomDayOut]
+
+
+@api.get("/timetable", response=DayOut, summary="A day's timetable: every room in every period")
+def timetable(request: HttpRequest, date: str = "", building: str = ""):
+    form = TimetableForm({"date": date, "building": building})
+    if not form.is_valid():
+        raise Problem(INVALID_INPUT, errors=form_errors(form))
+    day, where = form.day(), form.cleaned_data["building"]
+    grid = day_grid(day, teacher=request.user, building_id=where.pk if where else None)
+    words = labels()
+    return DayOut(
+        date=day.isoformat(),
+        closed=calendar().school_closed_reason(day) or "",
+        columns=[ColumnOut(name=col.name, start=iso(col.start), end=iso(col.end)) for col in grid.columns],
+        rooms=[
+            RoomDayOut(
+                id=row.room.pk,
+                name=row.room.name,
+                building=row.room.building.name,
+                cells=[
+                    CellOut(
+                        state=cell.state,
+                        who=cell.who_with(words),
+                        purpose=cell.booking.purpose if cell.booking else "",
+                        reason=str(cell.reason),
+                        bookingId=cell.booking.pk if cell.booking else None,
+                    )
+                    for cell in row.cells
+                ],
+            )
+            for row in grid.rows
+        ],
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from config.widgets import SchoolDateField
-from rooms.models import Room
+from rooms.models import Building, Room
 from rooms.schoolcalendar import PeriodError, calendar
 from teachers.models import Teacher
 
@@ -390,3 +390,15 @@ def _period_order(name: str) -> tuple:
     """The school's period names in the order of the day (by their first start)."""
     starts = [period.starts for period in calendar().periods if period.name == name]
     return (min(starts), name)
+
+
+class TimetableForm(forms.Form):
+    """The day's timetable: which day (today unless said), and which building."""
+
+    date = SchoolDateField(required=False)
+    building = forms.ModelChoiceField(
+        queryset=Building.objects.all(), required=False, empty_label=_("All buildings")
+    )
+
+    def day(self) -> date:
+        return (self.cleaned_data.get("date") if self.is_valid() else None) or timezone.localdate()

@@ -44,6 +44,7 @@ def test_the_schema_is_valid_openapi_and_every_path_in_it_answers(api, alice, ro
         ("get", "/api/v1/rooms"): ("/api/v1/rooms", {}),
         ("get", "/api/v1/rooms/free"): ("/api/v1/rooms/free", {"start": local(at(10)), "end": local(at(11))}),
         ("get", "/api/v1/bookings"): ("/api/v1/bookings", {}),
+        ("get", "/api/v1/timetable"): ("/api/v1/timetable", {}),
         ("post", "/api/v1/rooms/{room_id}/claim"): (
             f"/api/v1/rooms/{room.pk}/claim",
             {"start": local(at(10)), "end": local(at(11))},
@@ -270,3 +271,38 @@ def test_a_claim_on_a_room_that_does_not_exist_is_a_404(api, alice):
     period = {"start": local(at(10)), "end": local(at(11))}
     answer = post_json(api, "/api/v1/rooms/999999/claim", period, **bearer(token))
     assert (answer.status_code, answer.json()["code"]) == (404, "ROOM_NOT_FOUND")
+
+
+def test_the_days_timetable_for_a_signage_screen(api, token, alice, bob, room, settings):
+    settings.TIMETABLE_SHOWS_NAMES = True
+    booking = services.booking_create(teacher=bob, room_id=room.pk, start=at(10), end=at(11), purpose="Choir")
+    day = at(10).date().isoformat()
+    answer = api.get("/api/v1/timetable", {"date": day}, **bearer(token))
+    assert answer.status_code == 200, answer.content
+    grid = answer.json()
+    assert grid["date"] == day
+    row = next(row for row in grid["rooms"] if row["id"] == room.pk)
+    assert len(row["cells"]) == len(grid["columns"])
+    taken = [cell for cell in row["cells"] if cell["bookingId"] == booking.pk]
+    assert taken and {(cell["state"], cell["who"], cell["purpose"]) for cell in taken} == {
+        ("booked", "Bob Brown", "Choir")
+    }
+
+    settings.TIMETABLE_SHOWS_NAMES = False
+    hidden = api.get("/api/v1/timetable", {"date": day}, **bearer(token)).json()
+    whos = {cell["who"] for row in hidden["rooms"] for cell in row["cells"] if cell["bookingId"]}
+    assert whos == {"a colleague"}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"date": "2026-13-01"}, "date"),
+        ({"date": "0001-01-01"}, "date"),
+        ({"building": "999999"}, "building"),
+    ],
+)
+def test_a_bad_timetable_query_is_a_400_naming_the_field(api, token, query, field):
+    answer = api.get("/api/v1/timetable", query, **bearer(token))
+    assert answer.status_code == 400, answer.content
+    assert field in answer.json()["errors"]

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from config.answers import server_timing, teacher_required
-from config.widgets import SchoolDateField
-from rooms.models import Building
 from rooms.schoolcalendar import calendar
 
+from ..forms import TimetableForm
 from ..models import claim_path
 from ..timetable import day_grid
 
 GRID_FRAGMENT = "timetable"
-
-
-class TimetableForm(forms.Form):
-    date = SchoolDateField(required=False)
-    building = forms.ModelChoiceField(
-        queryset=Building.objects.all(), required=False, empty_label=_("All buildings")
-    )
-
-    def day(self) -> date:
-        return (self.cleaned_data.get("date") if self.is_valid() else None) or timezone.localdate()
 
 
 @require_GET

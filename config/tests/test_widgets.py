@@ -7,8 +7,7 @@ from django import forms
 from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 
-from bookings.forms import AnalyticsForm, ClaimForm, SeriesChangeForm
-from bookings.views.timetable import TimetableForm
+from bookings.forms import AnalyticsForm, ClaimForm, SeriesChangeForm, TimetableForm
 from config.widgets import DateInput, WidgetRenderer
 from rooms.forms import RoomWeekForm, SearchForm
 from rooms.models import Building, Feature
