@@ -9,14 +9,17 @@ refusal is the same JSON as the pages' (``config.answers``: ``code``, ``message`
 """
 
 import logging
+from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from config.answers import INVALID_INPUT, Problem, error_response
+from rooms.forms import RoomWeekForm
 from rooms.models import Feature, Room
 from rooms.schoolcalendar import calendar
 from teachers import tokens
@@ -24,10 +27,11 @@ from teachers.models import Teacher
 
 from . import services
 from .availability import rooms_free_between
+from .errors import ROOM_NOT_FOUND, BookingError
 from .forms import ClaimForm, PeriodForm, TimetableForm, form_errors
 from .selectors import bookings_for_teacher
 from .serializers import booking_payload, iso
-from .timetable import day_grid, labels
+from .timetable import day_grid, labels, week_grid
 
 logger = logging.getLogger(__name__)
 
@@ -239,6 +243,23 @@ class CellOut(Schema):
     bookingId: int | None
 
 
+class WeekCellOut(CellOut):
+    period: str
+    start: str
+    end: str
+
+
+def _cell(cell, words: dict[str, str]) -> dict:
+    """What the API says of a cell of the grid (``bookings.timetable``)."""
+    return {
+        "state": cell.state,
+        "who": cell.who_with(words),
+        "purpose": cell.booking.purpose if cell.booking else "",
+        "reason": str(cell.reason),
+        "bookingId": cell.booking.pk if cell.booking else None,
+    }
+
+
 class ColumnOut(Schema):
     name: str
     start: str
@@ -276,13 +297,45 @@ def timetable(request: HttpRequest, date: str = "", building: str = ""):
                 id=row.room.pk,
                 name=row.room.name,
                 building=row.room.building.name,
+                cells=[CellOut(**_cell(cell, words)) for cell in row.cells],
+            )
+            for row in grid.rows
+        ],
+    )
+
+
+class DayOfWeekOut(Schema):
+    date: str
+    cells: list[WeekCellOut]
+
+
+class WeekOut(Schema):
+    room: RoomOut
+    days: list[DayOfWeekOut]
+
+
+@api.get("/rooms/{room_id}/week", response=WeekOut, summary="A room's week: each day's periods")
+def room_week(request: HttpRequest, room_id: int, week: str = ""):
+    room = Room.objects.filter(pk=room_id, is_active=True).select_related("building").first()
+    if room is None:
+        raise BookingError(ROOM_NOT_FOUND)
+    form = RoomWeekForm({"week": week})
+    if not form.is_valid():
+        raise Problem(INVALID_INPUT, errors=form_errors(form))
+    day = form.cleaned_data["week"] or timezone.localdate()
+    grid = week_grid(room, day - timedelta(days=day.weekday()), teacher=request.user)
+    words = labels()
+    return WeekOut(
+        room=_rooms_out([room])[0],
+        days=[
+            DayOfWeekOut(
+                date=row.day.isoformat(),
                 cells=[
-                    CellOut(
-                        state=cell.state,
-                        who=cell.who_with(words),
-                        purpose=cell.booking.purpose if cell.booking else "",
-                        reason=str(cell.reason),
-                        bookingId=cell.booking.pk if cell.booking else None,
+                    WeekCellOut(
+                        **_cell(cell, words),
+                        period=cell.column.name,
+                        start=iso(cell.column.start),
+                        end=iso(cell.column.end),
                     )
                     for cell in row.cells
                 ],

@@ -45,6 +45,7 @@ def test_the_schema_is_valid_openapi_and_every_path_in_it_answers(api, alice, ro
         ("get", "/api/v1/rooms/free"): ("/api/v1/rooms/free", {"start": local(at(10)), "end": local(at(11))}),
         ("get", "/api/v1/bookings"): ("/api/v1/bookings", {}),
         ("get", "/api/v1/timetable"): ("/api/v1/timetable", {}),
+        ("get", "/api/v1/rooms/{room_id}/week"): (f"/api/v1/rooms/{room.pk}/week", {}),
         ("post", "/api/v1/rooms/{room_id}/claim"): (
             f"/api/v1/rooms/{room.pk}/claim",
             {"start": local(at(10)), "end": local(at(11))},
@@ -306,3 +307,25 @@ def test_a_bad_timetable_query_is_a_400_naming_the_field(api, token, query, fiel
     answer = api.get("/api/v1/timetable", query, **bearer(token))
     assert answer.status_code == 400, answer.content
     assert field in answer.json()["errors"]
+
+
+def test_a_rooms_week(api, token, bob, room):
+    booking = services.booking_create(teacher=bob, room_id=room.pk, start=at(10), end=at(11), purpose="Choir")
+    day = at(10).date()
+    answer = api.get(f"/api/v1/rooms/{room.pk}/week", {"week": day.isoformat()}, **bearer(token))
+    assert answer.status_code == 200, answer.content
+    week = answer.json()
+    assert week["room"]["id"] == room.pk
+    dates = [item["date"] for item in week["days"]]
+    assert len(dates) == 7 and day.isoformat() in dates  # the week the day is in, Monday first
+    that_day = next(item for item in week["days"] if item["date"] == day.isoformat())
+    cells = that_day["cells"]
+    taken = {(cell["state"], cell["purpose"]) for cell in cells if cell["bookingId"] == booking.pk}
+    assert taken == {("booked", "Choir")}
+
+
+def test_a_bad_week_or_room_is_refused(api, token, room):
+    bad = api.get(f"/api/v1/rooms/{room.pk}/week", {"week": "someday"}, **bearer(token))
+    assert bad.status_code == 400 and "week" in bad.json()["errors"]
+    missing = api.get("/api/v1/rooms/999999/week", **bearer(token))
+    assert (missing.status_code, missing.json()["code"]) == (404, "ROOM_NOT_FOUND")
