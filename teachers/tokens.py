@@ -113,6 +113,8 @@ def check(token: str, *, books: bool = False) -> AccessToken:
 def _count(row: AccessToken) -> None:
     """One more request this minute for the token; past the limit, 429 until the next."""
     minute = int(time.time() // 60)
+    # The guarded Redis cache the signed-in copies use (every process counts in it, and
+    # Redis away is "not counted", never an error); without Redis, this process's memory.
     cache = caches[settings.SIGNED_IN_CACHE or "default"]
     key = f"api-requests:{row.prefix}:{minute}"
     cache.add(key, 0, 120)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from openapi_spec_validator import validate
 
 from bookings import services
+from bookings.metrics import CLAIMS
 from bookings.models import Booking
 from teachers import tokens
 from teachers.models import AccessToken
@@ -329,3 +330,12 @@ def test_a_bad_week_or_room_is_refused(api, token, room):
     assert bad.status_code == 400 and "week" in bad.json()["errors"]
     missing = api.get("/api/v1/rooms/999999/week", **bearer(token))
     assert (missing.status_code, missing.json()["code"]) == (404, "ROOM_NOT_FOUND")
+
+
+def test_claims_through_the_api_are_counted_with_the_pages(api, alice, bob, room):
+    booked, lost = (CLAIMS.labels(outcome=outcome) for outcome in ("booked", "not_available"))
+    before = booked._value.get(), lost._value.get()
+    for teacher in (alice, bob):
+        token = tokens.make(teacher, name="Exams", scope="book", days=30)[1]
+        claim(api, token, room, start=local(at(10)), end=local(at(11)))
+    assert (booked._value.get(), lost._value.get()) == (before[0] + 1, before[1] + 1)
