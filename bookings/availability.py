@@ -166,9 +166,11 @@ class FreeNow(NamedTuple):
     until: datetime
 
 
-def free_now(room: Room, *, teacher: Teacher) -> FreeNow | None:
+def free_now(room: Room, *, teacher: Teacher | None) -> FreeNow | None:
     """For a teacher standing at the door: the period under way (or, off the periods, the
-    rest of this hour) if the room is free and open to them for all that is left of it."""
+    rest of this hour) if the room is free and open to them for all that is left of it.
+    For the door's display (``teacher`` None: whoever scans it) the room's group rules are
+    left to the claim, and an offer to anyone keeps the room."""
     now = timezone.now()
     begins = this_minute(now)
     running = [p for p in calendar().periods_on(timezone.localtime(now).date()) if p.start < now < p.end]
@@ -177,11 +179,12 @@ def free_now(room: Room, *, teacher: Teacher) -> FreeNow | None:
     else:
         start = timezone.localtime(now).replace(minute=0, second=0, microsecond=0)
         end = start + timedelta(hours=1)
-    if not room.is_active or end <= begins or room.pk in rooms_closed_to(teacher):
+    if not room.is_active or end <= begins or (teacher is not None and room.pk in rooms_closed_to(teacher)):
         return None
     if calendar().closed_reason(room, begins, end) or room.bookings.overlapping(begins, end).exists():
         return None
-    if open_offers(start=begins, end=end).filter(room=room).exclude(teacher=teacher).exists():
+    offers = open_offers(start=begins, end=end).filter(room=room)
+    if (offers.exclude(teacher=teacher) if teacher is not None else offers).exists():
         return None
     return FreeNow(start, end, end)
 

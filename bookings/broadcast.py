@@ -7,13 +7,19 @@ channel per process (per event loop: a server has one for its life, tests one pe
 is the group's member, and its task writes each event's frame, encoded once by the
 sender (``events.frame``), straight to every socket of the process. Events for one
 teacher (``events.teacher_group``) still reach their sockets through each consumer.
+
+Door displays (``consumers.DisplayConsumer``) are told only that their room changed
+(``{"event": "changed"}``), never what: the page asks for its room's day again, where
+the school's rule on names applies. After ``resync`` every display asks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+from collections import defaultdict
 
 from django.conf import settings
 
@@ -22,9 +28,13 @@ from .events import ALL_TEACHERS
 logger = logging.getLogger(__name__)
 
 
+CHANGED = json.dumps({"event": "changed"})
+
+
 class Broadcast:
     def __init__(self) -> None:
         self.sockets: set = set()
+        self.displays: defaultdict[int, set] = defaultdict(set)  # door displays by room
         self._layer = None
         self._channel: asyncio.Future | None = None  # this process's member of the group
         self._task: asyncio.Task | None = None
@@ -39,8 +49,9 @@ class Broadcast:
             if running:
                 self._task.cancel()
             # Set up before any await: sockets connecting together share one task.
-            self.sockets, self._layer, self._channel = set(), layer, loop.create_future()
-            self._task = loop.create_task(self._pass_on(layer, self._channel, self.sockets))
+            self.sockets, self.displays = set(), defaultdict(set)
+            self._layer, self._channel = layer, loop.create_future()
+            self._task = loop.create_task(self._pass_on(layer, self._channel, self.sockets, self.displays))
         timeout = settings.EVENT_PUBLISH_TIMEOUT
         channel = await asyncio.wait_for(asyncio.shield(self._channel), timeout)
         await asyncio.wait_for(layer.group_add(ALL_TEACHERS, channel), timeout)
@@ -52,8 +63,19 @@ class Broadcast:
     def leave(self, consumer) -> None:
         self.sockets.discard(consumer)
 
+    def show(self, room_id: int, consumer) -> None:
+        """An accepted door display: told when ``room_id`` changes."""
+        self.displays[room_id].add(consumer)
+
+    def hide(self, room_id: int, consumer) -> None:
+        shown = self.displays.get(room_id)
+        if shown is not None:
+            shown.discard(consumer)
+            if not shown:
+                del self.displays[room_id]
+
     @staticmethod
-    async def _pass_on(layer, channel: asyncio.Future, sockets: set) -> None:
+    async def _pass_on(layer, channel: asyncio.Future, sockets: set, displays: dict[int, set]) -> None:
         try:
             name = await layer.new_channel()
         except Exception as error:  # the layer is down: this task ends, the next socket retries
@@ -72,6 +94,18 @@ class Broadcast:
             for consumer in list(sockets):
                 with contextlib.suppress(Exception):  # a socket closing as we write
                     await consumer.send(text_data=message["text"])
+            if displays:
+                for consumer in _displays_of(message, displays):
+                    with contextlib.suppress(Exception):
+                        await consumer.send(text_data=CHANGED)
+
+
+def _displays_of(message: dict, displays: dict[int, set]) -> list:
+    """The displays an event concerns: its room's (every one after a resync)."""
+    data = json.loads(message["text"]).get("data") or {}
+    if "roomId" not in data:
+        return [consumer for shown in displays.values() for consumer in shown]
+    return list(displays.get(data["roomId"], ()))
 
 
 broadcast = Broadcast()

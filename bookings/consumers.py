@@ -1,19 +1,23 @@
-"""The live channel: every teacher page keeps one socket open here."""
+"""The live channel: every teacher page keeps one socket open here, and every room's
+door display one of its own."""
 
 import asyncio
 import contextlib
 import json
 import logging
 from collections import Counter
+from urllib.parse import parse_qs
 
 import redis
 from channels.consumer import get_handler_name
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from channels.layers import InMemoryChannelLayer
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
 from . import metrics
 from .broadcast import broadcast
+from .display import room_shown
 from .events import teacher_group
 from .livewatch import LIVE_UNAVAILABLE, watch
 
@@ -128,5 +132,56 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
     # Every event the sender names (``events.EVENT_NAMES``, and ``live.resync``): to this
     # teacher's group; what every page hears comes through ``broadcast``.
     booking_created = booking_cancelled = booking_requested = forward
-    booking_approved = booking_declined = booking_conflict = forward
+    booking_approved = booking_declined = booking_conflict = booking_checked_in = forward
     room_available = room_held = room_released = offer_ended = live_resync = forward
+
+
+# A display whose key is wrong (another room's, an old one) is closed at once with this.
+NO_SUCH_DISPLAY = 4404
+
+
+class DisplayConsumer(AsyncWebsocketConsumer):
+    """A room's door display (``views.display``): no teacher signed in, the room's display
+    key in the address (``?key=``). It hears only that its room changed, never what
+    (``broadcast``); the page then asks for the room's day again."""
+
+    # No channel of its own on the layer (an alias that is not configured gives none):
+    # nothing is sent to a display but through ``broadcast``.
+    channel_layer_alias = None
+
+    async def connect(self):
+        self.room_id = self.scope["url_route"]["kwargs"]["room_id"]
+        key = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("key", [""])[0]
+        if await database_sync_to_async(room_shown)(self.room_id, key) is None:
+            await self.close(code=NO_SUCH_DISPLAY)
+            return
+        layer = get_channel_layer()
+        watched = not isinstance(layer, InMemoryChannelLayer)
+        if watched and not watch.healthy:
+            await self._unavailable()
+            return
+        try:
+            await broadcast.ready(layer)
+        except Exception as error:
+            logger.warning("A door display could not join the live channel: %s", error)
+            await self._unavailable()
+            return
+        await self.accept()
+        broadcast.show(self.room_id, self)
+        if watched:
+            watch.watch(self)
+
+    async def _unavailable(self):
+        await self.accept()
+        await self.close(code=LIVE_UNAVAILABLE)
+
+    async def disconnect(self, code):
+        watch.forget(self)
+        broadcast.hide(self.room_id, self)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """``{"event": "ping"}`` is answered; a display has nothing else to say."""
+        with contextlib.suppress(ValueError):
+            content = json.loads(text_data) if text_data is not None else None
+            if isinstance(content, dict) and content.get("event") == "ping":
+                await self.send(text_data=json.dumps({"event": "pong"}))

@@ -50,6 +50,7 @@ EVENT_NAMES = {
     "booking.approved": "bookingApproved",
     "booking.declined": "bookingDeclined",
     "booking.conflict": "bookingConflict",
+    "booking.checked_in": "bookingCheckedIn",
     "room.available": "roomAvailable",
     "room.held": "roomHeld",
     "room.released": "roomReleased",
@@ -84,6 +85,11 @@ def publish_booking_decided(booking: Booking) -> None:
 
 def publish_booking_cancelled(booking: Booking) -> None:
     _send_on_commit(ALL_TEACHERS, "booking.cancelled", lambda: booking_payload(booking))
+
+
+def publish_booking_checked_in(booking: Booking) -> None:
+    """The teacher is in the room (``bookingCheckedIn``): the door's display stops asking."""
+    _send_on_commit(ALL_TEACHERS, "booking.checked_in", lambda: booking_payload(booking))
 
 
 def publish_room_available(entry) -> None:

@@ -6,7 +6,10 @@ from django.urls import path
 
 from . import consumers
 
-websocket_urlpatterns = [path("ws/bookings/", consumers.BookingConsumer.as_asgi())]
+websocket_urlpatterns = [
+    path("ws/bookings/", consumers.BookingConsumer.as_asgi()),
+    path("ws/rooms/<int:room_id>/display/", consumers.DisplayConsumer.as_asgi()),
+]
 
 
 class SameOriginValidator:

@@ -1,6 +1,17 @@
 from django.urls import path, register_converter
 
-from .views import analytics, booking, calendar, checkin, lessons, requests, series, timetable, waitlist
+from .views import (
+    analytics,
+    booking,
+    calendar,
+    checkin,
+    display,
+    lessons,
+    requests,
+    series,
+    timetable,
+    waitlist,
+)
 
 
 class CalendarToken:
@@ -30,6 +41,8 @@ urlpatterns = [
     path("bookings/<int:booking_id>/move/", booking.move, name="booking-move"),
     path("rooms/<int:room_id>/check-in/", checkin.door, name="room-door"),
     path("rooms/<int:room_id>/door-sign/", checkin.door_sign, name="room-door-sign"),
+    path("rooms/<int:room_id>/display/", display.display, name="room-display"),
+    path("rooms/<int:room_id>/display/new-key/", checkin.new_display_key, name="room-display-new-key"),
     path("series/<int:series_id>/cancel/", booking.series_cancel, name="series-cancel"),
     path("series/<int:series_id>/change/", series.change, name="series-change"),
     path("series/<int:series_id>/until/", series.until, name="series-until"),

@@ -1,3 +1,5 @@
+import secrets
+
 from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +32,11 @@ class Feature(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def new_display_key() -> str:
+    """A room's display key: the secret in its door display's address (32 bytes)."""
+    return secrets.token_urlsafe(32)
 
 
 class Room(models.Model):
@@ -67,6 +74,10 @@ class Room(models.Model):
     is_active = models.BooleanField(
         _("active"), default=True, help_text=_("Inactive rooms are closed: not shown and not bookable.")
     )
+    # The secret in the address of the room's door display (``/rooms/<id>/display/?key=``):
+    # the tablet by the door shows the room's day without signing in. Staff make a new one
+    # (and so retire the old address) on the room's door sign page.
+    display_key = models.CharField(_("display key"), max_length=64, default=new_display_key, editable=False)
 
     class Meta:
         verbose_name = _("room")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
@@ -60,3 +61,10 @@ def make_booking(room: Room, teacher: Teacher, start: datetime, end: datetime, *
 def local(moment: datetime) -> str:
     """The form value for a time: ISO 8601 local time without offset."""
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def lunchtime_zone() -> ZoneInfo:
+    """A fixed-offset zone in which the hour is 13 now (Etc/GMT-N is UTC+N): a test set
+    there has the afternoon ahead of it, whenever the suite runs."""
+    offset = (13 - datetime.now(UTC).hour + 12) % 24 - 12
+    return ZoneInfo(f"Etc/GMT{-offset:+d}" if offset else "Etc/UTC")

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from teachers.models import Teacher
 
-from .. import notifications
+from .. import events, notifications
 from ..errors import BOOKING_NOT_FOUND, BookingError
 from ..models import Booking, Notification
 from .changes import after_cancel, cancel_booking
@@ -54,6 +54,7 @@ def booking_check_in(*, booking_id: int, teacher: Teacher) -> Booking:
             )
         booking.checked_in_at = now
         booking.save(update_fields=["checked_in_at"])
+        events.publish_booking_checked_in(booking)
         return booking
 
     checked_in = Booking.objects.select_related("room", "teacher").filter(

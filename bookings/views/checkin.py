@@ -3,13 +3,16 @@ door link, printed as a QR code), so a room whose rules ask for it is not releas
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -18,10 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from config.answers import done, teacher_required
 from rooms.models import Room
+from rooms.models import new_display_key as new_key
 
 from .. import availability, services
 from ..models import Booking, claim_path
 from ..serializers import booking_payload
+
+logger = logging.getLogger(__name__)
 
 
 @require_POST
@@ -67,9 +73,40 @@ def door_sign(request: HttpRequest, room_id: int) -> HttpResponse:
     link, on ``SITE_URL`` or, where the school has not set it, on the address this page
     was opened on (the page says so, above what prints)."""
     room = get_object_or_404(Room.objects.select_related("building"), pk=room_id)
-    path = reverse("bookings:room-door", args=[room.pk])
-    link = settings.SITE_URL + path if settings.SITE_URL_SET else request.build_absolute_uri(path)
-    qr = segno.make(link, error="m")
-    svg = qr.svg_inline(scale=8, dark="#111", omitsize=True, title=f"Check-in link for {room.name}")
-    context = {"room": room, "link": link, "qr": mark_safe(svg), "site_url_set": settings.SITE_URL_SET}
+    link = site_link(request, reverse("bookings:room-door", args=[room.pk]))
+    context = {
+        "room": room,
+        "link": link,
+        "qr": qr_code(link, title=f"Check-in link for {room.name}"),
+        "site_url_set": settings.SITE_URL_SET,
+        "display_link": site_link(request, display_path(room)),
+    }
     return render(request, "bookings/door_sign.html", context)
+
+
+@require_POST
+@staff_member_required
+def new_display_key(request: HttpRequest, room_id: int) -> HttpResponse:
+    """A new address for the room's door display: the old one shows nothing any more."""
+    room = get_object_or_404(Room, pk=room_id)
+    room.display_key = new_key()
+    room.save(update_fields=["display_key"])
+    logger.info("%s made a new display key for room %s", request.user.username, room.pk)
+    messages.success(request, _("The display has a new address. Open it on the tablet by the door."))
+    return redirect("bookings:room-door-sign", room_id=room.pk)
+
+
+def display_path(room: Room) -> str:
+    return f"{reverse('bookings:room-display', args=[room.pk])}?{urlencode({'key': room.display_key})}"
+
+
+def site_link(request: HttpRequest, path: str) -> str:
+    """``path`` on ``SITE_URL`` or, where the school has not set it, on the address this
+    page was opened on: what a printed or scanned code must point at."""
+    return settings.SITE_URL + path if settings.SITE_URL_SET else request.build_absolute_uri(path)
+
+
+def qr_code(link: str, *, title: str, scale: int = 8) -> str:
+    """``link`` as a QR code, inline SVG that scales with its box."""
+    svg = segno.make(link, error="m").svg_inline(scale=scale, dark="#111", omitsize=True, title=title)
+    return mark_safe(svg)  # segno writes the SVG and escapes the title

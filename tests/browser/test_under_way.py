@@ -1,46 +1,18 @@
 """The corridor case in Chromium: at lunchtime, during a period, a teacher opens the
 dashboard and books a room for the rest of the period under way; another books the same
 period's cell in the timetable. The server runs in a time zone where it is now 13:xx, so
-the period under way never crosses midnight, whenever the suite runs."""
+the period under way never crosses midnight, whenever the suite runs (``lunchtime``)."""
 
 import re
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from bookings.models import Booking
-from rooms.models import Period
 from tests.factories import make_room, make_teacher
-from tests.servers import DaphneServers, collectstatic, servers_env
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _lunchtime_zone() -> ZoneInfo:
-    """A fixed-offset zone in which the hour is 13 now (Etc/GMT-N is UTC+N)."""
-    offset = (13 - datetime.now(UTC).hour + 12) % 24 - 12
-    return ZoneInfo(f"Etc/GMT{-offset:+d}" if offset else "Etc/UTC")
-
-
-@pytest.fixture
-def lunchtime(transactional_db):
-    zone = _lunchtime_zone()
-    now = datetime.now(zone).replace(second=0, microsecond=0)
-    for number, hour in enumerate((8, 9, 10, 11), start=1):  # the morning, over
-        Period.objects.create(name=f"Period {number}", starts=time(hour), ends=time(hour, 50))
-    begun = now - timedelta(minutes=20)  # Period 5 began 20 minutes ago and has 30 to go
-    Period.objects.create(name="Period 5", starts=begun.time(), ends=(now + timedelta(minutes=30)).time())
-    Period.objects.create(
-        name="Period 6",
-        starts=(now + timedelta(minutes=30)).time(),
-        ends=(now + timedelta(minutes=80)).time(),
-    )
-    env = servers_env(TIME_ZONE=zone.key)
-    collectstatic(env)
-    with DaphneServers(env, count=1) as server:
-        yield server, zone, now
 
 
 def under_way(page, room):
