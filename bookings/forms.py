@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from config.widgets import SchoolDateField
 from rooms.models import Building, Room
@@ -19,7 +20,8 @@ from teachers.models import Teacher
 from . import notifications, services
 from .errors import ROOM_NOT_AVAILABLE, BookingError
 from .models import Booking, Notification, Series
-from .rules import MAX_ATTENDEES, attendees_error, period_errors, series_errors
+from .rules import MAX_ATTENDEES, approval_of, attendees_error, period_errors, series_errors
+from .serializers import booking_payload, series_payload, skipped_in_words
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -109,6 +111,85 @@ class ClaimForm(PeriodForm):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": _("Choose a teacher from the list.")},
     )
+
+    def book(self, *, room_id: int, actor: Teacher) -> Claimed:
+        """Book what the (valid) form asks for: one period, or with ``repeat`` a series;
+        for the teacher (``actor``) or, staff only (the service checks), a colleague. What
+        the page and the API answer alike: the payload and the message."""
+        data = self.cleaned_data
+        details = {
+            "start": data["start"],
+            "end": data["end"],
+            "attendees": data["attendees"],
+            "purpose": data["purpose"],
+        }
+        owner = data.get("for_teacher") or actor
+        if data["repeat"]:
+            series, bookings, skipped = services.series_create(
+                teacher=owner,
+                booked_by=actor,
+                room_id=room_id,
+                rule=data["repeat"],
+                until=data["until"],
+                free_dates_only=data["free_dates_only"],
+                **details,
+            )
+            booking = bookings[0]
+        else:
+            series, bookings, skipped = None, [], {}
+            booking = services.booking_create(teacher=owner, room_id=room_id, booked_by=actor, **details)
+        body = {"booking": booking_payload(booking)}
+        if series is not None:
+            body["series"] = series_payload(series, bookings, skipped)
+        return Claimed(
+            booking, body, _claimed_message(booking, actor=actor, series_dates=bookings, skipped=skipped)
+        )
+
+
+@dataclass(frozen=True)
+class Claimed:
+    booking: Booking
+    body: dict  # {"booking": BOOKING} and, for a repeat, "series"
+    message: str
+
+    @property
+    def status(self) -> int:
+        return 202 if self.booking.is_requested else 201
+
+
+def _claimed_message(booking: Booking, *, actor: Teacher, series_dates: list, skipped: dict) -> str:
+    """“Room booked successfully: Room 101, Thu 3 Dec, Period 3, for Bob Brown, 5 dates, 1
+    taken date skipped (…)”, or “Requested: …; Leadership will decide”."""
+    where = f"{booking.room.name}, {calendar().when(booking.start, booking.end)}"
+    if booking.is_requested:  # a room that needs approval: the slot is held until decided
+        message = gettext("Requested: %(room)s") % {"room": where}
+    else:
+        message = gettext("Room booked successfully: %(room)s") % {"room": where}
+    if booking.teacher_id != actor.pk:
+        message += gettext(", for %(name)s") % {"name": booking.teacher.name}
+    if series_dates:
+        count = len(series_dates)
+        message += ngettext(", %(count)d date", ", %(count)d dates", count) % {"count": count}
+        message += skipped_in_words(skipped)
+    if booking.is_requested:
+        approval = approval_of(booking.room_id)
+        message += gettext("; %(group)s will decide") % {
+            "group": approval.group if approval else gettext("an approver")
+        }
+    return message
+
+
+class LessonReleaseForm(forms.Form):
+    """A lesson's room given back: why (“7b on a trip”), and until when for several weeks."""
+
+    reason = forms.CharField(label=_("Why is the room free?"), max_length=120)
+    until = SchoolDateField(label=_("Until (for several weeks)"), required=False)
+
+
+class LessonDatesForm(forms.Form):
+    """From which day My timetable shows the teacher's lessons (today without it)."""
+
+    start = SchoolDateField(required=False)
 
 
 class MoveForm(forms.Form):

@@ -147,6 +147,31 @@ def hold_passed_payload(lock: Lock, room_name: str) -> dict[str, Any]:
     }
 
 
+def hold_payload(room_id: int, attempt) -> dict[str, Any]:
+    """A hold granted (``locks.Attempt``): until when, and whether the lock store was out
+    of reach (``degraded``: nothing is held, the database decides the claim)."""
+    lock = attempt.lock
+    return {
+        "roomId": room_id,
+        "startTime": iso(lock.start),
+        "endTime": iso(lock.end),
+        "expiresAt": iso(lock.expires_at),
+        "degraded": attempt.degraded,
+    }
+
+
+def queue_payload(room_id: int, attempt) -> dict[str, Any]:
+    """A place in the line for a hold another teacher has, and until when they hold it."""
+    lock = attempt.lock
+    return {
+        "roomId": room_id,
+        "startTime": iso(lock.start),
+        "endTime": iso(lock.end),
+        "position": attempt.position,
+        "heldUntil": iso(lock.expires_at),
+    }
+
+
 def waitlist_entry_payload(entry: WaitlistEntry) -> dict[str, Any]:
     return {
         "id": entry.pk,

@@ -28,7 +28,6 @@ from ..errors import BOOKING_NOT_FOUND, INVALID_INPUT, BookingError
 from ..forms import ClaimForm, HoldForm, MoveForm, add_service_errors, form_errors
 from ..metrics import counts_claims
 from ..models import Booking
-from ..rules import approval_of
 from ..selectors import (
     bookings_for_teacher,
     movable_booking,
@@ -41,9 +40,8 @@ from ..selectors import (
 from ..serializers import (
     alternatives_payload,
     booking_payload,
-    iso,
-    series_payload,
-    skipped_in_words,
+    hold_payload,
+    queue_payload,
     waitlist_entry_payload,
     with_reason,
 )
@@ -73,19 +71,12 @@ def hold(request: HttpRequest, room_id: int) -> HttpResponse:
 
 def _held(request: HttpRequest, room_id: int, period: dict, attempt) -> HttpResponse:
     """The answer to a hold that was granted: its expiry, or the claim page."""
-    lock = attempt.lock
     if wants_json(request):
-        body = {
-            "roomId": room_id,
-            "startTime": iso(lock.start),
-            "endTime": iso(lock.end),
-            "expiresAt": iso(lock.expires_at),
-            "degraded": attempt.degraded,
-        }
-        return JsonResponse({"hold": body})
+        return JsonResponse({"hold": hold_payload(room_id, attempt)})
     form = ClaimForm(initial=_initial(request, period))
     room = room_for_claim_page(room_id)
-    return _claim_page(request, room=room, form=form, expires_at=lock.expires_at, degraded=attempt.degraded)
+    expires_at = attempt.lock.expires_at
+    return _claim_page(request, room=room, form=form, expires_at=expires_at, degraded=attempt.degraded)
 
 
 @require_POST
@@ -102,14 +93,7 @@ def wait(request: HttpRequest, room_id: int) -> HttpResponse:
     lock = attempt.lock
     message = _("You are number %(position)d in line for this room.") % {"position": attempt.position}
     if wants_json(request):
-        body = {
-            "roomId": room_id,
-            "startTime": iso(lock.start),
-            "endTime": iso(lock.end),
-            "position": attempt.position,
-            "heldUntil": iso(lock.expires_at),
-        }
-        return JsonResponse({"queue": body, "message": message}, status=202)
+        return JsonResponse({"queue": queue_payload(room_id, attempt), "message": message}, status=202)
     form = ClaimForm(initial=_initial(request, period))
     room = room_for_claim_page(room_id)
     return _claim_page(
@@ -134,45 +118,9 @@ def release(request: HttpRequest, room_id: int) -> HttpResponse:
 @error_page(claim_error_page)
 def claim(request: HttpRequest, room_id: int) -> HttpResponse:
     form = ClaimForm(request.POST)
-    series = None
-    period = valid_period(form)
-    details = {"attendees": form.cleaned_data["attendees"], "purpose": form.cleaned_data["purpose"]}
-    # Whose booking it is: the teacher's own, or (staff only, the service checks) a colleague's.
-    owner = form.cleaned_data.get("for_teacher") or request.user
-    if form.cleaned_data["repeat"]:
-        series, bookings, skipped = services.series_create(
-            teacher=owner,
-            booked_by=request.user,
-            room_id=room_id,
-            rule=form.cleaned_data["repeat"],
-            until=form.cleaned_data["until"],
-            free_dates_only=form.cleaned_data["free_dates_only"],
-            **details,
-            **period,
-        )
-        booking = bookings[0]
-    else:
-        booking = services.booking_create(
-            teacher=owner, room_id=room_id, booked_by=request.user, **details, **period
-        )
-    where = f"{booking.room.name}, {school_calendar().when(booking.start, booking.end)}"
-    if booking.is_requested:  # a room that needs approval: the slot is held until decided
-        approval = approval_of(room_id)
-        message = _("Requested: %(room)s") % {"room": where}
-    else:
-        message = _("Room booked successfully: %(room)s") % {"room": where}
-    if booking.teacher_id != request.user.pk:
-        message += _(", for %(name)s") % {"name": booking.teacher.name}
-    if series is not None:
-        dates = ngettext(", %(count)d date", ", %(count)d dates", len(bookings)) % {"count": len(bookings)}
-        message += dates + skipped_in_words(skipped)
-    if booking.is_requested:
-        who = approval.group if approval else _("an approver")
-        message += _("; %(group)s will decide") % {"group": who}
-    body = {"booking": booking_payload(booking)}
-    if series is not None:
-        body["series"] = series_payload(series, bookings, skipped)
-    return done(request, body, message=message, status=202 if booking.is_requested else 201)
+    valid_period(form)
+    claimed = form.book(room_id=room_id, actor=request.user)
+    return done(request, claimed.body, message=claimed.message, status=claimed.status)
 
 
 @require_GET

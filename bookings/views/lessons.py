@@ -6,41 +6,30 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import groupby
 
-from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from config.answers import back_to, done, error_page, teacher_required, wants_json
-from config.widgets import SchoolDateField
 
 from .. import services
 from ..errors import INVALID_INPUT, BookingError
-from ..forms import form_errors
+from ..forms import LessonDatesForm, LessonReleaseForm, form_errors
 from ..selectors import lesson_dates_for_teacher
 from ..serializers import lesson_date_payload
 
 DAYS_SHOWN = 14
 
 
-class ReleaseForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Why is the room free?"), max_length=120)
-    until = SchoolDateField(label=gettext_lazy("Until (for several weeks)"), required=False)
-
-
-class ShownForm(forms.Form):
-    start = SchoolDateField(required=False)
-
-
 @require_GET
 @teacher_required
 def my_timetable(request: HttpRequest) -> HttpResponse:
     """Two weeks of the teacher's lessons from today (or ``start``), and a link to the next."""
-    shown = ShownForm(request.GET)
+    shown = LessonDatesForm(request.GET)
     if not shown.is_valid():
         raise BookingError(INVALID_INPUT, errors=form_errors(shown))
     first = max(shown.cleaned_data["start"] or timezone.localdate(), timezone.localdate())
@@ -65,7 +54,7 @@ back_to_my_timetable = back_to("bookings:my-timetable")
 def release(request: HttpRequest, date_id: int) -> HttpResponse:
     """Give a lesson's room back for its date (and, with ``until``, the same lesson's later
     dates): the room is free for others at once."""
-    form = ReleaseForm(request.POST)
+    form = LessonReleaseForm(request.POST)
     if not form.is_valid():
         raise BookingError(INVALID_INPUT, errors=form_errors(form))
     freed = services.lesson_release(
