@@ -219,8 +219,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """``handler404``: an unknown address, as JSON or as the not-found page."""
-    return error_response(request, Problem(NOT_FOUND))
+    """``handler404``: an unknown address, as JSON (always, under the API's ``/api/``) or as
+    the not-found page."""
+    return error_response(request, Problem(NOT_FOUND), as_json=request.path_info.startswith("/api/"))
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -156,3 +156,26 @@ def test_trying_many_periods_of_a_taken_room_records_one_conflict(as_alice, room
     for hour in range(8, 18):
         as_alice.post(f"/rooms/{room.pk}/hold/", {"start": local(at(hour)), "end": local(at(hour + 1))})
     assert Conflict.objects.count() == 1  # demand, not the number of periods tried
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", "9223372036854775808"])
+@pytest.mark.parametrize(
+    ("method", "address"),
+    [
+        ("get", "/rooms/{}/"),
+        ("post", "/rooms/{}/claim/"),
+        ("post", "/rooms/{}/hold/"),
+        ("post", "/bookings/{}/cancel/"),
+        ("get", "/bookings/{}/move/"),
+        ("post", "/api/v1/rooms/{}/claim"),
+    ],
+)
+def test_an_id_past_what_a_database_holds_is_a_404_on_sqlite_too(
+    client, alice, room, method, address, number
+):
+    """Django's ``<int:…>`` took any length, and SQLite raised on it (a 500)."""
+    client.force_login(alice)
+    answer = getattr(client, method)(address.format(number), **JSON)
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "NOT_FOUND"
+    assert client.get(f"/rooms/{room.pk}/", **JSON).status_code == 200  # a real one still is found
