@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -138,23 +139,29 @@ class ClaimForm(PeriodForm):
         else:
             series, bookings, skipped = None, [], {}
             booking = services.booking_create(teacher=owner, room_id=room_id, booked_by=actor, **details)
-        body = {"booking": booking_payload(booking)}
-        if series is not None:
-            body["series"] = series_payload(series, bookings, skipped)
-        return Claimed(
-            booking, body, _claimed_message(booking, actor=actor, series_dates=bookings, skipped=skipped)
-        )
+        message = _claimed_message(booking, actor=actor, series_dates=bookings, skipped=skipped)
+        return Claimed(booking, message, series, bookings, skipped)
 
 
 @dataclass(frozen=True)
 class Claimed:
-    booking: Booking
-    body: dict  # {"booking": BOOKING} and, for a repeat, "series"
+    booking: Booking  # the booking, or a series' first date
     message: str
+    series: Series | None = None
+    dates: list[Booking] = dataclasses.field(default_factory=list)  # a series' dates booked
+    skipped: dict = dataclasses.field(default_factory=dict)  # a series' dates left out, and why
 
     @property
     def status(self) -> int:
         return 202 if self.booking.is_requested else 201
+
+    @property
+    def body(self) -> dict:
+        """The pages' JSON: ``{"booking": BOOKING}`` and, for a repeat, ``"series"``."""
+        body = {"booking": booking_payload(self.booking)}
+        if self.series is not None:
+            body["series"] = series_payload(self.series, self.dates, self.skipped)
+        return body
 
 
 def _claimed_message(booking: Booking, *, actor: Teacher, series_dates: list, skipped: dict) -> str:

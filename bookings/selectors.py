@@ -89,7 +89,12 @@ def movable_booking(user: Teacher, booking_id: int) -> Booking | None:
     return bookings.select_related("room__building", "teacher").first()
 
 
-def lesson_dates_for_teacher(teacher: Teacher, *, first: date, days: int) -> QuerySet[Booking]:
+LESSON_DAYS_SHOWN = 14  # My timetable, and the API's lessons, show two weeks at a time
+
+
+def lesson_dates_for_teacher(
+    teacher: Teacher, *, first: date, days: int = LESSON_DAYS_SHOWN
+) -> QuerySet[Booking]:
     """The dates of the teacher's lessons still to come from the day ``first`` for ``days``
     days, given back or not, soonest first: "My timetable"."""
     tz = timezone.get_current_timezone()

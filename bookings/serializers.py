@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from rooms.schoolcalendar import calendar
@@ -242,3 +243,30 @@ def series_date_payload(date_plan) -> dict[str, Any]:
         "state": str(date_plan.state),
         "reason": date_plan.reason,
     }
+
+
+# The words of an answer, for the pages and the API alike.
+
+
+def moved_message(booking: Booking) -> str:
+    """“Booking moved: Lab 1, Thu 3 Dec 10:00-11:00” (an en dash between the times)."""
+    start = formats.date_format(timezone.localtime(booking.start), "SLOT_FORMAT")
+    when = f"{start}\u2013{timezone.localtime(booking.end):%H:%M}"
+    return _("Booking moved: %(room)s, %(when)s") % {"room": booking.room.name, "when": when}
+
+
+def joined_message(entry: WaitlistEntry) -> str:
+    return _("You are on the waitlist for %(room)s; we will tell you if it frees up.") % {
+        "room": entry.room.name
+    }
+
+
+def freed_message(freed: list[Booking]) -> str:
+    """A lesson's room given back, for one date or several; none: given back already."""
+    if not freed:
+        return _("This lesson's room was given back already.")
+    return ngettext(
+        "Room given back: %(room)s, %(count)d lesson",
+        "Room given back: %(room)s, %(count)d lessons",
+        len(freed),
+    ) % {"room": freed[0].room.name, "count": len(freed)}

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "channels",
     "csp",
     "axes",
+    "ninja",  # the API's readable docs (/api/v1/docs), with its own copy of Swagger UI: no CDN
     "teachers",
     "rooms",
     "bookings",

@@ -41,6 +41,7 @@ from ..serializers import (
     alternatives_payload,
     booking_payload,
     hold_payload,
+    moved_message,
     queue_payload,
     waitlist_entry_payload,
     with_reason,
@@ -288,10 +289,7 @@ def move(request: HttpRequest, booking_id: int) -> HttpResponse:
     if not form.is_valid():
         raise BookingError(INVALID_INPUT, errors=form_errors(form))
     moved = services.booking_move(booking_id=booking_id, actor=request.user, **form.changes())
-    start = formats.date_format(timezone.localtime(moved.start), "SLOT_FORMAT")
-    when = f"{start}\u2013{timezone.localtime(moved.end):%H:%M}"
-    message = _("Booking moved: %(room)s, %(when)s") % {"room": moved.room.name, "when": when}
-    return done(request, {"booking": booking_payload(moved)}, message=message)
+    return done(request, {"booking": booking_payload(moved)}, message=moved_message(moved))
 
 
 def _move_form(request: HttpRequest, booking) -> MoveForm:

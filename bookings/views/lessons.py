@@ -11,7 +11,6 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from config.answers import back_to, done, error_page, teacher_required, wants_json
@@ -19,10 +18,8 @@ from config.answers import back_to, done, error_page, teacher_required, wants_js
 from .. import services
 from ..errors import INVALID_INPUT, BookingError
 from ..forms import LessonDatesForm, LessonReleaseForm, form_errors
-from ..selectors import lesson_dates_for_teacher
-from ..serializers import lesson_date_payload
-
-DAYS_SHOWN = 14
+from ..selectors import LESSON_DAYS_SHOWN, lesson_dates_for_teacher
+from ..serializers import freed_message, lesson_date_payload
 
 
 @require_GET
@@ -33,14 +30,14 @@ def my_timetable(request: HttpRequest) -> HttpResponse:
     if not shown.is_valid():
         raise BookingError(INVALID_INPUT, errors=form_errors(shown))
     first = max(shown.cleaned_data["start"] or timezone.localdate(), timezone.localdate())
-    dates = list(lesson_dates_for_teacher(request.user, first=first, days=DAYS_SHOWN))
+    dates = list(lesson_dates_for_teacher(request.user, first=first))
     if wants_json(request):
         return JsonResponse({"lessons": [lesson_date_payload(lesson_date) for lesson_date in dates]})
     days = [
         (formats.date_format(day, "l j F"), list(on_day))
         for day, on_day in groupby(dates, key=lambda d: timezone.localtime(d.start).date())
     ]
-    later = (first + timedelta(days=DAYS_SHOWN)).isoformat()
+    later = (first + timedelta(days=LESSON_DAYS_SHOWN)).isoformat()
     return render(request, "bookings/my_timetable.html", {"days": days, "later": later, "first": first})
 
 
@@ -63,17 +60,11 @@ def release(request: HttpRequest, date_id: int) -> HttpResponse:
         reason=form.cleaned_data["reason"],
         until=form.cleaned_data["until"],
     )
-    if not freed:  # given back already: asking twice is harmless
-        message = _("This lesson's room was given back already.")
-        return done(request, {"freed": []}, message=message, page=_timetable_from(None))
-    room = freed[0].room.name
-    message = ngettext(
-        "Room given back: %(room)s, %(count)d lesson",
-        "Room given back: %(room)s, %(count)d lessons",
-        len(freed),
-    ) % {"room": room, "count": len(freed)}
+    # None freed: given back already (asking twice is harmless).
     body = {"freed": [lesson_date_payload(lesson_date) for lesson_date in freed]}
-    return done(request, body, message=message, page=_timetable_from(freed[0] if freed else None))
+    return done(
+        request, body, message=freed_message(freed), page=_timetable_from(freed[0] if freed else None)
+    )
 
 
 @require_POST

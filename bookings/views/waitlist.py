@@ -10,7 +10,7 @@ from config.answers import done, error_page, teacher_required
 
 from .. import services
 from ..forms import ClaimForm
-from ..serializers import waitlist_entry_payload
+from ..serializers import joined_message, waitlist_entry_payload
 from .booking import claim_error_page, valid_period
 
 
@@ -22,10 +22,7 @@ def join(request: HttpRequest, room_id: int) -> HttpResponse:
     period = valid_period(form)
     attendees = form.cleaned_data.get("attendees")
     entry = services.waitlist_join(teacher=request.user, room_id=room_id, attendees=attendees, **period)
-    message = _("You are on the waitlist for %(room)s; we will tell you if it frees up.") % {
-        "room": entry.room.name
-    }
-    return done(request, {"entry": waitlist_entry_payload(entry)}, message=message, status=201)
+    return done(request, {"entry": waitlist_entry_payload(entry)}, message=joined_message(entry), status=201)
 
 
 @require_POST
