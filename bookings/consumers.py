@@ -33,7 +33,38 @@ _open_by_session: Counter[str] = Counter()
 LAYER_DOWN = (redis.RedisError, OSError, asyncio.TimeoutError)
 
 
-class BookingConsumer(AsyncJsonWebsocketConsumer):
+class LiveSocket:
+    """How a socket of either kind joins the live channel: refused (accepted, then closed
+    with 4503, so the page says "Offline" and tries again later) while this process's
+    channel cannot be trusted or the layer cannot be reached; else accepted, watched, and
+    a listener of ``broadcast`` (with its own ``groups`` too, a teacher's)."""
+
+    async def join_live(self, layer, groups: tuple[str, ...] = ()) -> bool:
+        watched = not isinstance(layer, InMemoryChannelLayer)
+        if watched and not watch.healthy:
+            await self.unavailable()
+            return False
+        try:
+            await broadcast.ready(layer)
+            for group in groups:
+                await asyncio.wait_for(
+                    layer.group_add(group, self.channel_name), settings.EVENT_PUBLISH_TIMEOUT
+                )
+        except Exception as error:  # the layer is down: no live news, and the page must know
+            logger.warning("Could not join the live channel: %s", error)
+            await self.unavailable()
+            return False
+        await self.accept()
+        if watched:
+            watch.watch(self)
+        return True
+
+    async def unavailable(self):
+        await self.accept()
+        await self.close(code=LIVE_UNAVAILABLE)
+
+
+class BookingConsumer(LiveSocket, AsyncJsonWebsocketConsumer):
     async def __call__(self, scope, receive, send):
         try:
             await super().__call__(scope, receive, send)
@@ -66,32 +97,12 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
             return
         self.session_counted = session
         _open_by_session[session] += 1
-        watched = not isinstance(self.channel_layer, InMemoryChannelLayer)
-        if watched and not watch.healthy:
-            await self._unavailable()
+        self.groups_joined = (teacher_group(user.pk),)  # left again on disconnect, joined or not
+        if not await self.join_live(self.channel_layer, self.groups_joined):
             return
-        self.groups_joined = [teacher_group(user.pk)]
-        try:
-            await broadcast.ready(self.channel_layer)
-            for group in self.groups_joined:
-                await asyncio.wait_for(
-                    self.channel_layer.group_add(group, self.channel_name), settings.EVENT_PUBLISH_TIMEOUT
-                )
-        except Exception as error:  # the layer is down: no live news, and the page must know
-            logger.warning("Could not join the live channel: %s", error)
-            await self._unavailable()
-            return
-        await self.accept()
         broadcast.add(self)
         self.counted = True
         metrics.OPEN_SOCKETS.inc()
-        if watched:
-            watch.watch(self)
-
-    async def _unavailable(self):
-        """Accepted, then closed with 4503, so the page sees why and tries again later."""
-        await self.accept()
-        await self.close(code=LIVE_UNAVAILABLE)
 
     async def disconnect(self, code):
         watch.forget(self)
@@ -140,7 +151,7 @@ class BookingConsumer(AsyncJsonWebsocketConsumer):
 NO_SUCH_DISPLAY = 4404
 
 
-class DisplayConsumer(AsyncWebsocketConsumer):
+class DisplayConsumer(LiveSocket, AsyncWebsocketConsumer):
     """A room's door display (``views.display``): no teacher signed in, the room's display
     key in the address (``?key=``). It hears only that its room changed, never what
     (``broadcast``); the page then asks for the room's day again."""
@@ -155,25 +166,8 @@ class DisplayConsumer(AsyncWebsocketConsumer):
         if await database_sync_to_async(room_shown)(self.room_id, key) is None:
             await self.close(code=NO_SUCH_DISPLAY)
             return
-        layer = get_channel_layer()
-        watched = not isinstance(layer, InMemoryChannelLayer)
-        if watched and not watch.healthy:
-            await self._unavailable()
-            return
-        try:
-            await broadcast.ready(layer)
-        except Exception as error:
-            logger.warning("A door display could not join the live channel: %s", error)
-            await self._unavailable()
-            return
-        await self.accept()
-        broadcast.show(self.room_id, self)
-        if watched:
-            watch.watch(self)
-
-    async def _unavailable(self):
-        await self.accept()
-        await self.close(code=LIVE_UNAVAILABLE)
+        if await self.join_live(get_channel_layer()):
+            broadcast.show(self.room_id, self)
 
     async def disconnect(self, code):
         watch.forget(self)

@@ -60,14 +60,13 @@ class RoomAdmin(ImportFromFileMixin, admin.ModelAdmin):
     def import_rows(self, data: bytes, *, dry_run: bool) -> Outcome:
         return room_import.apply(room_import.read(data), dry_run=dry_run)
 
-    @admin.display(description=_("Door sign"))
+    @admin.display(description=_("Door sign and display"))
     def door_sign(self, room):
         if room.pk is None:
             return "-"
         url = reverse("bookings:room-door-sign", args=[room.pk])
-        return format_html(
-            '<a href="{}" target="_blank">{}</a>', url, _("Print the door sign with its check-in QR code")
-        )
+        words = _("Print the door sign with its check-in QR code; the door display's address")
+        return format_html('<a href="{}" target="_blank">{}</a>', url, words)
 
     def get_queryset(self, request):
         today = timezone.localdate()
