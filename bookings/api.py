@@ -52,6 +52,7 @@ from .serializers import (
     lesson_date_payload,
     moved_message,
     queue_payload,
+    queued_message,
     series_payload,
     waitlist_entry_payload,
 )
@@ -353,6 +354,12 @@ def _valid(form):
     return form
 
 
+def _period(body: PeriodIn, **more) -> dict:
+    """The period a body names (``start`` and ``end``), or ``INVALID_INPUT``."""
+    data = _valid(HoldForm(_given(body, **more))).cleaned_data
+    return {"start": data["start"], "end": data["end"]}
+
+
 def _given(body: Schema, **more) -> dict:
     """What the client sent, as a form's data (left out or empty: not given)."""
     sent = {**body.dict(exclude_unset=True), **more}
@@ -404,13 +411,11 @@ def claim(request: HttpRequest, room_id: int, body: ClaimIn):
     summary="Hold a room for a period while deciding (BOOKING_LOCK_SECONDS); with wait, stand in line",
 )
 def hold(request: HttpRequest, room_id: int, body: HoldIn):
-    form = _valid(HoldForm(_given(body, wait=None)))
-    period = {"start": form.cleaned_data["start"], "end": form.cleaned_data["end"]}
+    period = _period(body, wait=None)
     attempt = services.booking_hold(teacher=request.user, room_id=room_id, wait=body.wait, **period)
     if attempt.acquired:
         return HeldAnswer(hold=hold_payload(room_id, attempt))
-    message = _("You are number %(position)d in line for this room.") % {"position": attempt.position}
-    return Status(202, QueueAnswer(queue=queue_payload(room_id, attempt), message=message))
+    return Status(202, QueueAnswer(queue=queue_payload(room_id, attempt), message=queued_message(attempt)))
 
 
 class Released(Schema):
@@ -425,8 +430,7 @@ class Released(Schema):
     summary="Let a hold go",
 )
 def release(request: HttpRequest, room_id: int, body: PeriodIn):
-    form = _valid(HoldForm(_given(body)))
-    period = {"start": form.cleaned_data["start"], "end": form.cleaned_data["end"]}
+    period = _period(body)
     return Released(released=services.booking_release(teacher=request.user, room_id=room_id, **period))
 
 

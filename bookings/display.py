@@ -2,8 +2,9 @@
 next and the rest of the day, read for nobody in particular (the tablet by the door has no
 teacher signed in). Names only where the school shows them (``TIMETABLE_SHOWS_NAMES``).
 
-Two queries (the day's bookings of the room, and the lesson titles come with them) and a
-read of the lock store for a hold; the calendar is in memory.
+A query for the room's bookings for the rest of the day (lessons and requests among them,
+with their teachers), a read of the lock store for a hold, and for a free room the door's
+own checks (``availability.free_now``); the calendar is in memory.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.utils import timezone
@@ -22,6 +24,13 @@ from . import locks
 from .availability import FreeNow, free_now
 from .models import Booking, overlapping_q
 
+# What a booking of the day is: a booking, a request awaiting approval, or a lesson of the
+# school's timetable.
+Kind = Literal["booked", "requested", "lesson"]
+# What the room is now: one of those, free, held (someone is booking it, or it is offered
+# to a teacher on the waitlist) or closed.
+State = Literal["free", "booked", "requested", "lesson", "held", "closed"]
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -30,7 +39,7 @@ class Slot:
     booking_id: int
     start: datetime
     end: datetime
-    kind: str  # booked, requested (awaiting approval) or lesson
+    kind: Kind
     title: str  # its purpose, or the lesson's title
     who: str  # the teacher's name; "" where the school shows no names
     check_in_by: datetime | None
@@ -45,9 +54,7 @@ class Slot:
 class RoomDay:
     room: Room
     now: datetime
-    # free, booked, requested, lesson, held (someone is booking it, or it is offered to
-    # a teacher on the waitlist) or closed
-    state: str
+    state: State
     current: Slot | None = None  # the booking under way
     reason: str = ""  # why the room is closed now
     free_until: datetime | None = None  # when the free room is taken next today (None: not today)
@@ -94,6 +101,7 @@ def room_day(room: Room) -> RoomDay:
 
 
 def _slot(booking: Booking, *, names: bool) -> Slot:
+    kind: Kind
     if booking.lesson_id:
         kind = "lesson"
     elif booking.is_requested:

@@ -255,6 +255,10 @@ def moved_message(booking: Booking) -> str:
     return _("Booking moved: %(room)s, %(when)s") % {"room": booking.room.name, "when": when}
 
 
+def queued_message(attempt) -> str:
+    return _("You are number %(position)d in line for this room.") % {"position": attempt.position}
+
+
 def joined_message(entry: WaitlistEntry) -> str:
     return _("You are on the waitlist for %(room)s; we will tell you if it frees up.") % {
         "room": entry.room.name

@@ -43,6 +43,7 @@ from ..serializers import (
     hold_payload,
     moved_message,
     queue_payload,
+    queued_message,
     waitlist_entry_payload,
     with_reason,
 )
@@ -92,9 +93,9 @@ def wait(request: HttpRequest, room_id: int) -> HttpResponse:
     if attempt.acquired:
         return _held(request, room_id, period, attempt)
     lock = attempt.lock
-    message = _("You are number %(position)d in line for this room.") % {"position": attempt.position}
     if wants_json(request):
-        return JsonResponse({"queue": queue_payload(room_id, attempt), "message": message}, status=202)
+        body = {"queue": queue_payload(room_id, attempt), "message": queued_message(attempt)}
+        return JsonResponse(body, status=202)
     form = ClaimForm(initial=_initial(request, period))
     room = room_for_claim_page(room_id)
     return _claim_page(
