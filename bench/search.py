@@ -28,8 +28,10 @@ def load(rooms: int, bookings_per_room: int, teacher_id: int) -> None:
             "INSERT INTO rooms_building (name) VALUES ('Bench Campus') RETURNING id"
         ).fetchone()[0]
         conn.execute(
-            """INSERT INTO rooms_room (name, building_id, capacity, is_active)
-               SELECT 'Bench ' || n, %s, 8 + (n * 37) %% 113, true FROM generate_series(1, %s) n""",
+            """INSERT INTO rooms_room (name, building_id, capacity, is_active, display_key)
+               SELECT 'Bench ' || n, %s, 8 + (n * 37) %% 113, true,
+                      replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')
+               FROM generate_series(1, %s) n""",
             (building, rooms),
         )
         conn.execute(

@@ -1,7 +1,8 @@
 """A room's door display in Chromium, with nobody signed in on it, and a teacher's phone on
 the other server process: the display shows the room free with a code to book the
 period under way; the teacher books it from the phone; the display turns to "Booked by"
-at once. At lunchtime (``lunchtime``), in Period 5 with half an hour to go."""
+at once; it connects again by itself after a drop. At lunchtime (``lunchtime``), in
+Period 5 with half an hour to go."""
 
 import re
 from datetime import timedelta
@@ -10,10 +11,25 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from bookings import services
 from bookings.models import Booking, claim_path
 from tests.factories import make_room, make_teacher
 
 pytestmark = [pytest.mark.postgres, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+# A new socket open in place of the dropped one, within 5 s (as a promise: the page's CSP
+# refuses the string evaluation ``wait_for_function`` uses).
+RECONNECTED = """() => new Promise((resolve) => {
+  const given = Date.now() + 5000;
+  const check = () => {
+    const socket = window.roomclaimSocket;
+    if (socket !== window.droppedSocket && socket.readyState === WebSocket.OPEN) resolve("reconnected");
+    else if (Date.now() > given) resolve("still closed");
+    else setTimeout(check, 50);
+  };
+  check();
+})"""
 
 
 def display_address(room) -> str:
@@ -61,3 +77,11 @@ def test_a_display_turns_from_free_to_booked_within_a_second_of_a_claim_on_the_o
     booking = Booking.objects.get(room=room)
     assert booking.teacher.username == "alice"
     assert booking.start <= timezone.now() < booking.end
+
+    # The connection drops (a blip on the school's network): the display connects again by
+    # itself, and still hears its room: the booking cancelled turns it back to Free.
+    display.evaluate("window.droppedSocket = window.roomclaimSocket; window.roomclaimSocket.close()")
+    assert display.evaluate(RECONNECTED) == "reconnected"
+    expect(display.locator("#live-indicator")).to_have_attribute("data-state", "live")
+    services.booking_cancel(booking_id=booking.pk, teacher=booking.teacher)
+    expect(state).to_have_text("Free", timeout=1000)
