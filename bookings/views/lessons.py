@@ -34,7 +34,7 @@ def my_timetable(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"lessons": [lesson_date_payload(lesson_date) for lesson_date in dates]})
     days = [
-        (formats.date_format(day, "l j F"), list(on_day))
+        (formats.date_format(day, "WEEKDAY_MONTH_FORMAT"), list(on_day))
         for day, on_day in groupby(dates, key=lambda d: timezone.localtime(d.start).date())
     ]
     later = (first + timedelta(days=LESSON_DAYS_SHOWN)).isoformat()
