@@ -166,6 +166,10 @@ class DisplayConsumer(LiveSocket, AsyncWebsocketConsumer):
         if await database_sync_to_async(room_shown)(self.room_id, key) is None:
             await self.close(code=NO_SUCH_DISPLAY)
             return
+        # A key that got about opens no more sockets a process than a teacher's session.
+        if len(broadcast.displays.get(self.room_id, ())) >= settings.SOCKETS_PER_SESSION:
+            await self.close(code=TOO_MANY_SOCKETS)
+            return
         if await self.join_live(get_channel_layer()):
             broadcast.show(self.room_id, self)
 

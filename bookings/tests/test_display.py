@@ -270,3 +270,21 @@ async def test_a_check_in_reaches_the_display(school, lunch):
     await sync_to_async(services.booking_check_in)(booking_id=booking.pk, teacher=alice)
     assert await socket.receive_json_from(timeout=2) == {"event": "changed"}
     await socket.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_display_key_opens_no_more_sockets_than_a_session(school, settings):
+    settings.SOCKETS_PER_SESSION = 2
+    room = school["room"]
+    opened = [await display_socket(room), await display_socket(room)]
+    for socket in opened:
+        assert (await socket.connect())[0]
+    extra = await display_socket(room)
+    connected, code = await extra.connect()
+    assert not connected and code == 4429
+    await extra.disconnect()
+    await opened[0].disconnect()
+    again = await display_socket(room)
+    assert (await again.connect())[0]  # a place freed is a place to take
+    for socket in (opened[1], again):
+        await socket.disconnect()
