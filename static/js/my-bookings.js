@@ -21,8 +21,10 @@ document.addEventListener("click", (event) => {
 });
 
 document.addEventListener("roomclaim:live", ({ detail }) => {
-  // One's own booking or request made, cancelled, approved or declined (with its reason).
-  const mine = SLOT_EVENTS.includes(detail.event) && detail.data.teacherId === me;
+  // One's own booking or request made, cancelled, approved or declined (with its reason),
+  // or checked in to (from the phone at the door, or another tab).
+  const changes = [...SLOT_EVENTS, "bookingCheckedIn"];
+  const mine = changes.includes(detail.event) && detail.data.teacherId === me;
   // Offers are sent to their teacher alone: one made or ended changes the waitlist shown.
   if (mine || detail.event === "roomAvailable" || detail.event === "offerEnded") refreshRegion(REGION);
 });

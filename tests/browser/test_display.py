@@ -85,3 +85,29 @@ def test_a_display_turns_from_free_to_booked_within_a_second_of_a_claim_on_the_o
     expect(display.locator("#live-indicator")).to_have_attribute("data-state", "live")
     services.booking_cancel(booking_id=booking.pk, teacher=booking.teacher)
     expect(state).to_have_text("Free", timeout=1000)
+
+
+def test_my_bookings_shows_a_check_in_made_at_the_door_at_once(live_servers, open_page):
+    """The teacher checks in on their phone (the display's code) while My bookings is open
+    on the other process: the row says "Checked in" without a reload."""
+    alice = make_teacher("Alice Adams", username="alice")
+    room = make_room("Room 101", capacity=24)
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=5)
+    booking = Booking.objects.create(
+        room=room,
+        teacher=alice,
+        start=start,
+        end=start + timedelta(hours=1),
+        check_in_by=start + timedelta(minutes=10),
+    )
+    page = open_page(live_servers.urls[0], "alice")
+    page.goto("/bookings/")
+    expect(page.locator("#live-indicator")).to_have_attribute("data-state", "live")
+    row = page.locator(f'[data-booking-id="{booking.pk}"]')
+    expect(row).to_contain_text("Check in by")
+    phone = open_page(live_servers.urls[1], "alice", width=390, height=844)
+    phone.goto(f"/rooms/{room.pk}/check-in/")
+    phone.get_by_role("button", name="Check in").click()
+    expect(phone.get_by_role("status")).to_contain_text("Checked in")
+    expect(row).to_contain_text("Checked in", timeout=1000)
+    expect(row).not_to_contain_text("Check in by")
