@@ -103,7 +103,7 @@ api = NinjaAPI(
 
 @api.exception_handler(Problem)
 def _problem(request: HttpRequest, problem: Problem) -> HttpResponse:
-    return error_response(request, problem, as_json=True)
+    return error_response(request, problem)
 
 
 @api.exception_handler(ValidationError)
@@ -112,7 +112,7 @@ def _invalid(request: HttpRequest, error: ValidationError) -> HttpResponse:
     for item in error.errors:
         name = str(item["loc"][-1]) if item.get("loc") else "request"
         errors.setdefault(name, []).append(item.get("msg", "invalid"))
-    return error_response(request, Problem(INVALID_INPUT, errors=errors), as_json=True)
+    return error_response(request, Problem(INVALID_INPUT, errors=errors))
 
 
 @api.exception_handler(HttpError)
@@ -124,7 +124,7 @@ def _refused(request: HttpRequest, error: HttpError) -> HttpResponse:
         problem = Problem.invalid("body", _("Send the fields as a JSON object."))
     else:
         return api.create_response(request, {"detail": str(error)}, status=error.status_code)
-    return error_response(request, problem, as_json=True)
+    return error_response(request, problem)
 
 
 class Me(Schema):

@@ -96,8 +96,12 @@ def database_unavailable(error: BaseException) -> bool:
     return isinstance(error, InternalError) and isinstance(error.__cause__, timed_out)
 
 
+# Everything under it answers JSON, whatever the client's ``Accept`` (bookings.api).
+API_PREFIX = "/api/"
+
+
 def wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
+    return request.path_info.startswith(API_PREFIX) or "application/json" in request.headers.get("Accept", "")
 
 
 # A view's error page: (request, problem, **the view's URL arguments) -> the page, or None
@@ -132,13 +136,13 @@ def back_to(name: str) -> ErrorPage:
 
 
 def error_response(
-    request: HttpRequest, problem: Problem, *, page: ErrorPage | None = None, as_json: bool = False, **kwargs
+    request: HttpRequest, problem: Problem, *, page: ErrorPage | None = None, **kwargs
 ) -> HttpResponse:
     """The one mapping from a problem to an answer: JSON with the problem's status (to a
-    client that asks for JSON, and always with ``as_json``: the API); for a page,
+    client that asks for JSON, and always under the API); for a page,
     ``page(request, problem, **kwargs)`` or the error page (the not-found page for a 404)."""
     response = None
-    if as_json or wants_json(request):
+    if wants_json(request):
         response = JsonResponse(problem.body(), status=problem.status)
     elif page is not None:
         response = page(request, problem, **kwargs)
@@ -219,9 +223,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """``handler404``: an unknown address, as JSON (always, under the API's ``/api/``) or as
-    the not-found page."""
-    return error_response(request, Problem(NOT_FOUND), as_json=request.path_info.startswith("/api/"))
+    """``handler404``: an unknown address, as JSON or as the not-found page."""
+    return error_response(request, Problem(NOT_FOUND))
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -72,6 +72,8 @@ class AccessTokenForm(forms.Form):
         help_text=_("e.g. “Signage in the hall” or “My lesson planner”"),
     )
     scope = forms.ChoiceField(
-        label=_("It may"), choices=AccessToken.Scope.choices, initial=AccessToken.Scope.READ
+        label=_("It may"),
+        choices=AccessToken.Scope.choices,
+        initial=AccessToken.Scope.READ,
     )
     days = forms.TypedChoiceField(label=_("Valid for"), choices=LIFETIMES, coerce=int, initial=90)

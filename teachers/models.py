@@ -110,8 +110,11 @@ class AccessToken(models.Model):
     cost every API request a tenth of a second)."""
 
     class Scope(models.TextChoices):
-        READ = "read", _("Read: rooms, free rooms, the timetable, my bookings")
-        BOOK = "book", _("Book: read, and hold, claim, release, cancel and move bookings")
+        READ = "read", _("Read: rooms, free rooms, the timetable, my bookings, waitlist and lessons")
+        BOOK = (
+            "book",
+            _("Book: read, and book, hold, move and cancel, wait for rooms, give lessons' rooms back"),
+        )
 
     teacher = models.ForeignKey(
         Teacher, on_delete=models.CASCADE, related_name="access_tokens", verbose_name=_("teacher")

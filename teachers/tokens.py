@@ -117,10 +117,9 @@ def _count(row: AccessToken) -> None:
     # Redis away is "not counted", never an error); without Redis, this process's memory.
     cache = caches[settings.SIGNED_IN_CACHE or "default"]
     key = f"api-requests:{row.prefix}:{minute}"
-    cache.add(key, 0, 120)
     try:
         used = cache.incr(key)  # None: Redis is away, and the request is not counted
-    except ValueError:  # the key lapsed between the two
-        used = None
+    except ValueError:  # the minute's first request (or another one's add came first)
+        used = 1 if cache.add(key, 1, 120) else cache.incr(key)
     if used is not None and used > settings.API_REQUESTS_PER_MINUTE:
         raise TokenProblem(TOO_MANY_REQUESTS, retry_after=60 - int(time.time()) % 60)

@@ -7,6 +7,7 @@ from functools import partial
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 from openapi_spec_validator import validate
@@ -623,3 +624,16 @@ def test_the_readable_docs_are_served_from_this_site_alone(api):
     assert "https://" not in html and "cdn" not in html.lower()  # nothing from elsewhere
     assert "<noscript>" in html  # without JavaScript: where the schema and the guide are
     assert "script-src 'self'" in page["Content-Security-Policy"]
+
+
+def test_the_api_answers_json_whatever_the_client_accepts_a_database_away_too(api, token, monkeypatch):
+    unknown = api.get("/api/v1/nothing-here", HTTP_ACCEPT="text/html", **bearer(token))
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "NOT_FOUND")
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(tokens, "check", unreachable)
+    away = api.get("/api/v1/rooms", HTTP_ACCEPT="text/html", **bearer(token))
+    assert away.status_code == 503 and away["Retry-After"]
+    assert away.json()["code"] == "SERVICE_BUSY"

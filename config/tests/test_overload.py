@@ -21,13 +21,13 @@ def test_past_the_cap_requests_are_refused_at_once_with_retry_after():
 
         limited = InFlightLimit(slow_app, limit=2)
 
-        async def request(accept: bytes) -> list[dict]:
+        async def request(accept: bytes, path: str = "/") -> list[dict]:
             sent = []
 
             async def send(message):
                 sent.append(message)
 
-            scope = {"type": "http", "method": "POST", "path": "/", "headers": [(b"accept", accept)]}
+            scope = {"type": "http", "method": "POST", "path": path, "headers": [(b"accept", accept)]}
             await limited(scope, None, send)
             return sent
 
@@ -35,17 +35,19 @@ def test_past_the_cap_requests_are_refused_at_once_with_retry_after():
         await asyncio.sleep(0.01)
         refused = await asyncio.wait_for(request(b"application/json"), 1)
         page = await asyncio.wait_for(request(b"text/html"), 1)
+        api = await asyncio.wait_for(request(b"*/*", "/api/v1/rooms"), 1)
         release.set()
         served = await asyncio.gather(*waiting)
-        return refused, page, served
+        return refused, page, api, served
 
     # A loop of its own on a thread of its own: the browser tests keep one running here.
     with ThreadPoolExecutor(max_workers=1) as thread:
-        refused, page, served = thread.submit(asyncio.run, scenario()).result()
+        refused, page, api, served = thread.submit(asyncio.run, scenario()).result()
     assert refused[0]["status"] == 503
     assert (b"retry-after", b"2") in refused[0]["headers"]
     assert json.loads(refused[1]["body"])["code"] == "SERVICE_BUSY"
     assert page[0]["status"] == 503 and b"Briefly unavailable" in page[1]["body"]
+    assert json.loads(api[1]["body"])["code"] == "SERVICE_BUSY"  # the API answers JSON, whatever it accepts
     assert [answer[0]["status"] for answer in served] == [200, 200]
 
 
