@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
+from django.db import DatabaseError
 
 from . import metrics
 from .broadcast import broadcast
@@ -163,7 +164,13 @@ class DisplayConsumer(LiveSocket, AsyncWebsocketConsumer):
     async def connect(self):
         self.room_id = self.scope["url_route"]["kwargs"]["room_id"]
         key = parse_qs(self.scope.get("query_string", b"").decode("latin1")).get("key", [""])[0]
-        if await database_sync_to_async(room_shown)(self.room_id, key) is None:
+        try:
+            room = await database_sync_to_async(room_shown)(self.room_id, key)
+        except DatabaseError as error:  # the page shows "Offline" and tries again later
+            logger.warning("A door display could not be checked: %s", error)
+            await self.unavailable()
+            return
+        if room is None:
             await self.close(code=NO_SUCH_DISPLAY)
             return
         # A key that got about opens no more sockets a process than a teacher's session.

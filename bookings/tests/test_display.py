@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import OperationalError
 from django.utils import timezone
 
-from bookings import locks, services
+from bookings import consumers, locks, services
 from bookings.models import Booking, BookingRule, Lesson, claim_path
 from bookings.views.checkin import qr_code
 from config.asgi import application
@@ -288,3 +289,16 @@ async def test_a_display_key_opens_no_more_sockets_than_a_session(school, settin
     assert (await again.connect())[0]  # a place freed is a place to take
     for socket in (opened[1], again):
         await socket.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_display_socket_with_the_database_away_is_told_to_try_later(school, monkeypatch):
+    def away(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(consumers, "room_shown", away)
+    socket = await display_socket(school["room"])
+    connected, _ = await socket.connect()
+    assert connected  # accepted, then closed with 4503: the page says "Offline" and tries again
+    assert (await socket.receive_output(timeout=2))["code"] == 4503
+    await socket.disconnect()
