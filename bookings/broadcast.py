@@ -23,6 +23,8 @@ from collections import defaultdict
 
 from django.conf import settings
 
+from config.tasks import raise_if_cancelled
+
 from .events import ALL_TEACHERS
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,7 @@ class Broadcast:
             return
         channel.set_result(name)
         while True:
+            raise_if_cancelled()  # a Redis call may have lost the cancel (config/tasks.py)
             try:
                 message = await layer.receive(name)
             except asyncio.CancelledError:

@@ -19,6 +19,8 @@ import logging
 import redis.asyncio as aioredis
 from django.conf import settings
 
+from config.tasks import raise_if_cancelled
+
 logger = logging.getLogger(__name__)
 
 LIVE_UNAVAILABLE = 4503
@@ -51,6 +53,7 @@ class LiveWatch:
         try:
             while True:
                 await self.check(client)
+                raise_if_cancelled()  # a Redis call may have lost the cancel (config/tasks.py)
                 await asyncio.sleep(settings.LIVE_PROBE_SECONDS)
         finally:
             with contextlib.suppress(Exception):
