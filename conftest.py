@@ -45,6 +45,14 @@ def pytest_collection_finish(session):
         pytest.exit(f"Redis at REDIS_URL={settings.REDIS_URL} cannot be reached ({exc}).", returncode=3)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django's own order, which it keeps
+def pytest_collection_modifyitems(items):
+    """Tests in a browser last: Playwright's sync API keeps an event loop running in this
+    thread from the first of them to the session's end, and an asyncio test after them
+    could not start its own."""
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     """Test pages link unhashed static files; no collectstatic needed in-process."""
