@@ -16,6 +16,8 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import DatabaseError
 
+from config.tasks import raise_if_cancelled
+
 from . import metrics
 from .broadcast import broadcast
 from .display import room_shown
@@ -64,6 +66,23 @@ class LiveSocket:
         await self.accept()
         await self.close(code=LIVE_UNAVAILABLE)
 
+    async def dispatch(self, message):
+        """As channels' own, with two changes:
+
+        - no ``aclose_old_connections`` before every handler: a hop to the sync thread and
+          back per message per socket, which was half of a process's time in a fan-out to
+          2,500 sockets (docs/performance.md). A teacher's handlers never touch the
+          database (the user comes resolved in the scope); a display's one read goes
+          through ``database_sync_to_async``, which looks after its connection itself;
+        - a cancel that a Redis call lost inside a handler (config/tasks.py) still ends the
+          socket's task, instead of leaving it waiting for messages for ever.
+        """
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+        raise_if_cancelled()
+
 
 class BookingConsumer(LiveSocket, AsyncJsonWebsocketConsumer):
     async def __call__(self, scope, receive, send):
@@ -76,16 +95,6 @@ class BookingConsumer(LiveSocket, AsyncJsonWebsocketConsumer):
             if (await receive())["type"] == "websocket.connect":
                 await send({"type": "websocket.accept"})
                 await send({"type": "websocket.close", "code": LIVE_UNAVAILABLE})
-
-    async def dispatch(self, message):
-        """As channels' own, without its ``aclose_old_connections`` before every handler:
-        a hop to the sync thread and back per message per socket, which was half of a
-        process's time in a fan-out to 2,500 sockets (docs/performance.md). No handler here
-        touches the database (the user comes resolved in the scope)."""
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def connect(self):
         user = self.scope.get("user")

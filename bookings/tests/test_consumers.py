@@ -6,10 +6,11 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
 from bookings import services
+from bookings.broadcast import broadcast
 from bookings.errors import BookingError
 from config.asgi import application
 from tests.factories import at, make_teacher
-from tests.live import HOST, ORIGIN, connect_socket, session_cookie
+from tests.live import HOST, ORIGIN, LosesOneCancel, connect_socket, ends_when_cancelled, session_cookie
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -196,6 +197,25 @@ async def test_one_session_keeps_a_bounded_number_of_sockets_open(people, settin
     assert (await again.connect())[0]
     for socket in (*sockets[1:], again):
         await socket.disconnect()
+
+
+@pytest.mark.parametrize("kind", ["teacher", "display"])
+async def test_a_socket_ends_when_redis_lost_its_cancel_while_it_joined(people, monkeypatch, kind):
+    """A server cancels a socket's task once the client has gone; a Redis call that lost
+    that cancel (config/tasks.py) must not leave the task waiting for messages for ever."""
+    alice, _, room = people
+    lost = LosesOneCancel()
+    monkeypatch.setattr(broadcast, "ready", lost.wait)  # joining the live channel
+    if kind == "teacher":
+        cookie = await sync_to_async(session_cookie)(alice)
+        socket = WebsocketCommunicator(
+            application, "/ws/bookings/", headers=[ORIGIN, HOST, (b"cookie", cookie)]
+        )
+    else:
+        path = f"/ws/rooms/{room.pk}/display/?key={room.display_key}"
+        socket = WebsocketCommunicator(application, path, headers=[ORIGIN, HOST])
+    await socket.send_input({"type": "websocket.connect"})
+    assert await ends_when_cancelled(socket.future, lost)
 
 
 async def test_a_request_and_its_decline_reach_every_teacher_without_the_reason(people):
