@@ -98,7 +98,8 @@ class TcpProxy(contextlib.AbstractContextManager):
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():  # not when a start failed before the proxy's
+            self._thread.join(timeout=5)
         self._drop_all()
         self._listener.close()
 

@@ -71,6 +71,16 @@ class System(contextlib.AbstractContextManager):
         )
 
     def __enter__(self) -> System:
+        """Everything started, or (when a step fails) everything started so far stopped:
+        a failed start leaves no Redis, proxy or server of ours behind."""
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self) -> None:
         self.redis.start()
         self.proxy.__enter__()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
@@ -94,7 +104,6 @@ class System(contextlib.AbstractContextManager):
         collectstatic(direct)
         for name in ("a", "b"):
             self.start_server(name)
-        return self
 
     def start_server(self, name: str) -> None:
         self.servers[name] = DaphneServers(self.env(name), count=1).__enter__()
@@ -142,7 +151,7 @@ class System(contextlib.AbstractContextManager):
             with contextlib.suppress(ProcessLookupError):
                 self.thaw(name)
             self.stop_server(name)
-        self.proxy.__exit__(*exc)
+        self.proxy.__exit__(*exc)  # each part stops only what it started
         self.redis.__exit__(*exc)
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
