@@ -27,6 +27,7 @@ def test_a_token_made_on_the_page_is_shown_once_works_and_is_revoked_there(as_al
 
     listed = as_alice.get(PAGE).content.decode()
     assert "Hall signage" in listed and token not in listed  # listed, the secret not shown again
+    assert '<a href="/api/v1/docs">How to use one' in listed  # the API's reference, a click away
     assert api_me(token).json()["username"] == alice.username
     assert "never" not in as_alice.get(PAGE).content.decode()  # its last use is listed
 
