@@ -100,8 +100,14 @@ def database_unavailable(error: BaseException) -> bool:
 API_PREFIX = "/api/"
 
 
+def answers_json(path: str, accept: str) -> bool:
+    """Whether an answer to ``path`` is JSON: under the API always, elsewhere when the
+    client's ``Accept`` asks for it. Also read before Django, by ``config.overload``."""
+    return path.startswith(API_PREFIX) or "application/json" in accept
+
+
 def wants_json(request: HttpRequest) -> bool:
-    return request.path_info.startswith(API_PREFIX) or "application/json" in request.headers.get("Accept", "")
+    return answers_json(request.path_info, request.headers.get("Accept", ""))
 
 
 # A view's error page: (request, problem, **the view's URL arguments) -> the page, or None

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from config.addresses import address_from
-from config.answers import API_PREFIX, RETRY_AFTER_SECONDS, SERVICE_BUSY, Problem
+from config.answers import RETRY_AFTER_SECONDS, SERVICE_BUSY, Problem, answers_json
 
 logger = logging.getLogger(__name__)
 
@@ -153,8 +153,8 @@ class InFlightLimit:
             self.in_flight.leave(client)
 
     async def _refuse(self, scope, send) -> None:
-        accept = dict(scope.get("headers", [])).get(b"accept", b"")
-        as_json = scope.get("path", "").startswith(API_PREFIX) or b"application/json" in accept
+        accept = dict(scope.get("headers", [])).get(b"accept", b"").decode("latin-1")
+        as_json = answers_json(scope.get("path", ""), accept)
         body = _BODY_JSON if as_json else _BODY_HTML
         content_type = b"application/json" if as_json else b"text/html; charset=utf-8"
         retry = [(b"retry-after", str(RETRY_AFTER_SECONDS).encode())]
